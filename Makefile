@@ -1,0 +1,53 @@
+# pkg2os — set up, build, test, demo. Every target works on a fresh Debian 12
+# with Node.js >= 20 (run as root, or with sudo available for apt-get).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Debian packages pkg2os runs, and those the tests drive.
+APT_PACKAGES := dpkg-dev rpm lintian fakeroot util-linux cpio xz-utils zstd \
+	python3 python3-build python3-installer python3-setuptools python3-wheel \
+	python3-setuptools-scm python3-hatchling python3-poetry-core flit python3-packaging \
+	python3-asgiref python3-tz python3-sqlparse
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TEST_CONCURRENCY ?= 2
+
+.PHONY: help setup apt-packages node-packages build test test-unit demo clean
+
+help:
+	@echo "make setup  install Debian and npm packages, compile pkg2os"
+	@echo "make demo   set up, then build the example sdist into .deb/.rpm and install the .deb"
+	@echo "make test   set up, then run every test (unit, integration, acceptance)"
+
+setup: apt-packages node-packages build
+
+apt-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+node-packages: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@node -e 'const [M] = process.versions.node.split("."); if (+M < 20) { console.error(`pkg2os needs Node.js >= 20, this is ${process.version}`); process.exit(1) }'
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: node-packages
+	rm -rf dist
+	npx tsc -p tsconfig.json
+
+test: setup
+	node --test --test-concurrency=$(TEST_CONCURRENCY) dist/test/
+
+test-unit: build
+	node --test dist/test/unit/
+
+demo: setup
+	node dist/scripts/demo.js $(CURDIR)/demo-out
+
+clean:
+	rm -rf dist demo-out out

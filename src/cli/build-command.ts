@@ -1,0 +1,124 @@
+/** `pkg2os build <requirement>...` */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_MAINTAINER, MAINTAINER, loadConfig } from '../config/config.js';
+import { DEFAULT_TARGET, PACKAGE_FORMATS, type PackageFormat, getTarget } from '../config/targets.js';
+import { ConfigError } from '../errors.js';
+import { DEFAULT_MAX_DOWNLOAD_BYTES } from '../index/index-client.js';
+import { parseRequirement } from '../pep/requirement.js';
+import { PipelineFailure, buildPackages } from '../pipeline/build-packages.js';
+import { reportError, stderrLogger } from './output.js';
+
+export const DEFAULT_INDEX_URL = 'https://pypi.org/simple/';
+
+interface BuildFlags {
+  indexUrl?: string;
+  allowInsecureIndex?: boolean;
+  out?: string;
+  target?: string[];
+  format?: string;
+  maintainer?: string;
+  release: string;
+  pre?: boolean;
+  deps: boolean;
+  json?: boolean;
+  verbose?: boolean;
+  keepWork?: boolean;
+  maxDownloadSize?: string;
+  config?: string;
+}
+
+/** An environment variable, with empty meaning unset. */
+function env(name: string): string | undefined {
+  return process.env[name] || undefined;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
+
+function parseFormats(text: string): PackageFormat[] {
+  const formats = text.split(',').map((f) => f.trim()).filter(Boolean);
+  for (const f of formats) {
+    if (!PACKAGE_FORMATS.includes(f as PackageFormat)) {
+      throw new ConfigError('USAGE', `Unknown package format "${f}".`, { hint: `Use --format with ${PACKAGE_FORMATS.join(', ')} (comma-separated).` });
+    }
+  }
+  return [...new Set(formats)] as PackageFormat[];
+}
+
+export function registerBuild(program: Command): void {
+  program
+    .command('build')
+    .description('fetch, verify, build and package Python projects from an index as .deb and .rpm')
+    .argument('<requirement...>', 'PEP 508 requirements, e.g. django or "django>=3.2,<4"')
+    .option('--index-url <url>', `PEP 503/691 index (env PKG2OS_INDEX_URL, else PIP_INDEX_URL; default ${DEFAULT_INDEX_URL})`)
+    .option('--allow-insecure-index', 'allow plain http for a non-loopback index')
+    .option('--out <dir>', 'output directory for packages and report.json (default ./out)')
+    .option('--target <name>', 'target profile, repeatable or comma-separated (default debian-12)', collect)
+    .option('--format <list>', 'package formats, comma-separated (default deb,rpm)')
+    .option('--maintainer <"Name <email>">', `maintainer of the packages (env PKG2OS_MAINTAINER, else DEBFULLNAME/DEBEMAIL; default "${DEFAULT_MAINTAINER}")`)
+    .option('--release <n>', 'Debian revision / RPM release number', '1')
+    .option('--pre', 'allow pre-releases')
+    .option('--no-deps', 'build only the named requirements (the default until dependency resolution lands)')
+    .option('--json', 'print report.json on stdout at the end, nothing else')
+    .option('--max-download-size <MiB>', `largest sdist accepted, in MiB (default ${DEFAULT_MAX_DOWNLOAD_BYTES / 1024 / 1024})`)
+    .option('--keep-work', 'keep the temporary work directory')
+    .option('--config <file>', 'configuration file (default ./pkg2os.config.yaml if present)')
+    .option('-v, --verbose', 'more log lines')
+    .action(async (requirementTexts: string[], flags: BuildFlags) => {
+      process.exitCode = await runBuild(requirementTexts, flags);
+    });
+}
+
+async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<number> {
+  const logger = stderrLogger(flags.verbose ?? false);
+  try {
+    const config = await loadConfig(flags.config);
+    const requirements = requirementTexts.map(parseRequirement);
+    const indexUrl = flags.indexUrl ?? env('PKG2OS_INDEX_URL') ?? config['index-url'] ?? env('PIP_INDEX_URL') ?? DEFAULT_INDEX_URL;
+    const debian = env('DEBEMAIL') ? `${env('DEBFULLNAME') ?? 'pkg2os'} <${env('DEBEMAIL')}>` : undefined;
+    const maintainer = flags.maintainer ?? env('PKG2OS_MAINTAINER') ?? config.maintainer ?? debian ?? DEFAULT_MAINTAINER;
+    if (maintainer === DEFAULT_MAINTAINER) logger.warn(`no maintainer is set; the packages say "${DEFAULT_MAINTAINER}". Set --maintainer, PKG2OS_MAINTAINER, "maintainer:" in pkg2os.config.yaml, or DEBFULLNAME/DEBEMAIL.`);
+    if (!MAINTAINER.test(maintainer)) {
+      throw new ConfigError('USAGE', `The maintainer "${maintainer}" is not of the form "Name <email>".`, { hint: 'For example --maintainer "Ops Team <ops@example.org>".' });
+    }
+    const release = Number(flags.release);
+    if (!Number.isInteger(release) || release < 1) throw new ConfigError('USAGE', `--release must be a whole number of at least 1, not "${flags.release}".`);
+    let maxDownloadBytes: number | undefined;
+    if (flags.maxDownloadSize !== undefined) {
+      const mib = Number(flags.maxDownloadSize);
+      if (!(mib > 0)) throw new ConfigError('USAGE', `--max-download-size must be a positive number of MiB, not "${flags.maxDownloadSize}".`);
+      maxDownloadBytes = Math.floor(mib * 1024 * 1024);
+    }
+    const targets = [...new Set(flags.target ?? config.targets ?? [DEFAULT_TARGET])].map(getTarget);
+    const formats = flags.format ? parseFormats(flags.format) : ((config.formats as PackageFormat[] | undefined) ?? ['deb', 'rpm']);
+    const outDir = resolve(flags.out ?? config.out ?? 'out');
+    const report = await buildPackages({
+      requirements,
+      indexUrl,
+      allowInsecureIndex: flags.allowInsecureIndex ?? config['allow-insecure-index'] ?? false,
+      targets,
+      formats,
+      outDir,
+      maintainer,
+      release,
+      pre: flags.pre ?? false,
+      maxDownloadBytes,
+      keepWork: flags.keepWork,
+      logger,
+    });
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      for (const p of report.packages) for (const f of p.packages) logger.info(`built ${outDir}/${f.file}`);
+      logger.info(`report: ${outDir}/report.json`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof PipelineFailure) {
+      return reportError(error.error, error.workDir ? `logs and work files were kept in ${error.workDir}` : 'nothing was written to the output directory');
+    }
+    return reportError(error);
+  }
+}

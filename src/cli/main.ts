@@ -1,0 +1,31 @@
+/**
+ * The pkg2os command line. Only this layer prints; it maps errors to exit codes
+ * (README.md, "Exit codes").
+ */
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from '../errors.js';
+import { PKG2OS_VERSION } from '../version.js';
+import { registerBuild } from './build-command.js';
+import { reportError } from './output.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('pkg2os')
+    .description('Turn Python packages from a PyPI-compatible index into signed .deb and .rpm packages.')
+    .version(PKG2OS_VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run pkg2os --help for usage)');
+  registerBuild(program);
+  program.commands.forEach((c) => c.exitOverride());
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end with exit code 0; usage errors were already printed by commander.
+      return error.exitCode === 0 ? 0 : ExitCode.usage;
+    }
+    return reportError(error);
+  }
+}

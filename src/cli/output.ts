@@ -1,0 +1,27 @@
+/** How the CLI shows things: log lines on stderr, errors as one paragraph with a hint. */
+import type { Logger } from '../log.js';
+import { ExitCode, isPkg2osError } from '../errors.js';
+
+/** A logger that writes plain lines to stderr (stdout stays free for --json). */
+export function stderrLogger(verbose: boolean): Logger {
+  return {
+    info: (m) => process.stderr.write(`pkg2os: ${m}\n`),
+    warn: (m) => process.stderr.write(`pkg2os: warning: ${m}\n`),
+    debug: (m) => {
+      if (verbose) process.stderr.write(`pkg2os: ${m}\n`);
+    },
+  };
+}
+
+/** Print an error for a user and return the exit code. Expected errors have no stack trace. */
+export function reportError(error: unknown, extra?: string): number {
+  if (isPkg2osError(error)) {
+    const lines = [`pkg2os: error: ${error.message}`];
+    if (error.hint) lines.push(`pkg2os: hint: ${error.hint}`);
+    if (extra) lines.push(`pkg2os: ${extra}`);
+    process.stderr.write(`${lines.join('\n')}\n`);
+    return error.exitCode;
+  }
+  process.stderr.write(`pkg2os: internal error (a bug in pkg2os; please report it with this output):\n${(error as Error)?.stack ?? String(error)}\n`);
+  return ExitCode.internal;
+}

@@ -1,0 +1,58 @@
+/**
+ * `pkg2os.config.yaml`: settings shared by every command. Strict schema
+ * (unknown keys are errors that name the file and the key), defaults applied
+ * here, command-line flags win over the file.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { PACKAGE_FORMATS } from './targets.js';
+
+/** "Name <email>", as Debian's Maintainer field and RPM changelogs want it. */
+export const MAINTAINER = /^[^<>\n]+ <[^<>\s@]+@[^<>\s@]+>$/;
+
+export const configSchema = z
+  .object({
+    'index-url': z.string().url().optional(),
+    'allow-insecure-index': z.boolean().optional(),
+    maintainer: z.string().regex(MAINTAINER, 'expected "Name <email@example.org>"').optional(),
+    targets: z.array(z.string()).min(1).optional(),
+    formats: z.array(z.enum(PACKAGE_FORMATS as [string, ...string[]])).min(1).optional(),
+    out: z.string().optional(),
+  })
+  .strict();
+
+export type FileConfig = z.infer<typeof configSchema>;
+
+export const DEFAULT_CONFIG_FILE = 'pkg2os.config.yaml';
+export const DEFAULT_MAINTAINER = 'pkg2os <pkg2os@localhost>';
+
+/** Read and check a config file. A missing default file is an empty config; a missing named one is an error. */
+export async function loadConfig(path: string | undefined): Promise<FileConfig> {
+  const file = path ?? DEFAULT_CONFIG_FILE;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && path === undefined) return {};
+    throw new ConfigError('INVALID_CONFIG', `Cannot read the configuration file ${file}: ${(error as Error).message}.`, { cause: error });
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError('INVALID_CONFIG', `${file} is not valid YAML: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = configSchema.safeParse(data);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      return `"${issue.path.join('.') || '(top level)'}": ${issue.message}`;
+    });
+    throw new ConfigError('INVALID_CONFIG', `${file} is not a valid pkg2os configuration: ${problems.join('; ')}.`, {
+      hint: 'Known keys: index-url, allow-insecure-index, maintainer, targets, formats, out (see README.md).',
+    });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,136 @@
+/**
+ * Target profiles: which distribution a package is built for. A profile fixes
+ * the Python version used for markers and install paths, the native package
+ * format and the archive codename. The install layout is a function of the
+ * package format and the Python version (see `installLayout`).
+ */
+import { arch } from 'node:os';
+import { ConfigError } from '../errors.js';
+import type { MarkerEnvironment } from '../pep/markers.js';
+
+export type PackageFormat = 'deb' | 'rpm';
+export const PACKAGE_FORMATS: readonly PackageFormat[] = ['deb', 'rpm'];
+
+export interface TargetProfile {
+  name: string;
+  /** Human description, for `--help` and reports. */
+  description: string;
+  /** The format this distribution installs natively. */
+  nativeFormat: PackageFormat;
+  /** Python "X.Y" and "X.Y.Z" of the distribution's python3. */
+  pythonVersion: string;
+  pythonFullVersion: string;
+  /** Archive codename (apt suite), where the distribution has one. */
+  codename?: string;
+}
+
+/** The profiles pkg2os knows. */
+export const TARGETS: Record<string, TargetProfile> = {
+  'debian-12': {
+    name: 'debian-12',
+    description: 'Debian 12 "bookworm", Python 3.11',
+    nativeFormat: 'deb',
+    pythonVersion: '3.11',
+    pythonFullVersion: '3.11.2',
+    codename: 'bookworm',
+  },
+  'ubuntu-24.04': {
+    name: 'ubuntu-24.04',
+    description: 'Ubuntu 24.04 "noble", Python 3.12',
+    nativeFormat: 'deb',
+    pythonVersion: '3.12',
+    pythonFullVersion: '3.12.3',
+    codename: 'noble',
+  },
+  el9: {
+    name: 'el9',
+    description: 'Enterprise Linux 9 (RHEL, Alma, Rocky), Python 3.9',
+    nativeFormat: 'rpm',
+    pythonVersion: '3.9',
+    pythonFullVersion: '3.9.18',
+  },
+  'fedora-41': {
+    name: 'fedora-41',
+    description: 'Fedora 41, Python 3.13',
+    nativeFormat: 'rpm',
+    pythonVersion: '3.13',
+    pythonFullVersion: '3.13.0',
+  },
+};
+
+export const DEFAULT_TARGET = 'debian-12';
+
+/** Look up a profile by name; unknown names are a usage error that lists the known ones. */
+export function getTarget(name: string): TargetProfile {
+  const target = TARGETS[name];
+  if (!target) {
+    throw new ConfigError('UNKNOWN_TARGET', `Unknown target "${name}".`, {
+      hint: `Known targets: ${Object.keys(TARGETS).join(', ')}.`,
+    });
+  }
+  return target;
+}
+
+/** Where the wheel's parts go on the target system (installer scheme paths, absolute). */
+export interface InstallLayout {
+  purelib: string;
+  platlib: string;
+  scripts: string;
+  data: string;
+  headers: string;
+  /** Whether .pyc files are made at build time (RPM) or on the client by maintainer scripts (Debian). */
+  byteCompileAtBuild: boolean;
+}
+
+/** The machine architecture in Debian's and RPM's spelling. */
+export function machineArch(format: PackageFormat): string {
+  const a = arch();
+  const deb: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: 'i386', ppc64: 'ppc64el', s390x: 's390x', riscv64: 'riscv64' };
+  const rpm: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i686', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+  return (format === 'deb' ? deb[a] : rpm[a]) ?? a;
+}
+
+/**
+ * Debian: everything under /usr/lib/python3/dist-packages (Debian Python Policy §1.5).
+ * RPM: /usr/lib/pythonX.Y/site-packages for pure code, /usr/lib64/… for compiled code
+ * on 64-bit machines (Fedora's %python3_sitelib and %python3_sitearch).
+ */
+export function installLayout(format: PackageFormat, target: TargetProfile, projectName: string): InstallLayout {
+  const py = `python${target.pythonVersion}`;
+  if (format === 'deb') {
+    return {
+      purelib: '/usr/lib/python3/dist-packages',
+      platlib: '/usr/lib/python3/dist-packages',
+      scripts: '/usr/bin',
+      data: '/usr',
+      headers: `/usr/include/${py}/${projectName}`,
+      byteCompileAtBuild: false,
+    };
+  }
+  const lib64 = ['x64', 'arm64', 'ppc64', 's390x', 'riscv64'].includes(arch()) ? 'lib64' : 'lib';
+  return {
+    purelib: `/usr/lib/${py}/site-packages`,
+    platlib: `/usr/${lib64}/${py}/site-packages`,
+    scripts: '/usr/bin',
+    data: '/usr',
+    headers: `/usr/include/${py}/${projectName}`,
+    byteCompileAtBuild: true,
+  };
+}
+
+/** The marker environment of a target (PEP 508), independent of the host. */
+export function markerEnvironment(target: TargetProfile): MarkerEnvironment {
+  return {
+    python_version: target.pythonVersion,
+    python_full_version: target.pythonFullVersion,
+    os_name: 'posix',
+    sys_platform: 'linux',
+    platform_system: 'Linux',
+    platform_machine: machineArch('rpm'),
+    platform_release: '',
+    platform_version: '',
+    platform_python_implementation: 'CPython',
+    implementation_name: 'cpython',
+    implementation_version: target.pythonFullVersion,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The error families of pkg2os. Every error a user can cause is a `Pkg2osError`
+ * with a stable `code`, a one-paragraph message and, where useful, a hint that
+ * says what to do. Only the CLI prints errors; it maps the family to an exit code.
+ */
+
+/** Exit codes are a contract that scripts depend on; documented in README.md. */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  verification: 3,
+  build: 4,
+  missingTool: 5,
+  index: 6,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export type ErrorCode =
+  // configuration and usage
+  | 'USAGE'
+  | 'INVALID_REQUIREMENT'
+  | 'INVALID_VERSION'
+  | 'UNKNOWN_TARGET'
+  | 'INVALID_CONFIG'
+  | 'INSECURE_INDEX'
+  // index and HTTP
+  | 'INDEX_UNREACHABLE'
+  | 'INDEX_HTTP'
+  | 'INDEX_MALFORMED'
+  | 'PROJECT_NOT_FOUND'
+  | 'NO_MATCHING_DISTRIBUTION'
+  // integrity (hash and archive safety)
+  | 'HASH_MISSING'
+  | 'HASH_MISMATCH'
+  | 'UNSAFE_ARCHIVE'
+  | 'ARCHIVE_TOO_LARGE'
+  | 'UNSUPPORTED_ARCHIVE'
+  // build
+  | 'MISSING_BUILD_BACKEND'
+  | 'BUILD_FAILED'
+  | 'INVALID_METADATA'
+  | 'UNSUPPORTED_TARGET'
+  | 'PACKAGING_FAILED'
+  // tools
+  | 'TOOL_MISSING'
+  | 'TOOL_FAILED';
+
+export interface ErrorOptions {
+  cause?: unknown;
+  /** What the user can do about it, printed after the message. */
+  hint?: string;
+}
+
+/** Base class of every expected error. */
+export abstract class Pkg2osError extends Error {
+  abstract readonly exitCode: ExitCode;
+  readonly code: ErrorCode;
+  readonly hint?: string;
+
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad command line, configuration or input value (exit 2). */
+export class ConfigError extends Pkg2osError {
+  readonly exitCode = ExitCode.usage;
+}
+
+/** The index could not be read or has nothing that matches (exit 6). */
+export class IndexError extends Pkg2osError {
+  readonly exitCode = ExitCode.index;
+}
+
+/** A downloaded artifact is not what the index said, or is unsafe to open (exit 3). */
+export class IntegrityError extends Pkg2osError {
+  readonly exitCode = ExitCode.verification;
+}
+
+/** Building the wheel, staging it or packaging it failed (exit 4). */
+export class BuildError extends Pkg2osError {
+  readonly exitCode = ExitCode.build;
+}
+
+/** A system tool is not installed (exit 5). */
+export class ToolMissingError extends Pkg2osError {
+  readonly exitCode = ExitCode.missingTool;
+}
+
+/** A system tool ran and failed (exit 4: it happens while building or packaging). */
+export class ToolError extends Pkg2osError {
+  readonly exitCode = ExitCode.build;
+  constructor(
+    message: string,
+    readonly command: string,
+    readonly exitStatus: number | undefined,
+    readonly stderrTail: string,
+    options: ErrorOptions = {},
+  ) {
+    super('TOOL_FAILED', message, options);
+  }
+}
+
+/** Type guard used by the CLI and by tests. */
+export function isPkg2osError(error: unknown): error is Pkg2osError {
+  return error instanceof Pkg2osError;
+}

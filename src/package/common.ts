@@ -1,0 +1,30 @@
+/** Helpers shared by the packagers: hashing and safe copying of the staged tree. */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import type { BuiltPackage } from './packager.types.js';
+import type { PackageFormat } from '../config/targets.js';
+
+/** Hex digest of a file, streamed. */
+export async function fileDigest(path: string, algorithm = 'sha256'): Promise<string> {
+  const hash = createHash(algorithm);
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+/** Describe a built package file. */
+export async function describeBuilt(format: PackageFormat, name: string, version: string, arch: string, path: string): Promise<BuiltPackage> {
+  return { format, name, version, arch, path, sha256: await fileDigest(path), size: (await stat(path)).size };
+}
+
+/** Strip control characters other than newline and tab. */
+export function cleanText(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+}
+
+/** A one-line summary of at most `max` characters. */
+export function synopsis(summary: string, fallback: string, max = 79): string {
+  const line = cleanText(summary).replace(/\s+/g, ' ').trim().replace(/\.$/, '') || fallback;
+  return line.length <= max ? line : `${line.slice(0, max - 1).trimEnd()}…`;
+}

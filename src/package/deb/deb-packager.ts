@@ -1,0 +1,125 @@
+/**
+ * The Debian format: control files from templates/deb/*.hbs, then
+ * `dpkg-deb --build --root-owner-group`. Field rules follow Debian Policy
+ * §5 (control files) and the Debian Python Policy (dependencies, layout).
+ */
+import { chmod, cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { run } from '../../exec.js';
+import { machineArch } from '../../config/targets.js';
+import { renderTemplate } from '../templates.js';
+import { cleanText, describeBuilt, fileDigest, synopsis } from '../common.js';
+import type { BuiltPackage, Dependency, PackageInfo, Packager } from '../packager.types.js';
+import { type Constraint, toDebianVersion } from '../versions.js';
+
+const MAX_DESCRIPTION_LINES = 400;
+
+/** Debian version of the package: upstream (translated) + "-" revision. */
+export function debVersion(info: PackageInfo): string {
+  return `${toDebianVersion(info.upstreamVersion)}-${info.release}`;
+}
+
+export function debArch(info: PackageInfo): string {
+  return info.pure ? 'all' : machineArch('deb');
+}
+
+function debConstraint(c: Constraint): string {
+  const v = toDebianVersion(c.version) + (c.belowPre ? '~~' : '') + (c.aboveRevisions ? '+~' : '');
+  const op = { '>=': '>=', '<=': '<=', '>': '>>', '<': '<<', '=': '=' }[c.op];
+  return `(${op} ${v})`;
+}
+
+/** Depends entries for Python dependencies: one per constraint, as dpkg wants. */
+export function debDepends(deps: Dependency[]): string[] {
+  const out: string[] = [];
+  for (const dep of deps) {
+    const name = `python3-${dep.project}`;
+    if (dep.constraints.length === 0) out.push(name);
+    for (const c of dep.constraints) out.push(`${name} ${debConstraint(c)}`);
+  }
+  return out;
+}
+
+/** Extended description: each line indented by one space, blank lines as " ." (Policy §5.6.13). */
+export function debExtendedDescription(info: PackageInfo): string {
+  const text = cleanText(info.description).replace(/\t/g, '    ').trim() || cleanText(info.summary).trim() || `The Python project ${info.project}.`;
+  let lines = text.split('\n').map((l) => l.trimEnd());
+  if (lines.length > MAX_DESCRIPTION_LINES) lines = [...lines.slice(0, MAX_DESCRIPTION_LINES), '', `(Truncated; see ${info.homepage ?? 'the upstream project'}.)`];
+  return lines.map((l) => (l === '' ? ' .' : l.startsWith('.') ? `  ${l}` : ` ${l}`)).join('\n');
+}
+
+function installedSizeKiB(info: PackageInfo): number {
+  // dpkg-gencontrol's rule: each file rounded up to KiB, each other entry 1 KiB.
+  return info.tree.entries.reduce((sum, e) => sum + (e.type === 'file' ? Math.ceil(e.size / 1024) : 1), 0) + 1;
+}
+
+function rfc2822(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toUTCString().replace('GMT', '+0000');
+}
+
+export const debPackager: Packager = {
+  format: 'deb',
+  tool: 'dpkg-deb',
+
+  fileName(info) {
+    return `${info.name}_${debVersion(info).replace(/^\d+:/, '')}_${debArch(info)}.deb`;
+  },
+
+  render(info) {
+    const depends = [info.pure ? 'python3:any' : `python3 (>= ${info.target.pythonVersion}~), python3 (<< ${info.target.pythonVersion.replace(/\d+$/, (m) => String(Number(m) + 1))})`, ...debDepends(info.dependencies)];
+    const common = { name: info.name, version: debVersion(info), maintainer: info.maintainer, sdist: info.sdist, homepage: info.homepage };
+    const licenseBody = info.licenseTexts.length
+      ? info.licenseTexts
+          .flatMap(({ name, text }) => [`${name}:`, '', ...cleanText(text).replace(/\t/g, '    ').trimEnd().split('\n')])
+          .map((l) => (l.trimEnd() === '' ? ' .' : ` ${l.trimEnd()}`))
+          .join('\n')
+      : ' The upstream sdist ships no license file; see the upstream project.';
+    return {
+      control: renderTemplate('deb', 'control', {
+        ...common,
+        arch: debArch(info),
+        installedSize: installedSizeKiB(info),
+        depends: depends.join(', '),
+        synopsis: synopsis(info.summary, `Python module ${info.project}`),
+        extendedDescription: debExtendedDescription(info),
+      }),
+      postinst: renderTemplate('deb', 'postinst', common),
+      prerm: renderTemplate('deb', 'prerm', { ...common, sitePackages: info.tree.layout.purelib }),
+      copyright: renderTemplate('deb', 'copyright', { ...common, upstreamName: info.project, license: cleanText(info.license).replace(/\s+/g, ' '), licenseBody }),
+      changelog: renderTemplate('deb', 'changelog', { ...common, distribution: info.target.codename ?? 'unstable', date: rfc2822(info.sourceDateEpoch) }),
+    };
+  },
+
+  async build(info, workDir, outDir, logFile): Promise<BuiltPackage> {
+    const texts = this.render(info);
+    const root = join(workDir, 'deb-root');
+    await rm(root, { recursive: true, force: true });
+    await cp(info.tree.root, root, { recursive: true, verbatimSymlinks: true });
+    const doc = join(root, 'usr/share/doc', info.name);
+    await mkdir(doc, { recursive: true });
+    await writeFile(join(doc, 'copyright'), texts.copyright!);
+    await writeFile(join(doc, 'changelog.Debian.gz'), gzipSync(texts.changelog!, { level: 9 }));
+
+    const control = join(root, 'DEBIAN');
+    await mkdir(control, { recursive: true });
+    await writeFile(join(control, 'control'), texts.control!);
+    for (const script of ['postinst', 'prerm']) {
+      await writeFile(join(control, script), texts[script]!);
+      await chmod(join(control, script), 0o755);
+    }
+    // md5sums of every regular file, as dh_md5sums writes it.
+    const files = [...info.tree.entries.filter((e) => e.type === 'file').map((e) => e.path), `/usr/share/doc/${info.name}/changelog.Debian.gz`, `/usr/share/doc/${info.name}/copyright`].sort();
+    const sums = await Promise.all(files.map(async (f) => `${await fileDigest(join(root, f), 'md5')}  ${f.slice(1)}`));
+    await writeFile(join(control, 'md5sums'), `${sums.join('\n')}\n`);
+
+    await mkdir(outDir, { recursive: true });
+    const out = join(outDir, this.fileName(info));
+    await run('dpkg-deb', ['--build', '--root-owner-group', '-Zxz', root, out], {
+      env: { SOURCE_DATE_EPOCH: String(info.sourceDateEpoch) },
+      logFile,
+      purpose: `building ${this.fileName(info)}`,
+    });
+    return describeBuilt('deb', info.name, debVersion(info), debArch(info), out);
+  },
+};

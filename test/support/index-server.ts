@@ -1,0 +1,122 @@
+/**
+ * A real PEP 503/691 index on 127.0.0.1 for tests and the demo. It serves
+ * project pages as JSON or HTML by content negotiation (or only one of them),
+ * and files from memory or disk. Tests mutate `projects` to tamper with it.
+ */
+import { createServer, type Server } from 'node:http';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+
+export interface ServedFile {
+  filename: string;
+  body: Buffer;
+  /** Published sha256; defaults to the real one. `null` publishes none. */
+  sha256?: string | null;
+  requiresPython?: string;
+  yanked?: boolean | string;
+  /** A detached signature to serve at <file>.asc. */
+  signature?: Buffer;
+}
+
+export interface IndexServerOptions {
+  /** 'negotiate' (default) answers JSON to PEP 691 clients, else HTML. */
+  mode?: 'negotiate' | 'json' | 'html';
+}
+
+export class IndexServer {
+  readonly projects = new Map<string, ServedFile[]>();
+  readonly requests: string[] = [];
+  private server?: Server;
+  port = 0;
+
+  constructor(private readonly options: IndexServerOptions = {}) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/simple/`;
+  }
+
+  /** Add a file to a project (normalized name). */
+  add(project: string, file: ServedFile): this {
+    const files = this.projects.get(project) ?? [];
+    files.push(file);
+    this.projects.set(project, files);
+    return this;
+  }
+
+  /** Add an sdist from disk. */
+  addFromDisk(project: string, path: string, extra: Partial<ServedFile> = {}): this {
+    return this.add(project, { filename: path.split('/').pop()!, body: readFileSync(path), ...extra });
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      this.requests.push(url.pathname);
+      const page = /^\/simple\/([^/]+)\/$/.exec(url.pathname);
+      if (page) {
+        const files = this.projects.get(decodeURIComponent(page[1]!));
+        if (!files) {
+          res.writeHead(404).end('not found');
+          return;
+        }
+        const wantsJson = (req.headers.accept ?? '').includes('application/vnd.pypi.simple.v1+json');
+        const json = this.options.mode === 'json' || (this.options.mode !== 'html' && wantsJson);
+        if (json) {
+          res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' });
+          res.end(JSON.stringify({
+            meta: { 'api-version': '1.0' },
+            name: page[1],
+            files: files.map((f) => ({
+              filename: f.filename,
+              url: `../../files/${encodeURIComponent(f.filename)}`,
+              hashes: f.sha256 === null ? {} : { sha256: f.sha256 ?? sha256(f.body) },
+              ...(f.requiresPython ? { 'requires-python': f.requiresPython } : {}),
+              ...(f.yanked ? { yanked: f.yanked } : {}),
+              ...(f.signature ? { 'gpg-sig': true } : {}),
+            })),
+          }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        const anchors = files.map((f) => {
+          const hash = f.sha256 === null ? '' : `#sha256=${f.sha256 ?? sha256(f.body)}`;
+          const attrs = [
+            f.requiresPython ? ` data-requires-python="${escapeHtml(f.requiresPython)}"` : '',
+            f.yanked ? ` data-yanked="${escapeHtml(typeof f.yanked === 'string' ? f.yanked : '')}"` : '',
+            f.signature ? ' data-gpg-sig="true"' : '',
+          ].join('');
+          return `<a href="../../files/${encodeURIComponent(f.filename)}${hash}"${attrs}>${escapeHtml(f.filename)}</a><br/>`;
+        });
+        res.end(`<!DOCTYPE html>\n<html><body>\n${anchors.join('\n')}\n</body></html>\n`);
+        return;
+      }
+      const file = /^\/files\/(.+)$/.exec(url.pathname);
+      if (file) {
+        const name = decodeURIComponent(file[1]!);
+        for (const files of this.projects.values()) {
+          for (const f of files) {
+            if (f.filename === name) return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': f.body.length }).end(f.body);
+            if (`${f.filename}.asc` === name && f.signature) return void res.writeHead(200, { 'content-type': 'application/pgp-signature' }).end(f.signature);
+          }
+        }
+      }
+      res.writeHead(404).end('not found');
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

@@ -1,0 +1,113 @@
+/**
+ * Golden tests of the rendered control files and spec (as nfpm's control.golden).
+ * Regenerate on purpose with UPDATE_GOLDEN=1 and review the diff.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { TARGETS, installLayout } from '../../src/config/targets.js';
+import type { StagedTree } from '../../src/build/stage.js';
+import { BuildError } from '../../src/errors.js';
+import { debPackager } from '../../src/package/deb/deb-packager.js';
+import { makePackageInfo } from '../../src/package/package-info.js';
+import { filesEntry, rpmPackager } from '../../src/package/rpm/rpm-packager.js';
+import { shipped } from '../../src/paths.js';
+import { throwsWithCode } from '../support/assert-error.js';
+
+function golden(name: string, actual: string): void {
+  const path = shipped('test', 'golden', name);
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
+    if (process.env.CI === 'true' && !existsSync(path)) assert.fail(`golden file ${name} is missing; run UPDATE_GOLDEN=1 locally and commit it`);
+    writeFileSync(path, actual);
+  }
+  assert.equal(actual, readFileSync(path, 'utf8'), `rendered output differs from test/golden/${name} (UPDATE_GOLDEN=1 regenerates it)`);
+}
+
+function fixtureInfo(format: 'deb' | 'rpm', overrides: { version?: string; pure?: boolean } = {}) {
+  const target = TARGETS['debian-12']!;
+  const layout = installLayout(format, target, 'sample-project');
+  const lib = layout.purelib;
+  const tree: StagedTree = {
+    root: '/nonexistent/stage',
+    format,
+    layout,
+    pure: overrides.pure ?? true,
+    byteCompiled: format === 'rpm',
+    distInfo: `${lib}/sample_project-2.1rc1.dist-info`,
+    entries: [
+      { path: '/usr', type: 'dir', size: 0 },
+      { path: '/usr/bin', type: 'dir', size: 0 },
+      { path: '/usr/bin/sample', type: 'file', size: 210 },
+      { path: lib, type: 'dir', size: 0 },
+      { path: `${lib}/sample_project`, type: 'dir', size: 0 },
+      { path: `${lib}/sample_project/__init__.py`, type: 'file', size: 4100 },
+      { path: `${lib}/sample_project/data [v2]*.txt`, type: 'file', size: 12 },
+      { path: `${lib}/sample_project-2.1rc1.dist-info`, type: 'dir', size: 0 },
+      { path: `${lib}/sample_project-2.1rc1.dist-info/METADATA`, type: 'file', size: 900 },
+    ],
+    metadata: {
+      name: 'Sample_Project',
+      version: overrides.version ?? '2.1rc1',
+      summary: 'A sample project for 100% golden tests',
+      description: '# Sample\n\nIt does things.\n\n.hidden line\n\tindented with a tab\n',
+      license: 'MIT',
+      homepage: 'https://example.org/sample',
+      requiresDist: ['requests>=2.31,<3', 'tomli; python_version < "3.11"', 'colorama; sys_platform == "win32"', 'attrs==23.*', 'pytest; extra == "test"', 'idna!=3.0,>=2'],
+      licenseFiles: ['LICENSE'],
+    },
+  };
+  return makePackageInfo({
+    project: 'sample-project',
+    tree,
+    target,
+    maintainer: 'Ops Team <ops@example.org>',
+    release: 1,
+    sdist: { filename: 'sample_project-2.1rc1.tar.gz', sha256: 'ab'.repeat(32), url: 'https://files.example.org/sample_project-2.1rc1.tar.gz' },
+    licenseTexts: [{ name: 'LICENSE', text: 'MIT License\n\nPermission is hereby granted...\n' }],
+    sourceDateEpoch: 1709294400,
+  });
+}
+
+describe('deb render()', () => {
+  const texts = debPackager.render(fixtureInfo('deb'));
+  for (const name of ['control', 'postinst', 'prerm', 'copyright', 'changelog']) {
+    it(`renders ${name} as in test/golden/deb-${name}.golden`, () => golden(`deb-${name}.golden`, texts[name]!));
+  }
+  it('keeps only dependencies whose markers hold for the target, with translated versions', () => {
+    const depends = /^Depends: (.*)$/m.exec(texts.control!)![1]!;
+    assert.equal(depends, 'python3:any, python3-requests (>= 2.31), python3-requests (<< 3~~), python3-attrs (>= 23~~), python3-attrs (<< 24~~), python3-idna (>= 2)');
+  });
+  it('names the file by Debian convention, without the epoch', () => {
+    assert.equal(debPackager.fileName(fixtureInfo('deb')), 'python3-sample-project_2.1~rc1-1_all.deb');
+    assert.equal(debPackager.fileName(fixtureInfo('deb', { version: '3!1.0' })), 'python3-sample-project_1.0-1_all.deb');
+    assert.match(debPackager.render(fixtureInfo('deb', { version: '3!1.0' })).control!, /^Version: 3:1.0-1$/m);
+  });
+  it('is pure: the same input renders the same text', () => {
+    assert.deepEqual(debPackager.render(fixtureInfo('deb')), texts);
+  });
+});
+
+describe('rpm render()', () => {
+  const { spec } = rpmPackager.render(fixtureInfo('rpm'));
+  it('renders the spec as in test/golden/rpm-spec.golden', () => golden('rpm-spec.golden', spec!));
+  it('requires python3dist() names and provides its own', () => {
+    assert.match(spec!, /^Requires: +python3dist\(requests\) >= 2\.31$/m);
+    assert.match(spec!, /^Requires: +python3dist\(requests\) < 3~~$/m);
+    assert.match(spec!, /^Provides: +python3dist\(sample-project\) = 2\.1~rc1$/m);
+    assert.doesNotMatch(spec!, /tomli|colorama|pytest/);
+  });
+  it('owns its own directories but not the system ones', () => {
+    assert.match(spec!, /^%dir "\/usr\/lib\/python3\.11\/site-packages\/sample_project"$/m);
+    assert.doesNotMatch(spec!, /^%dir "\/usr\/bin"$/m);
+    assert.doesNotMatch(spec!, /^%dir "\/usr\/lib\/python3\.11\/site-packages"$/m);
+  });
+  it('escapes macros and globs', () => {
+    assert.match(spec!, /100%% golden/);
+    assert.equal(filesEntry('/usr/lib/x/a[1]*.txt', false), '"/usr/lib/x/a\\[1\\]\\*.txt"');
+    throwsWithCode(() => filesEntry('/usr/lib/x/a"b', false), BuildError, 'PACKAGING_FAILED');
+  });
+  it('names the file by RPM convention, with the epoch in the Epoch tag', () => {
+    assert.equal(rpmPackager.fileName(fixtureInfo('rpm')), 'python3-sample-project-2.1~rc1-1.noarch.rpm');
+    assert.match(rpmPackager.render(fixtureInfo('rpm', { version: '3!1.0' })).spec!, /^Epoch: +3$/m);
+  });
+});

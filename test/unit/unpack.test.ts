@@ -1,0 +1,95 @@
+/** Defensive unpacking, case by case, on archives written by Python's tarfile. */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { execa } from 'execa';
+import { unpackSdist } from '../../src/build/unpack.js';
+import { IntegrityError } from '../../src/errors.js';
+import { VerifiedArtifact, verifiedToken } from '../../src/verify/verified-artifact.js';
+import { rejectsWithCode } from '../support/assert-error.js';
+
+type Entry = { name: string; type?: 'file' | 'symlink' | 'hardlink' | 'dir' | 'fifo'; link?: string; data?: string };
+
+/** Write a tar.gz with exactly these entries. */
+async function archive(entries: Entry[]): Promise<VerifiedArtifact> {
+  const dir = await mkdtemp(join(tmpdir(), 'pkg2os-unpack-'));
+  const path = join(dir, 'pkg-1.0.tar.gz');
+  const script = `
+import io, json, sys, tarfile
+types = {"file": tarfile.REGTYPE, "symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE, "dir": tarfile.DIRTYPE, "fifo": tarfile.FIFOTYPE}
+with tarfile.open(sys.argv[2], "w:gz", format=tarfile.PAX_FORMAT) as t:
+    for e in json.loads(sys.argv[1]):
+        ti = tarfile.TarInfo(e["name"]); ti.type = types[e.get("type", "file")]; ti.linkname = e.get("link", ""); ti.mode = 0o755 if ti.type == tarfile.DIRTYPE else 0o644
+        data = e.get("data", "x").encode()
+        if ti.type == tarfile.REGTYPE:
+            ti.size = len(data); t.addfile(ti, io.BytesIO(data))
+        else:
+            t.addfile(ti)
+`;
+  await execa('/usr/bin/python3', ['-c', script, JSON.stringify(entries), path]);
+  const candidate = { project: 'pkg', version: '1.0', file: { filename: 'pkg-1.0.tar.gz', url: 'http://127.0.0.1/pkg-1.0.tar.gz', hashes: {}, yanked: false as const } };
+  return new VerifiedArtifact(verifiedToken, { candidate, path, sha256: '0'.repeat(64), size: 0, checks: [] });
+}
+
+const base: Entry[] = [{ name: 'pkg-1.0/pyproject.toml', data: '[build-system]\n' }];
+
+async function refused(entries: Entry[], message: RegExp, code = 'UNSAFE_ARCHIVE', limits?: { maxTotalBytes: number; maxEntries: number }) {
+  const artifact = await archive(entries);
+  const dest = await mkdtemp(join(tmpdir(), 'pkg2os-dest-'));
+  const error = await rejectsWithCode(unpackSdist(artifact, dest, limits), IntegrityError, code);
+  assert.match(error.message, message);
+  return dest;
+}
+
+describe('unpacking an sdist', () => {
+  it('unpacks a normal sdist, with links that stay inside, and finds its source tree', async () => {
+    const artifact = await archive([...base, { name: 'pkg-1.0/pkg/__init__.py' }, { name: 'pkg-1.0/docs/readme', type: 'symlink', link: '../pkg/__init__.py' }, { name: 'pkg-1.0/pkg/copy.py', type: 'hardlink', link: 'pkg-1.0/pkg/__init__.py' }]);
+    const dest = await mkdtemp(join(tmpdir(), 'pkg2os-dest-'));
+    const source = await unpackSdist(artifact, dest);
+    assert.equal(source, join(dest, 'pkg-1.0'));
+    assert.deepEqual((await readdir(join(source, 'pkg'))).sort(), ['__init__.py', 'copy.py']);
+  });
+
+  it('refuses ".." paths without writing anything', async () => {
+    const dest = await refused([...base, { name: 'pkg-1.0/../../escaped' }], /"pkg-1.0\/..\/..\/escaped" would be written outside/);
+    assert.deepEqual(await readdir(dest), []);
+  });
+  it('refuses absolute paths', async () => {
+    await refused([...base, { name: '/tmp/pkg2os-abs' }], /would be written outside/);
+  });
+  it('refuses symbolic links that leave the tree, absolute or relative', async () => {
+    await refused([...base, { name: 'pkg-1.0/l', type: 'symlink', link: '/etc/passwd' }], /points outside the tree, to "\/etc\/passwd"/);
+    await refused([...base, { name: 'pkg-1.0/l', type: 'symlink', link: '../../../etc' }], /points outside the tree/);
+  });
+  it('refuses entries written through a link', async () => {
+    await refused([...base, { name: 'pkg-1.0/l', type: 'symlink', link: 'sub' }, { name: 'pkg-1.0/l/file' }], /written through the link "pkg-1.0\/l"/);
+  });
+  it('refuses a chain of links that escapes only when resolved', async () => {
+    // "up" -> "." looks harmless, and "esc" -> "up/.." looks like "." on paper, but resolves to the parent.
+    await refused([...base, { name: 'up', type: 'symlink', link: '.' }, { name: 'esc', type: 'symlink', link: 'up/..' }], /resolves outside the tree/);
+  });
+  it('refuses hard links to outside files', async () => {
+    await refused([...base, { name: 'pkg-1.0/h', type: 'hardlink', link: '/etc/shadow' }], /hard link "pkg-1.0\/h" points outside/);
+  });
+  it('refuses device files and FIFOs', async () => {
+    await refused([...base, { name: 'pkg-1.0/p', type: 'fifo' }], /is a FIFO/);
+  });
+  it('refuses archives that unpack beyond the size or entry bound', async () => {
+    await refused([...base, { name: 'pkg-1.0/big', data: 'x'.repeat(5000) }], /unpacks to more than 4096 bytes/, 'ARCHIVE_TOO_LARGE', { maxTotalBytes: 4096, maxEntries: 100 });
+    await refused([...base, { name: 'pkg-1.0/a' }, { name: 'pkg-1.0/b' }], /more than 2 entries/, 'UNSAFE_ARCHIVE', { maxTotalBytes: 1e9, maxEntries: 2 });
+  });
+  it('refuses an archive that is not an sdist', async () => {
+    await refused([{ name: 'something/else.txt' }], /no top-level directory holds a pyproject.toml or setup.py/, 'UNSUPPORTED_ARCHIVE');
+  });
+  it('refuses a corrupt archive', async () => {
+    const artifact = await archive(base);
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(artifact.path, Buffer.from('\x1f\x8b\x08\x00garbage'));
+    const dest = await mkdtemp(join(tmpdir(), 'pkg2os-dest-'));
+    await rejectsWithCode(unpackSdist(artifact, dest), IntegrityError, 'UNSUPPORTED_ARCHIVE');
+    assert.ok(!existsSync(join(dest, 'pkg-1.0')));
+  });
+});

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compare } from '@renovatebot/pep440';
+import { ConfigError } from '../../src/errors.js';
+import { toDebianVersion, toRpmVersion, translateSpecifier } from '../../src/package/versions.js';
+import { throwsWithCode } from '../support/assert-error.js';
+import { dpkgCompare, rpmCompareMany } from '../support/distro-compare.js';
+
+describe('PEP 440 → Debian and RPM versions', () => {
+  const table: Array<[string, string, string, number]> = [
+    // PEP 440, Debian, RPM version, RPM epoch
+    ['3.2.25', '3.2.25', '3.2.25', 0],
+    ['1.0rc1', '1.0~rc1', '1.0~rc1', 0],
+    ['1.0a2', '1.0~a2', '1.0~a2', 0],
+    ['1.0b1', '1.0~b1', '1.0~b1', 0],
+    ['1.0.dev3', '1.0~~dev3', '1.0~~dev3', 0],
+    ['1.0a1.dev2', '1.0~a1~dev2', '1.0~a1~dev2', 0],
+    ['1.0.post2', '1.0+post2', '1.0^post2', 0],
+    ['1.0.post2.dev1', '1.0+post2~dev1', '1.0^post2~dev1', 0],
+    ['2!1.0', '2:1.0', '1.0', 2],
+    ['1.0RC1', '1.0~rc1', '1.0~rc1', 0],
+    ['1.0-1', '1.0+post1', '1.0^post1', 0],
+  ];
+  for (const [pep, deb, rpm, epoch] of table) {
+    it(`${pep} → ${deb} / ${epoch ? `${epoch}:` : ''}${rpm}`, () => {
+      assert.equal(toDebianVersion(pep), deb);
+      assert.deepEqual(toRpmVersion(pep), { epoch, version: rpm });
+    });
+  }
+
+  it('sorts like PEP 440 under dpkg and rpm themselves', async () => {
+    const versions = ['0.9', '1.0.dev1', '1.0a1.dev1', '1.0a1', '1.0a1.post1', '1.0a2', '1.0b1', '1.0rc1', '1.0rc1.post1.dev1', '1.0', '1.0.post1.dev1', '1.0.post1', '1.0.1', '1.1', '1!0.1'];
+    const pairs: Array<[string, string]> = [];
+    for (const a of versions) for (const b of versions) if (a !== b) pairs.push([a, b]);
+    const rpmSigns = await rpmCompareMany(pairs.map(([a, b]) => {
+      const x = toRpmVersion(a);
+      const y = toRpmVersion(b);
+      return [`${x.epoch}:${x.version}`, `${y.epoch}:${y.version}`];
+    }));
+    for (const [i, [a, b]] of pairs.entries()) {
+      const expected = Math.sign(compare(a, b));
+      assert.equal(await dpkgCompare(toDebianVersion(a), toDebianVersion(b)), expected, `dpkg: ${a} vs ${b}`);
+      assert.equal(rpmSigns[i], expected, `rpm: ${a} vs ${b}`);
+    }
+  });
+
+  it('refuses a malformed version', () => {
+    throwsWithCode(() => toDebianVersion('1.0-beta-final'), ConfigError, 'INVALID_VERSION');
+  });
+});
+
+describe('PEP 440 specifiers → dependency constraints', () => {
+  it('translates each operator', () => {
+    assert.deepEqual(translateSpecifier('>=1.2, <2').constraints, [{ op: '>=', version: '1.2' }, { op: '<', version: '2', belowPre: true }]);
+    assert.deepEqual(translateSpecifier('~=1.4.2').constraints, [{ op: '>=', version: '1.4.2' }, { op: '<', version: '1.5', belowPre: true }]);
+    assert.deepEqual(translateSpecifier('==1.4.*').constraints, [{ op: '>=', version: '1.4', belowPre: true }, { op: '<', version: '1.5', belowPre: true }]);
+    assert.deepEqual(translateSpecifier('==1.4').constraints, [{ op: '>=', version: '1.4' }, { op: '<=', version: '1.4', aboveRevisions: true }]);
+  });
+  it('reports "!=" as not expressible instead of dropping it silently', () => {
+    const { constraints, dropped } = translateSpecifier('>=1, !=1.5');
+    assert.deepEqual(dropped, ['!=1.5']);
+    assert.equal(constraints.length, 1);
+  });
+});
