@@ -3,7 +3,7 @@
  * examples/pkg2os-hello → sdist → index on 127.0.0.1 → pkg2os build →
  * .deb and .rpm → the .deb installed with apt-get → its module imported.
  */
-import { cp, mkdtemp, readdir } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -15,6 +15,7 @@ const sh = (cmd: string, args: string[]) => execa(cmd, args, { stdio: 'inherit' 
 
 async function main(): Promise<void> {
   const out = process.argv[2] ?? shipped('demo-out');
+  await rm(out, { recursive: true, force: true });
   const dist = await mkdtemp(join(tmpdir(), 'pkg2os-demo-'));
   step('Building the example sdist (examples/pkg2os-hello)');
   // Build from a copy, so that the example folder stays clean.
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   try {
     step(`Serving it from a PEP 691/503 index at ${server.url}`);
     step('pkg2os build pkg2os-hello');
-    await sh(shipped('bin', 'pkg2os'), ['build', 'pkg2os-hello', '--index-url', server.url, '--out', out]);
+    await sh(shipped('bin', 'pkg2os'), ['build', 'pkg2os-hello', '--index-url', server.url, '--out', out, '--lockfile', join(out, 'pkg2os.lock')]);
   } finally {
     await server.stop();
   }

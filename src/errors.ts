@@ -36,6 +36,19 @@ export type ErrorCode =
   | 'UNSAFE_ARCHIVE'
   | 'ARCHIVE_TOO_LARGE'
   | 'UNSUPPORTED_ARCHIVE'
+  // upstream signatures and the lockfile
+  | 'SIGNATURE_MISSING'
+  | 'MALFORMED_SIGNATURE'
+  | 'BAD_SIGNATURE'
+  | 'UNKNOWN_SIGNER'
+  | 'NO_PINNED_KEY'
+  | 'KEY_REVOKED'
+  | 'KEY_EXPIRED'
+  | 'SIGNATURE_IN_FUTURE'
+  | 'LOCK_MISMATCH'
+  | 'SIGNER_CHANGED'
+  | 'NOT_IN_LOCKFILE'
+  | 'INVALID_KEY'
   // build
   | 'MISSING_BUILD_BACKEND'
   | 'BUILD_FAILED'
@@ -78,6 +91,16 @@ export class IndexError extends Pkg2osError {
 
 /** A downloaded artifact is not what the index said, or is unsafe to open (exit 3). */
 export class IntegrityError extends Pkg2osError {
+  readonly exitCode = ExitCode.verification;
+}
+
+/** An upstream signature is missing, bad, or from a key that is not trusted (exit 3). */
+export class SignatureError extends Pkg2osError {
+  readonly exitCode = ExitCode.verification;
+}
+
+/** The artifact or its signer differs from what the lockfile recorded (exit 3). */
+export class LockfileError extends Pkg2osError {
   readonly exitCode = ExitCode.verification;
 }
 

@@ -6,6 +6,8 @@ import { DEFAULT_TARGET, PACKAGE_FORMATS, type PackageFormat, getTarget } from '
 import { ConfigError } from '../errors.js';
 import { DEFAULT_MAX_DOWNLOAD_BYTES } from '../index/index-client.js';
 import { parseRequirement } from '../pep/requirement.js';
+import { SIGNATURE_POLICIES, type SignaturePolicy } from '../config/recipes.js';
+import { defaultKeysDir } from '../verify/trust-store.js';
 import { PipelineFailure, buildPackages } from '../pipeline/build-packages.js';
 import { reportError, stderrLogger } from './output.js';
 
@@ -26,6 +28,12 @@ interface BuildFlags {
   keepWork?: boolean;
   maxDownloadSize?: string;
   config?: string;
+  signaturePolicy?: string;
+  keysDir?: string;
+  recipesDir?: string[];
+  lockfile: string | false;
+  frozen?: boolean;
+  acceptNewSigner?: boolean;
 }
 
 /** An environment variable, with empty meaning unset. */
@@ -47,6 +55,13 @@ function parseFormats(text: string): PackageFormat[] {
   return [...new Set(formats)] as PackageFormat[];
 }
 
+function parsePolicy(text: string): SignaturePolicy {
+  if (!(SIGNATURE_POLICIES as readonly string[]).includes(text)) {
+    throw new ConfigError('USAGE', `Unknown signature policy "${text}".`, { hint: `Use one of ${SIGNATURE_POLICIES.join(', ')}.` });
+  }
+  return text as SignaturePolicy;
+}
+
 export function registerBuild(program: Command): void {
   program
     .command('build')
@@ -65,6 +80,13 @@ export function registerBuild(program: Command): void {
     .option('--max-download-size <MiB>', `largest sdist accepted, in MiB (default ${DEFAULT_MAX_DOWNLOAD_BYTES / 1024 / 1024})`)
     .option('--keep-work', 'keep the temporary work directory')
     .option('--config <file>', 'configuration file (default ./pkg2os.config.yaml if present)')
+    .option('--signature-policy <policy>', 'upstream signatures: required, if-available (default) or ignore; a recipe wins for its project')
+    .option('--keys-dir <dir>', 'pinned upstream keys (env PKG2OS_KEYS_DIR; default ~/.config/pkg2os/keys)')
+    .option('--recipes-dir <dir>', 'a directory of recipes searched before pkg2os\'s own, repeatable', collect)
+    .option('--lockfile <file>', 'lockfile (default ./pkg2os.lock)')
+    .option('--no-lockfile', 'neither check nor write a lockfile')
+    .option('--frozen', 'build only what the lockfile holds, exactly, and never write it')
+    .option('--accept-new-signer', 'accept and record a signer that differs from the locked one')
     .option('-v, --verbose', 'more log lines')
     .action(async (requirementTexts: string[], flags: BuildFlags) => {
       process.exitCode = await runBuild(requirementTexts, flags);
@@ -94,6 +116,9 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
     const targets = [...new Set(flags.target ?? config.targets ?? [DEFAULT_TARGET])].map(getTarget);
     const formats = flags.format ? parseFormats(flags.format) : ((config.formats as PackageFormat[] | undefined) ?? ['deb', 'rpm']);
     const outDir = resolve(flags.out ?? config.out ?? 'out');
+    const signaturePolicy = parsePolicy(flags.signaturePolicy ?? config.signature ?? 'if-available');
+    const lockfile = flags.lockfile === false ? undefined : resolve(flags.lockfile ?? config.lockfile ?? 'pkg2os.lock');
+    if (flags.frozen && !lockfile) throw new ConfigError('USAGE', '--frozen and --no-lockfile contradict each other.');
     const report = await buildPackages({
       requirements,
       indexUrl,
@@ -107,6 +132,12 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
       maxDownloadBytes,
       keepWork: flags.keepWork,
       logger,
+      signaturePolicy,
+      keysDir: flags.keysDir ?? config['keys-dir'] ?? defaultKeysDir(),
+      recipeDirs: flags.recipesDir ?? (config['recipes-dir'] ? [config['recipes-dir']] : []),
+      lockfile,
+      frozen: flags.frozen ?? false,
+      acceptNewSigner: flags.acceptNewSigner ?? false,
     });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
 import { PKG2OS_VERSION } from '../version.js';
 import { registerBuild } from './build-command.js';
+import { registerKeys } from './keys-command.js';
+import { registerVerify } from './verify-command.js';
 import { reportError } from './output.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -17,7 +19,9 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(run pkg2os --help for usage)');
   registerBuild(program);
-  program.commands.forEach((c) => c.exitOverride());
+  registerVerify(program);
+  const keys = registerKeys(program);
+  for (const command of [...program.commands, ...keys.commands]) command.exitOverride();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

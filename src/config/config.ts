@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { PACKAGE_FORMATS } from './targets.js';
+import { SIGNATURE_POLICIES, describeIssues } from './recipes.js';
 
 /** "Name <email>", as Debian's Maintainer field and RPM changelogs want it. */
 export const MAINTAINER = /^[^<>\n]+ <[^<>\s@]+@[^<>\s@]+>$/;
@@ -20,6 +21,10 @@ export const configSchema = z
     targets: z.array(z.string()).min(1).optional(),
     formats: z.array(z.enum(PACKAGE_FORMATS as [string, ...string[]])).min(1).optional(),
     out: z.string().optional(),
+    signature: z.enum(SIGNATURE_POLICIES).optional(),
+    'keys-dir': z.string().optional(),
+    'recipes-dir': z.string().optional(),
+    lockfile: z.string().optional(),
   })
   .strict();
 
@@ -46,12 +51,8 @@ export async function loadConfig(path: string | undefined): Promise<FileConfig> 
   }
   const parsed = configSchema.safeParse(data);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-      return `"${issue.path.join('.') || '(top level)'}": ${issue.message}`;
-    });
-    throw new ConfigError('INVALID_CONFIG', `${file} is not a valid pkg2os configuration: ${problems.join('; ')}.`, {
-      hint: 'Known keys: index-url, allow-insecure-index, maintainer, targets, formats, out (see README.md).',
+    throw new ConfigError('INVALID_CONFIG', `${file} is not a valid pkg2os configuration: ${describeIssues(parsed.error.issues)}.`, {
+      hint: `Known keys: ${Object.keys(configSchema.shape).join(', ')} (see README.md).`,
     });
   }
   return parsed.data;

@@ -12,9 +12,9 @@ import { requireTools } from '../exec.js';
 import { stageWheel } from '../build/stage.js';
 import { unpackSdist } from '../build/unpack.js';
 import type { PackageFormat, TargetProfile } from '../config/targets.js';
-import { IntegrityError, Pkg2osError } from '../errors.js';
+import { ConfigError, IntegrityError, LockfileError, Pkg2osError } from '../errors.js';
 import { IndexClient } from '../index/index-client.js';
-import type { SdistCandidate } from '../index/index.types.js';
+import type { ProjectPage, SdistCandidate } from '../index/index.types.js';
 import { selectSdist } from '../index/select.js';
 import { redactUrl } from '../index/url-policy.js';
 import type { Logger } from '../log.js';
@@ -22,7 +22,11 @@ import { silentLogger } from '../log.js';
 import { makePackageInfo } from '../package/package-info.js';
 import { PACKAGERS } from '../package/registry.js';
 import type { Requirement } from '../pep/requirement.js';
-import { verifyArtifact } from '../verify/verify-artifact.js';
+import { type VerifyContext, verifyArtifact } from '../verify/verify-artifact.js';
+import { type SignaturePolicy, loadRecipe, recipeDirs } from '../config/recipes.js';
+import { Lockfile } from '../verify/lockfile.js';
+import { type PublishedSignature, shouldFetchSignature } from '../verify/signature.js';
+import { TrustStore } from '../verify/trust-store.js';
 import type { VerifiedArtifact } from '../verify/verified-artifact.js';
 import type { BuildReport, PackageReport } from './report.js';
 import { PKG2OS_VERSION } from '../version.js';
@@ -40,6 +44,15 @@ export interface BuildRequest {
   maxDownloadBytes?: number;
   keepWork?: boolean;
   logger?: Logger;
+  /** Global signature policy; a recipe's `signature:` wins for its project. */
+  signaturePolicy: SignaturePolicy;
+  keysDir: string;
+  /** The user's recipe directories (pkg2os's own recipes/ is always searched last). */
+  recipeDirs?: string[];
+  /** Lockfile path; undefined disables the lockfile. */
+  lockfile?: string;
+  frozen?: boolean;
+  acceptNewSigner?: boolean;
 }
 
 /** Thrown after a failure, carrying where the logs were kept. */
@@ -88,6 +101,12 @@ export async function buildPackages(request: BuildRequest): Promise<BuildReport>
   const logger = request.logger ?? silentLogger;
   await requireTools([SYSTEM_PYTHON, 'unshare', ...request.formats.map((f) => PACKAGERS[f].tool)], `building ${request.formats.join(' and ')} packages`);
   const client = new IndexClient({ indexUrl: request.indexUrl, allowInsecure: request.allowInsecureIndex, logger, maxDownloadBytes: request.maxDownloadBytes });
+  const dirs = recipeDirs(request.recipeDirs);
+  const trust = new TrustStore(request.keysDir, dirs);
+  const lockfile = request.lockfile ? await Lockfile.load(request.lockfile) : undefined;
+  if (request.frozen && (!lockfile || !lockfile.existed)) {
+    throw new ConfigError('USAGE', `--frozen needs a lockfile, and ${request.lockfile ?? 'none'} does not exist.`, { hint: 'Run once without --frozen to create pkg2os.lock, and commit it.' });
+  }
   const work = await mkdtemp(join(tmpdir(), 'pkg2os-'));
   const staged = join(work, 'out');
   let keep = request.keepWork ?? false;
@@ -95,15 +114,25 @@ export async function buildPackages(request: BuildRequest): Promise<BuildReport>
     const reports: PackageReport[] = [];
     const artifacts = new Map<string, { artifact: VerifiedArtifact; wheel: string; sourceDateEpoch: number }>();
     for (const req of request.requirements) {
-      const page = await client.projectPage(req.project);
+      const recipe = await loadRecipe(req.project, dirs);
+      let page = await client.projectPage(req.project);
       logger.debug(`${req.project}: read ${page.files.length} file(s) from ${redactUrl(page.url)} (${page.format})`);
+      if (request.frozen && lockfile) page = lockedOnly(page, lockfile);
       for (const target of request.targets) {
         const candidate = selectSdist(page, req, { pythonFullVersion: target.pythonFullVersion, pre: request.pre, logger });
         const dir = join(work, 'projects', `${candidate.project}-${candidate.version}`);
         const logFile = join(dir, 'build.log');
         let prepared = artifacts.get(candidate.file.url);
         if (!prepared) {
-          prepared = await fetchVerifyBuild(client, candidate, dir, logFile, logger);
+          const policy = recipe.signature ?? request.signaturePolicy;
+          const verifyContext = async (): Promise<VerifyContext> => ({
+            policy,
+            pinned: policy === 'ignore' ? { keys: [], sources: [] } : await trust.keysFor(candidate.project, recipe),
+            signature: await fetchSignature(client, candidate, policy),
+            lockfile,
+            lockOptions: { frozen: request.frozen ?? false, acceptNewSigner: request.acceptNewSigner ?? false },
+          });
+          prepared = await fetchVerifyBuild(client, candidate, dir, logFile, logger, verifyContext);
           artifacts.set(candidate.file.url, prepared);
         }
         const { artifact, wheel } = prepared;
@@ -148,6 +177,7 @@ export async function buildPackages(request: BuildRequest): Promise<BuildReport>
     }
     const result: BuildReport = { pkg2os: PKG2OS_VERSION, indexUrl: redactUrl(request.indexUrl), packages: reports };
     await publishOutput(staged, request.outDir, result);
+    if (lockfile && !request.frozen && (await lockfile.save())) logger.info(`recorded what was verified in ${lockfile.path}`);
     return result;
   } catch (error) {
     // Keep the logs of a failed build for the user; never keep what failed verification.
@@ -158,12 +188,34 @@ export async function buildPackages(request: BuildRequest): Promise<BuildReport>
   }
 }
 
-async function fetchVerifyBuild(client: IndexClient, candidate: SdistCandidate, dir: string, logFile: string, logger: Logger) {
+/** Under --frozen, only the files the lockfile holds are candidates. */
+function lockedOnly(page: ProjectPage, lockfile: Lockfile): ProjectPage {
+  const locked = new Set(lockfile.entries(page.project).map((e) => e.filename));
+  if (locked.size === 0) {
+    throw new LockfileError('NOT_IN_LOCKFILE', `${page.project} is not in ${lockfile.path}, and --frozen builds only what the lockfile holds.`, {
+      hint: 'Run once without --frozen to lock it, and review the lockfile diff.',
+    });
+  }
+  return { ...page, files: page.files.filter((f) => locked.has(f.filename)) };
+}
+
+/** Fetch `<sdist>.asc` when the policy and the index call for it; undefined when none is published. */
+async function fetchSignature(client: IndexClient, candidate: SdistCandidate, policy: SignaturePolicy): Promise<PublishedSignature | undefined> {
+  if (!shouldFetchSignature(candidate, policy)) return undefined;
+  const url = `${candidate.file.url}.asc`;
+  const bytes = await client.fetchSmall(url, `${candidate.file.filename}.asc`);
+  return bytes ? { url: redactUrl(url), bytes } : undefined;
+}
+
+async function fetchVerifyBuild(client: IndexClient, candidate: SdistCandidate, dir: string, logFile: string, logger: Logger, context: () => Promise<VerifyContext>) {
   await mkdir(join(dir, 'download'), { recursive: true });
   logger.info(`${candidate.project} ${candidate.version}: downloading ${candidate.file.filename}`);
   const download = await client.download(candidate.file, join(dir, 'download', candidate.file.filename));
-  const artifact = await verifyArtifact(candidate, download);
-  logger.info(`${candidate.project} ${candidate.version}: verified sha256 ${artifact.sha256}`);
+  const artifact = await verifyArtifact(candidate, download, await context());
+  const signature = artifact.checks.find((c) => c.kind === 'signature');
+  for (const warning of (signature?.detail.warnings as string[] | undefined) ?? []) logger.warn(`${candidate.file.filename}: ${warning}`);
+  const signed = signature?.result === 'pass' ? `, signature by ${signature.detail.signer}` : ` (signature: ${signature?.detail.reason})`;
+  logger.info(`${candidate.project} ${candidate.version}: verified sha256 ${artifact.sha256}${signed}`);
   const unpackDir = join(dir, 'src');
   await mkdir(unpackDir);
   const sourceDir = await unpackSdist(artifact, unpackDir);
