@@ -1,51 +1,82 @@
 /**
  * `make demo`: the main job end to end on the built-in example.
  * examples/pkg2os-hello → sdist → index on 127.0.0.1 → pkg2os build →
- * .deb and .rpm → the .deb installed with apt-get → its module imported.
+ * .deb and .rpm → signed apt and yum repositories served on 127.0.0.1 →
+ * apt-get installs the package from the signed repository → its module is
+ * imported and its command runs.
  */
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { shipped } from '../src/paths.js';
 import { IndexServer } from '../test/support/index-server.js';
+import { StaticServer } from '../test/support/static-server.js';
 
 const step = (text: string) => process.stdout.write(`\n==> ${text}\n`);
-const sh = (cmd: string, args: string[]) => execa(cmd, args, { stdio: 'inherit' });
+const sh = (cmd: string, args: string[], env: Record<string, string> = {}) => execa(cmd, args, { stdio: 'inherit', env });
+const pkg2os = shipped('bin', 'pkg2os');
 
 async function main(): Promise<void> {
-  const out = process.argv[2] ?? shipped('demo-out');
-  await rm(out, { recursive: true, force: true });
-  const dist = await mkdtemp(join(tmpdir(), 'pkg2os-demo-'));
+  const demo = process.argv[2] ?? shipped('demo-out');
+  await rm(demo, { recursive: true, force: true });
+  const [out, repo, key] = [join(demo, 'out'), join(demo, 'repo'), join(demo, 'key')];
+  await mkdir(repo, { recursive: true });
+
   step('Building the example sdist (examples/pkg2os-hello)');
-  // Build from a copy, so that the example folder stays clean.
+  const dist = await mkdtemp(join(tmpdir(), 'pkg2os-demo-'));
   const source = join(dist, 'source');
   await cp(shipped('examples', 'pkg2os-hello'), source, { recursive: true });
-  await execa('/usr/bin/python3', ['-m', 'build', '--sdist', '--no-isolation', '--outdir', dist, source], { env: { SOURCE_DATE_EPOCH: '1767225600' } });
+  await execa('/usr/bin/python3', ['-m', 'build', '--sdist', '--no-isolation', '--outdir', dist, source]);
   const sdist = (await readdir(dist)).find((f) => f.endsWith('.tar.gz'))!;
-  const server = await new IndexServer().start();
-  server.addFromDisk('pkg2os-hello', join(dist, sdist));
+
+  const index = await new IndexServer().start();
+  index.addFromDisk('pkg2os-hello', join(dist, sdist));
+  const repoServer = await new StaticServer(repo).start();
+  const baseUrl = repoServer.url().replace(/\/$/, '');
   try {
-    step(`Serving it from a PEP 691/503 index at ${server.url}`);
-    step('pkg2os build pkg2os-hello');
-    await sh(shipped('bin', 'pkg2os'), ['build', 'pkg2os-hello', '--index-url', server.url, '--out', out, '--lockfile', join(out, 'pkg2os.lock')]);
+    step(`Serving the sdist from a PEP 691/503 index at ${index.url}`);
+    step('pkg2os keys generate: the organization\'s signing key (RSA-4096, expires in 2 years)');
+    await sh(pkg2os, ['keys', 'generate', '--name', 'pkg2os demo', '--email', 'demo@example.org', '--out', key]);
+
+    step(`pkg2os build pkg2os-hello --repo ${repo}: verify, build, package, sign and publish`);
+    await sh(pkg2os, ['build', 'pkg2os-hello', '--index-url', index.url, '--out', out, '--lockfile', join(demo, 'pkg2os.lock'), '--repo', repo, '--base-url', baseUrl, '--maintainer', 'pkg2os demo <demo@example.org>'], { PKG2OS_SIGNING_KEY: join(key, 'private.asc') });
+
+    const deb = (await readdir(join(out, 'deb')))[0]!;
+    step(`The .deb: ${join(out, 'deb', deb)}`);
+    await sh('dpkg-deb', ['--info', join(out, 'deb', deb)]);
+    step('The signed .rpm, checked by rpm with only the published key');
+    const rpmdb = await mkdtemp(join(tmpdir(), 'pkg2os-demo-rpmdb-'));
+    await sh('rpmkeys', ['--dbpath', rpmdb, '--import', join(repo, 'KEY.asc')]);
+    const rpm = (await readdir(join(repo, 'rpm', 'Packages')))[0]!;
+    await sh('rpmkeys', ['--dbpath', rpmdb, '-Kv', join(repo, 'rpm', 'Packages', rpm)]);
+    step('The apt repository\'s InRelease, checked by gpgv with only the published key');
+    await sh('gpgv', ['--keyring', join(repo, 'KEY.gpg'), join(repo, 'deb/dists/bookworm/InRelease')]);
+
+    step(`Installing python3-pkg2os-hello with apt-get from the signed repository at ${baseUrl}`);
+    // A source list of its own (Signed-By the published key), so /etc/apt is left as it is.
+    const apt = await mkdtemp(join(tmpdir(), 'pkg2os-demo-apt-'));
+    await chmod(apt, 0o755); // apt downloads as the unprivileged _apt user
+    await mkdir(join(apt, 'lists/partial'), { recursive: true });
+    await mkdir(join(apt, 'parts'));
+    await writeFile(join(apt, 'pkg2os.list'), `deb [signed-by=${join(repo, 'KEY.asc')}] ${baseUrl}/deb bookworm main\n`);
+    const aptOptions = ['-o', `Dir::Etc::SourceList=${join(apt, 'pkg2os.list')}`, '-o', `Dir::Etc::SourceParts=${join(apt, 'parts')}`, '-o', `Dir::State::Lists=${join(apt, 'lists')}`];
+    const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+    const aptGet = (...args: string[]) => (sudo.length ? sh('sudo', ['apt-get', ...aptOptions, ...args]) : sh('apt-get', [...aptOptions, ...args]));
+    await aptGet('update');
+    await aptGet('install', '-y', '--reinstall', 'python3-pkg2os-hello');
   } finally {
-    await server.stop();
+    await index.stop();
+    await repoServer.stop();
   }
-  const deb = (await readdir(join(out, 'deb'))).find((f) => f.startsWith('python3-pkg2os-hello_'))!;
-  const rpm = (await readdir(join(out, 'rpm'))).find((f) => f.startsWith('python3-pkg2os-hello-'))!;
-  step(`The .deb: ${join(out, 'deb', deb)}`);
-  await sh('dpkg-deb', ['--info', join(out, 'deb', deb)]);
-  step(`The .rpm: ${join(out, 'rpm', rpm)}`);
-  await sh('rpm', ['-qp', '--info', '--requires', '--provides', join(out, 'rpm', rpm)]);
-  step('Installing the .deb with apt-get');
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  const aptGet = async (...args: string[]) => (sudo.length ? sh('sudo', ['apt-get', ...args]) : sh('apt-get', args));
-  await aptGet('install', '-y', '--reinstall', join(out, 'deb', deb));
   step('Importing the module with the system Python, and running its command');
   await sh('/usr/bin/python3', ['-c', 'import pkg2os_hello; print(pkg2os_hello.__file__); print(pkg2os_hello.greeting())']);
   await sh('/usr/bin/pkg2os-hello', []);
-  step(`Done. Remove the example with: ${sudo.join(' ')}${sudo.length ? ' ' : ''}apt-get remove -y python3-pkg2os-hello`);
+  step(`Done. Everything is in ${demo}. Remove the example with: ${sudo().join(' ')}apt-get remove -y python3-pkg2os-hello`);
+}
+
+function sudo(): string[] {
+  return process.getuid?.() === 0 ? [] : ['sudo '];
 }
 
 main().catch((error) => {

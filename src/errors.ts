@@ -13,6 +13,7 @@ export const ExitCode = {
   build: 4,
   missingTool: 5,
   index: 6,
+  publish: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -49,6 +50,15 @@ export type ErrorCode =
   | 'SIGNER_CHANGED'
   | 'NOT_IN_LOCKFILE'
   | 'INVALID_KEY'
+  // the organization's signing key and publishing
+  | 'SIGNING_KEY_MISSING'
+  | 'SIGNING_KEY_INVALID'
+  | 'BAD_PASSPHRASE'
+  | 'KEY_EXISTS'
+  | 'PUBLISH_LOCKED'
+  | 'PUBLISH_CONFLICT'
+  | 'PUBLISH_SELF_CHECK'
+  | 'PUBLISH_FAILED'
   // build
   | 'MISSING_BUILD_BACKEND'
   | 'BUILD_FAILED'
@@ -107,6 +117,11 @@ export class LockfileError extends Pkg2osError {
 /** Building the wheel, staging it or packaging it failed (exit 4). */
 export class BuildError extends Pkg2osError {
   readonly exitCode = ExitCode.build;
+}
+
+/** Publishing a repository failed; the previous state is untouched (exit 7). */
+export class PublishError extends Pkg2osError {
+  readonly exitCode = ExitCode.publish;
 }
 
 /** A system tool is not installed (exit 5). */

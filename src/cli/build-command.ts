@@ -1,5 +1,5 @@
 /** `pkg2os build <requirement>...` */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_MAINTAINER, MAINTAINER, loadConfig } from '../config/config.js';
 import { DEFAULT_TARGET, PACKAGE_FORMATS, type PackageFormat, getTarget } from '../config/targets.js';
@@ -10,10 +10,12 @@ import { SIGNATURE_POLICIES, type SignaturePolicy } from '../config/recipes.js';
 import { defaultKeysDir } from '../verify/trust-store.js';
 import { PipelineFailure, buildPackages } from '../pipeline/build-packages.js';
 import { reportError, stderrLogger } from './output.js';
+import { type RepoFlags, addRepoOptions, loadSigner, repoSettings } from './repo-options.js';
+import { publishRepository } from '../publish/publish.js';
 
 export const DEFAULT_INDEX_URL = 'https://pypi.org/simple/';
 
-interface BuildFlags {
+interface BuildFlags extends RepoFlags {
   indexUrl?: string;
   allowInsecureIndex?: boolean;
   out?: string;
@@ -63,7 +65,7 @@ function parsePolicy(text: string): SignaturePolicy {
 }
 
 export function registerBuild(program: Command): void {
-  program
+  const command = program
     .command('build')
     .description('fetch, verify, build and package Python projects from an index as .deb and .rpm')
     .argument('<requirement...>', 'PEP 508 requirements, e.g. django or "django>=3.2,<4"')
@@ -87,7 +89,8 @@ export function registerBuild(program: Command): void {
     .option('--no-lockfile', 'neither check nor write a lockfile')
     .option('--frozen', 'build only what the lockfile holds, exactly, and never write it')
     .option('--accept-new-signer', 'accept and record a signer that differs from the locked one')
-    .option('-v, --verbose', 'more log lines')
+    .option('-v, --verbose', 'more log lines');
+  addRepoOptions(command, false)
     .action(async (requirementTexts: string[], flags: BuildFlags) => {
       process.exitCode = await runBuild(requirementTexts, flags);
     });
@@ -116,6 +119,8 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
     const targets = [...new Set(flags.target ?? config.targets ?? [DEFAULT_TARGET])].map(getTarget);
     const formats = flags.format ? parseFormats(flags.format) : ((config.formats as PackageFormat[] | undefined) ?? ['deb', 'rpm']);
     const outDir = resolve(flags.out ?? config.out ?? 'out');
+    // Checked before any work: a build that cannot be published should not start.
+    const repo = flags.repo ? { settings: repoSettings(flags, config, targets[0]), signer: await loadSigner(flags, config) } : undefined;
     const signaturePolicy = parsePolicy(flags.signaturePolicy ?? config.signature ?? 'if-available');
     const lockfile = flags.lockfile === false ? undefined : resolve(flags.lockfile ?? config.lockfile ?? 'pkg2os.lock');
     if (flags.frozen && !lockfile) throw new ConfigError('USAGE', '--frozen and --no-lockfile contradict each other.');
@@ -139,6 +144,18 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
       frozen: flags.frozen ?? false,
       acceptNewSigner: flags.acceptNewSigner ?? false,
     });
+    if (repo) {
+      const files = report.packages.flatMap((p) => p.packages.map((f) => join(outDir, f.file)));
+      const summary = await publishRepository({
+        settings: repo.settings,
+        signer: repo.signer,
+        debs: files.filter((f) => f.endsWith('.deb')),
+        rpms: files.filter((f) => f.endsWith('.rpm')),
+        logger,
+        replaceKey: flags.replaceKey,
+      });
+      (report as typeof report & { published?: unknown }).published = summary;
+    }
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {

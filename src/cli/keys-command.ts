@@ -3,9 +3,12 @@ import type { Command } from 'commander';
 import { normalizeName } from '../pep/names.js';
 import { TrustStore, defaultKeysDir } from '../verify/trust-store.js';
 import { reportError } from './output.js';
+import { ConfigError } from '../errors.js';
+import { generateSigningKey, parseDuration } from '../keys/generate-key.js';
+import { loadSigningKey, readPassphrase } from '../keys/signing-key.js';
 
 export function registerKeys(program: Command): Command {
-  const keys = program.command('keys').description('manage OpenPGP keys: upstream keys pinned per project');
+  const keys = program.command('keys').description('OpenPGP keys: the organization\'s signing key, and upstream keys pinned per project');
   keys
     .command('add')
     .description('pin the public key(s) in a file for a project')
@@ -20,6 +23,38 @@ export function registerKeys(program: Command): Command {
           process.stdout.write(`pinned for ${name}: ${key.fingerprint} ${key.userIds.join(', ')} (${key.algorithm}, expires ${key.expires ?? 'never'})\n`);
         }
         process.stdout.write(`Check that fingerprint against one upstream publishes through a channel you trust.\n`);
+      } catch (error) {
+        process.exitCode = reportError(error);
+      }
+    });
+  keys
+    .command('generate')
+    .description('make the organization\'s signing key (v4, SHA-512, with an expiry)')
+    .requiredOption('--name <name>', 'user ID name, e.g. "Example Org Packages"')
+    .requiredOption('--email <email>', 'user ID email')
+    .requiredOption('--out <dir>', 'writes <dir>/private.asc (mode 0600) and <dir>/public.asc')
+    .option('--type <type>', 'rsa4096 (default; RHEL 8 cannot verify EdDSA) or ed25519', 'rsa4096')
+    .option('--expires <duration>', 'validity, e.g. 2y, 18m, 365d', '2y')
+    .action(async (flags: { name: string; email: string; out: string; type: string; expires: string }) => {
+      try {
+        if (flags.type !== 'rsa4096' && flags.type !== 'ed25519') throw new ConfigError('USAGE', `Unknown key type "${flags.type}".`, { hint: 'Use --type rsa4096 or --type ed25519.' });
+        const passphrase = await readPassphrase();
+        const key = await generateSigningKey({ name: flags.name, email: flags.email, outDir: flags.out, type: flags.type, expiresIn: parseDuration(flags.expires), passphrase });
+        process.stdout.write(
+          `fingerprint: ${key.fingerprint}\nprivate key: ${key.privatePath} (mode 0600, ${key.encrypted ? 'encrypted with PKG2OS_KEY_PASSPHRASE' : 'NOT encrypted: set PKG2OS_KEY_PASSPHRASE to encrypt it'})\npublic key:  ${key.publicPath}\nexpires:     ${key.expires.toISOString()}\n`,
+        );
+      } catch (error) {
+        process.exitCode = reportError(error);
+      }
+    });
+  keys
+    .command('export')
+    .description('print the public key of the organization\'s signing key')
+    .option('--key <file>', 'the armored private key (env PKG2OS_SIGNING_KEY)')
+    .action(async (flags: { key?: string }) => {
+      try {
+        const key = await loadSigningKey({ keyFile: flags.key });
+        process.stdout.write(key.publicArmored);
       } catch (error) {
         process.exitCode = reportError(error);
       }

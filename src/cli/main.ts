@@ -8,6 +8,7 @@ import { PKG2OS_VERSION } from '../version.js';
 import { registerBuild } from './build-command.js';
 import { registerKeys } from './keys-command.js';
 import { registerVerify } from './verify-command.js';
+import { registerPublish } from './publish-command.js';
 import { reportError } from './output.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run pkg2os --help for usage)');
   registerBuild(program);
   registerVerify(program);
+  registerPublish(program);
   const keys = registerKeys(program);
   for (const command of [...program.commands, ...keys.commands]) command.exitOverride();
   try {

@@ -25,6 +25,15 @@ export const configSchema = z
     'keys-dir': z.string().optional(),
     'recipes-dir': z.string().optional(),
     lockfile: z.string().optional(),
+    repo: z.string().optional(),
+    'base-url': z.string().url().optional(),
+    'signing-key': z.string().optional(),
+    codename: z.string().regex(/^[a-z0-9][a-z0-9.+-]*$/, 'expected a suite name like bookworm').optional(),
+    origin: z.string().optional(),
+    label: z.string().optional(),
+    architectures: z.array(z.string().regex(/^[a-z0-9-]+$/)).min(1).optional(),
+    'valid-for': z.string().optional(),
+    retention: z.string().optional(),
   })
   .strict();
 

@@ -7,6 +7,9 @@ import { join, normalize } from 'node:path';
 export class StaticServer {
   private server?: Server;
   port = 0;
+  /** Bodies served instead of the files at these URL paths (e.g. a stale InRelease). */
+  readonly overrides = new Map<string, Buffer>();
+  readonly requests: string[] = [];
   constructor(private readonly root: string) {}
 
   url(path = ''): string {
@@ -15,7 +18,11 @@ export class StaticServer {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
-      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+      const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      this.requests.push(urlPath);
+      const override = this.overrides.get(urlPath);
+      if (override) return void res.writeHead(200, { 'content-length': override.length }).end(override);
+      const path = normalize(urlPath).replace(/^(\.\.[/\\])+/, '');
       let file = join(this.root, path);
       if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
       if (!file.startsWith(this.root) || !existsSync(file)) return void res.writeHead(404).end('not found');

@@ -1,0 +1,64 @@
+/** `pkg2os publish --repo DIR [packages…] [--from DIR…]`: add packages and (re)generate signed repository metadata. */
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/config.js';
+import { DEFAULT_TARGET, getTarget } from '../config/targets.js';
+import { ConfigError } from '../errors.js';
+import { publishRepository } from '../publish/publish.js';
+import { reportError, stderrLogger } from './output.js';
+import { type RepoFlags, addRepoOptions, loadSigner, repoSettings } from './repo-options.js';
+
+interface PublishFlags extends RepoFlags {
+  from?: string[];
+  target?: string;
+  config?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** Package files named directly, or found in <dir>/deb and <dir>/rpm of a build output. */
+export async function collectPackages(files: string[], fromDirs: string[]): Promise<{ debs: string[]; rpms: string[] }> {
+  const debs: string[] = [];
+  const rpms: string[] = [];
+  const take = (path: string) => {
+    if (path.endsWith('.deb')) debs.push(resolve(path));
+    else if (path.endsWith('.rpm')) rpms.push(resolve(path));
+    else throw new ConfigError('USAGE', `${path} is neither a .deb nor an .rpm.`);
+  };
+  for (const file of files) {
+    if (!(await stat(file).catch(() => undefined))?.isFile()) throw new ConfigError('USAGE', `${file} does not exist.`);
+    take(file);
+  }
+  for (const dir of fromDirs) {
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new ConfigError('USAGE', `--from ${dir} is not a directory.`);
+    for (const sub of ['deb', 'rpm']) for (const f of await readdir(join(dir, sub)).catch(() => [] as string[])) if (/\.(deb|rpm)$/.test(f)) take(join(dir, sub, f));
+  }
+  return { debs, rpms };
+}
+
+export function registerPublish(program: Command): void {
+  const command = program
+    .command('publish')
+    .description('add packages to a signed apt and yum repository and (re)generate its metadata')
+    .argument('[packages...]', '.deb and .rpm files to add')
+    .option('--from <dir>', 'add every package in <dir>/deb and <dir>/rpm (a build\'s --out), repeatable', (v: string, p: string[] = []) => [...p, v])
+    .option('--target <name>', 'target profile, for the default apt codename (default debian-12)')
+    .option('--config <file>', 'configuration file (default ./pkg2os.config.yaml if present)')
+    .option('--json', 'print the summary as JSON')
+    .option('-v, --verbose', 'more log lines');
+  addRepoOptions(command, true).action(async (files: string[], flags: PublishFlags) => {
+    const logger = stderrLogger(flags.verbose ?? false);
+    try {
+      const config = await loadConfig(flags.config);
+      const settings = repoSettings(flags, config, getTarget(flags.target ?? config.targets?.[0] ?? DEFAULT_TARGET));
+      const { debs, rpms } = await collectPackages(files, flags.from ?? []);
+      const signer = await loadSigner(flags, config);
+      const summary = await publishRepository({ settings, debs, rpms, signer, logger, replaceKey: flags.replaceKey });
+      if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else logger.info(`published ${settings.root} (signed by ${signer.fingerprint})`);
+    } catch (error) {
+      process.exitCode = reportError(error);
+    }
+  });
+}

@@ -1,0 +1,266 @@
+/**
+ * The apt repository under <root>/deb:
+ *   pool/main/<p>/<package>/<file>.deb
+ *   dists/<codename>/{Release,InRelease,Release.gpg}
+ *   dists/<codename>/main/binary-<arch>/{Packages,Packages.gz,Packages.xz,by-hash/SHA256/…,by-hash/SHA512/…}
+ * Publishing is ordered so that a client reading at any moment sees a
+ * consistent repository: pool files → by-hash files → indices (renamed into
+ * place) → Release, Release.gpg and InRelease last. Before anything switches,
+ * the new InRelease and Release.gpg are checked with gpgv, as apt would.
+ */
+import { createHash } from 'node:crypto';
+import { cpus } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import PQueue from 'p-queue';
+import { PublishError, ToolError } from '../../errors.js';
+import { run } from '../../exec.js';
+import type { Signer } from '../../keys/signer.js';
+import type { Logger } from '../../log.js';
+import { fileDigest } from '../../package/common.js';
+import { copyAtomic, writeAtomic } from '../fs-atomic.js';
+import type { PreparedPublish, RepoSettings } from '../repo.types.js';
+import { type Stanza, field, formatStanza, parseStanza } from './control-stanza.js';
+import { type IndexFileEntry, renderRelease } from './release.js';
+
+interface PoolEntry {
+  /** Path relative to <root>/deb. */
+  filename: string;
+  size: number;
+  sha256: string;
+  sha512: string;
+  control: string;
+}
+
+type ControlCache = Record<string, PoolEntry & { mtimeMs: number }>;
+
+/** The pool directory of a package (Debian's layout: lib* packages by their first four letters). */
+export function poolDir(pkg: string): string {
+  const prefix = pkg.startsWith('lib') && pkg.length > 3 ? pkg.slice(0, 4) : pkg[0]!;
+  return `pool/main/${prefix}/${pkg}`;
+}
+
+async function walkDebs(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) found.push(...(await walkDebs(p)));
+    else if (e.isFile() && e.name.endsWith('.deb')) found.push(p);
+  }
+  return found;
+}
+
+async function readControl(deb: string): Promise<string> {
+  return (await run('dpkg-deb', ['-f', deb], { purpose: `reading the control file of ${basename(deb)}` })).stdout;
+}
+
+/** Hashes of the files a Release lists, by path. */
+function parseReleaseHashes(text: string): Set<string> {
+  const hashes = new Set<string>();
+  for (const m of text.matchAll(/^ ([0-9a-f]{64}|[0-9a-f]{128}) +\d+ +(\S+)$/gm)) hashes.add(m[1]!);
+  return hashes;
+}
+
+export class AptPublisher {
+  readonly aptRoot: string;
+  private readonly dist: string;
+
+  constructor(
+    private readonly settings: RepoSettings,
+    private readonly signer: Signer,
+    private readonly logger: Logger,
+  ) {
+    this.aptRoot = join(settings.root, 'deb');
+    this.dist = join(this.aptRoot, 'dists', settings.codename);
+  }
+
+  /**
+   * Add `debs` to the pool and make new signed indices in a staging
+   * directory, checked with gpgv. Nothing a client reads changes until
+   * `commit()`; `abort()` takes back the pool files this run added.
+   */
+  async prepare(debs: readonly string[], keyringPath: string): Promise<PreparedPublish<{ added: string[]; packages: number; release: string }>> {
+    const added: string[] = [];
+    await mkdir(this.aptRoot, { recursive: true });
+    const staging = await mkdtemp(join(this.aptRoot, '.staging-'));
+    const abort = async () => {
+      for (const path of added) await rm(join(this.aptRoot, path), { force: true });
+      await rm(staging, { recursive: true, force: true });
+    };
+    try {
+      for (const deb of debs) {
+        const path = await this.addToPool(deb);
+        if (path) added.push(path);
+      }
+      const entries = await this.scanPool();
+      const now = this.settings.now ?? new Date();
+      const indexFiles = await this.writeIndices(entries, staging);
+      const release = renderRelease(this.settings, indexFiles, now);
+      await writeFile(join(staging, 'Release'), release);
+      await writeFile(join(staging, 'Release.gpg'), await this.signer.detached(Buffer.from(release), 'armored'));
+      await writeFile(join(staging, 'InRelease'), await this.signer.cleartext(release));
+      await this.selfCheck(staging, keyringPath);
+      return {
+        abort,
+        commit: async () => {
+          try {
+            await this.switchOver(staging, indexFiles);
+          } finally {
+            await rm(staging, { recursive: true, force: true });
+          }
+          return { added, packages: entries.length, release: join(this.dist, 'InRelease') };
+        },
+      };
+    } catch (error) {
+      await abort();
+      throw error;
+    }
+  }
+
+  /** Copy a .deb into the pool; returns its pool path, or undefined when it is there already. */
+  private async addToPool(deb: string): Promise<string | undefined> {
+    const control = parseStanza(await readControl(deb));
+    const pkg = field(control, 'Package');
+    const arch = field(control, 'Architecture');
+    if (!pkg || !arch) throw new PublishError('PUBLISH_FAILED', `${deb} has no Package or Architecture field; it is not a usable .deb.`);
+    if (arch !== 'all' && !this.settings.architectures.includes(arch)) {
+      throw new PublishError('PUBLISH_CONFLICT', `${basename(deb)} is built for ${arch}, but the repository publishes ${this.settings.architectures.join(', ')}.`, {
+        hint: `Add it with --arch ${[...this.settings.architectures, arch].join(',')}.`,
+      });
+    }
+    const version = field(control, 'Version') ?? '';
+    // The pool name is the canonical one (Debian Policy §4.2.2 / dpkg-name), whatever the file was called.
+    const rel = `${poolDir(pkg)}/${pkg}_${version.replace(/^\d+:/, '')}_${arch}.deb`;
+    const dest = join(this.aptRoot, rel);
+    const existing = await stat(dest).catch(() => undefined);
+    if (existing) {
+      if ((await fileDigest(dest)) === (await fileDigest(deb))) return undefined;
+      throw new PublishError('PUBLISH_CONFLICT', `The repository already has ${rel} with different contents; a published version never changes its bytes.`, {
+        hint: 'Build it with a higher --release (Debian revision) instead.',
+      });
+    }
+    await copyAtomic(deb, dest);
+    return rel;
+  }
+
+  /** Every .deb in the pool with its control file and hashes (cached by size and mtime). */
+  private async scanPool(): Promise<PoolEntry[]> {
+    const cachePath = join(this.aptRoot, '.pkg2os', 'control-cache.json');
+    const cache: ControlCache = JSON.parse(await readFile(cachePath, 'utf8').catch(() => '{}'));
+    const fresh: ControlCache = {};
+    const queue = new PQueue({ concurrency: Math.max(1, cpus().length) });
+    const files = await walkDebs(join(this.aptRoot, 'pool'));
+    const entries = await Promise.all(
+      files.map((file) =>
+        queue.add(async () => {
+          const filename = relative(this.aptRoot, file);
+          const st = await stat(file);
+          const cached = cache[filename];
+          const entry: PoolEntry =
+            cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs
+              ? cached
+              : { filename, size: st.size, sha256: await fileDigest(file, 'sha256'), sha512: await fileDigest(file, 'sha512'), control: await readControl(file) };
+          fresh[filename] = { ...entry, mtimeMs: st.mtimeMs };
+          return entry;
+        }),
+      ),
+    );
+    await writeAtomic(cachePath, JSON.stringify(fresh));
+    return (entries as PoolEntry[]).sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+  }
+
+  /** Packages, Packages.gz and Packages.xz per architecture, in `staging`; returns what Release lists. */
+  private async writeIndices(entries: PoolEntry[], staging: string): Promise<IndexFileEntry[]> {
+    const listed: IndexFileEntry[] = [];
+    for (const arch of this.settings.architectures) {
+      const stanzas = entries
+        .map((e) => ({ e, control: parseStanza(e.control) }))
+        .filter(({ control }) => ['all', arch].includes(field(control, 'Architecture') ?? ''))
+        .map(({ e, control }) => formatStanza(control, [['Filename', e.filename], ['Size', String(e.size)], ['SHA256', e.sha256], ['SHA512', e.sha512]] as Stanza));
+      const text = stanzas.join('\n');
+      const dir = join(staging, 'main', `binary-${arch}`);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'Packages'), text);
+      await writeFile(join(dir, 'Packages.gz'), gzipSync(text, { level: 9 }));
+      await writeFile(join(dir, 'Packages.xz.src'), text);
+      await run('xz', ['-6', '-T1', '-f', join(dir, 'Packages.xz.src')], { purpose: 'compressing Packages' });
+      await rename(join(dir, 'Packages.xz.src.xz'), join(dir, 'Packages.xz'));
+      for (const name of ['Packages', 'Packages.gz', 'Packages.xz']) {
+        const data = await readFile(join(dir, name));
+        listed.push({
+          path: `main/binary-${arch}/${name}`,
+          size: data.length,
+          sha256: createHash('sha256').update(data).digest('hex'),
+          sha512: createHash('sha512').update(data).digest('hex'),
+        });
+      }
+    }
+    return listed;
+  }
+
+  /** Check the new signatures as apt would, with gpgv and only our key. */
+  private async selfCheck(staging: string, keyringPath: string): Promise<void> {
+    try {
+      await run('gpgv', ['--keyring', keyringPath, join(staging, 'InRelease')], { purpose: 'checking the new InRelease' });
+      await run('gpgv', ['--keyring', keyringPath, join(staging, 'Release.gpg'), join(staging, 'Release')], { purpose: 'checking the new Release.gpg' });
+    } catch (error) {
+      if (error instanceof ToolError) {
+        throw new PublishError('PUBLISH_SELF_CHECK', `gpgv does not accept the InRelease/Release.gpg pkg2os just signed, so nothing was published:\n${error.stderrTail}`, {
+          hint: 'This is a bug or a broken signing key; the repository is unchanged.',
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** by-hash files, then indices, then Release/Release.gpg/InRelease; then prune what is past retention. */
+  private async switchOver(staging: string, files: IndexFileEntry[]): Promise<void> {
+    const live = join(this.dist, 'Release');
+    const previous = parseReleaseHashes(await readFile(live, 'utf8').catch(() => ''));
+    const now = new Date();
+    // Files the old Release listed stop being current now: their age counts from here.
+    for (const dir of await this.byHashDirs()) {
+      for (const name of await readdir(dir).catch(() => [])) if (previous.has(name)) await utimes(join(dir, name), now, now).catch(() => undefined);
+    }
+    for (const f of files) {
+      const source = join(staging, f.path);
+      const base = join(this.dist, f.path, '..', 'by-hash');
+      await copyAtomic(source, join(base, 'SHA256', f.sha256), true);
+      await copyAtomic(source, join(base, 'SHA512', f.sha512), true);
+    }
+    for (const f of files) {
+      await mkdir(join(this.dist, f.path, '..'), { recursive: true });
+      await rename(join(staging, f.path), join(this.dist, f.path));
+    }
+    for (const name of ['Release', 'Release.gpg', 'InRelease']) await rename(join(staging, name), join(this.dist, name));
+    await this.prune(new Set(files.flatMap((f) => [f.sha256, f.sha512])));
+  }
+
+  private async byHashDirs(): Promise<string[]> {
+    const dirs: string[] = [];
+    for (const component of await readdir(this.dist, { withFileTypes: true }).catch(() => [])) {
+      if (!component.isDirectory()) continue;
+      for (const bin of await readdir(join(this.dist, component.name), { withFileTypes: true }).catch(() => [])) {
+        if (bin.isDirectory()) for (const alg of ['SHA256', 'SHA512']) dirs.push(join(this.dist, component.name, bin.name, 'by-hash', alg));
+      }
+    }
+    return dirs;
+  }
+
+  /** Remove by-hash files that are no longer current and were superseded longer ago than the retention. */
+  private async prune(current: Set<string>): Promise<void> {
+    const cutoff = Date.now() - this.settings.retention * 1000;
+    for (const dir of await this.byHashDirs()) {
+      for (const name of await readdir(dir).catch(() => [])) {
+        if (current.has(name)) continue;
+        const st = await stat(join(dir, name)).catch(() => undefined);
+        if (st && st.mtimeMs < cutoff) {
+          await rm(join(dir, name), { force: true });
+          this.logger.debug(`pruned ${relative(this.aptRoot, join(dir, name))}`);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * `pkg2os publish`: one publisher at a time per repository root; apt under
+ * deb/, yum under rpm/, the public key as KEY.asc and KEY.gpg, and the client
+ * setup files. Each repository kind checks its own output as a client would
+ * before it switches anything live, so a failure leaves the previous state.
+ */
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import * as openpgp from 'openpgp';
+import { PublishError } from '../errors.js';
+import type { Signer } from '../keys/signer.js';
+import type { Logger } from '../log.js';
+import { silentLogger } from '../log.js';
+import { AptPublisher } from './apt/apt-publisher.js';
+import { renderClientConfig } from './client-config.js';
+import { writeAtomic } from './fs-atomic.js';
+import { acquirePublishLock } from './publish-lock.js';
+import type { PublishSummary, RepoSettings } from './repo.types.js';
+import { YumPublisher } from './yum/yum-publisher.js';
+
+export interface PublishRequest {
+  settings: RepoSettings;
+  debs: string[];
+  rpms: string[];
+  signer: Signer;
+  logger?: Logger;
+  /** How long to wait for another publisher (ms). */
+  lockTimeoutMs?: number;
+  /** Allow publishing with a key other than the one the repository was signed with. */
+  replaceKey?: boolean;
+}
+
+async function existing(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined)) !== undefined;
+}
+
+export async function publishRepository(request: PublishRequest): Promise<PublishSummary> {
+  const { settings, signer } = request;
+  const logger = request.logger ?? silentLogger;
+  await mkdir(settings.root, { recursive: true });
+  const lock = await acquirePublishLock(settings.root, request.lockTimeoutMs ?? 120_000);
+  const keys = await mkdtemp(join(tmpdir(), 'pkg2os-pubkey-'));
+  try {
+    await checkKeyContinuity(settings.root, signer, request.replaceKey ?? false);
+    const armored = join(keys, 'KEY.asc');
+    const binary = join(keys, 'KEY.gpg');
+    await writeFile(armored, signer.publicArmored);
+    await writeFile(binary, signer.publicBinary);
+    const summary: PublishSummary = { root: settings.root, fingerprint: signer.fingerprint };
+    // Both kinds are prepared and checked first; only then does either go live.
+    const wantApt = request.debs.length > 0 || (await existing(join(settings.root, 'deb', 'dists')));
+    const wantYum = request.rpms.length > 0 || (await existing(join(settings.root, 'rpm', 'repodata')));
+    const apt = wantApt ? await new AptPublisher(settings, signer, logger).prepare(request.debs, binary) : undefined;
+    let yum;
+    try {
+      yum = wantYum ? await new YumPublisher(settings, signer, logger).prepare(request.rpms, { armored, gpgv: binary }) : undefined;
+    } catch (error) {
+      await apt?.abort();
+      throw error;
+    }
+    if (apt) {
+      summary.apt = await apt.commit();
+      logger.info(`apt: ${summary.apt.packages} package(s) in ${settings.codename}, ${summary.apt.added.length} added`);
+    }
+    if (yum) {
+      summary.yum = await yum.commit();
+      logger.info(`yum: ${summary.yum.packages} package(s), ${summary.yum.added.length} added`);
+    }
+    await writeAtomic(join(settings.root, 'KEY.asc'), signer.publicArmored);
+    await writeAtomic(join(settings.root, 'KEY.gpg'), signer.publicBinary);
+    if (settings.baseUrl) {
+      const client = renderClientConfig(settings, settings.baseUrl, signer.fingerprint);
+      await writeAtomic(join(settings.root, 'pkg2os.sources'), client.sources);
+      await writeAtomic(join(settings.root, 'pkg2os.repo'), client.repo);
+    }
+    return summary;
+  } finally {
+    await rm(keys, { recursive: true, force: true });
+    await lock.release();
+  }
+}
+
+/** Clients trust the key the repository was first published with: another key would lock them all out. */
+async function checkKeyContinuity(root: string, signer: Signer, replaceKey: boolean): Promise<void> {
+  const text = await readFile(join(root, 'KEY.asc'), 'utf8').catch(() => undefined);
+  if (text === undefined || replaceKey) return;
+  const published = (await openpgp.readKey({ armoredKey: text })).getFingerprint().toUpperCase();
+  if (published !== signer.fingerprint) {
+    throw new PublishError('PUBLISH_CONFLICT', `${root} is signed with key ${published}, and this publish would sign it with ${signer.fingerprint}: every client that trusts the old key would refuse the repository.`, {
+      hint: 'Use the repository\'s key, or pass --replace-key after distributing the new KEY.asc to your clients.',
+    });
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Publishing fails closed: a signature its own check refuses, a concurrent
+ * publisher, a conflicting package or another key leave the live repository
+ * as it was. And the organization's key is made and kept as promised.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import * as openpgp from 'openpgp';
+import { PublishError } from '../../src/errors.js';
+import { OpenPgpSigner, type Signer } from '../../src/keys/signer.js';
+import { loadSigningKey } from '../../src/keys/signing-key.js';
+import { publishRepository } from '../../src/publish/publish.js';
+import type { RepoSettings } from '../../src/publish/repo.types.js';
+import { rejectsWithCode } from '../support/assert-error.js';
+import { makeKey } from '../support/pgp.js';
+import { type BuiltFixtures, buildFixturePackages } from '../support/repo-fixtures.js';
+import { pkg2os } from '../support/run-cli.js';
+
+let fixtures: BuiltFixtures;
+let keyDir: string;
+let signer: Signer;
+
+const settings = (root: string): RepoSettings => ({ root, codename: 'bookworm', suite: 'bookworm', origin: 'pkg2os', label: 'pkg2os', architectures: ['amd64'], validFor: 86400, retention: 172800 });
+
+/** Everything a client can read, by path → bytes. */
+async function snapshot(root: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const walk = async (dir: string) => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.name.startsWith('.')) continue;
+      if (e.isDirectory()) await walk(p);
+      else files.set(p.slice(root.length), (await readFile(p)).toString('base64'));
+    }
+  };
+  await walk(root);
+  return files;
+}
+
+before(async () => {
+  fixtures = await buildFixturePackages({ 'safe-one': '1.0', 'safe-two': '1.0' });
+  keyDir = join(await mkdtemp(join(tmpdir(), 'pkg2os-key-')), 'key');
+  const made = await pkg2os(['keys', 'generate', '--name', 'Safety', '--email', 'safety@example.org', '--out', keyDir, '--type', 'ed25519']);
+  assert.equal(made.exitCode, 0, made.stderr);
+  signer = new OpenPgpSigner(await loadSigningKey({ keyFile: join(keyDir, 'private.asc') }));
+});
+
+describe('publishing fails closed', () => {
+  it('leaves the live repository untouched when its own gpgv check refuses the new InRelease', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pkg2os-safe-'));
+    await publishRepository({ settings: settings(root), debs: [fixtures.debs[0]!], rpms: [fixtures.rpms[0]!], signer });
+    const before = await snapshot(root);
+    // A signer whose cleartext signature comes from a key the repository does not publish.
+    const mallory = await makeKey({ type: 'ed25519' });
+    const broken: Signer = {
+      fingerprint: signer.fingerprint,
+      publicArmored: signer.publicArmored,
+      publicBinary: signer.publicBinary,
+      detached: (data, format) => signer.detached(data, format),
+      cleartext: async (text) => openpgp.sign({ message: await openpgp.createCleartextMessage({ text }), signingKeys: mallory.privateKey }),
+    };
+    await rejectsWithCode(publishRepository({ settings: settings(root), debs: [fixtures.debs[1]!], rpms: [fixtures.rpms[1]!], signer: broken }), PublishError, 'PUBLISH_SELF_CHECK');
+    assert.deepEqual(await snapshot(root), before, 'not one file a client reads changed, and the new packages were taken back');
+  });
+
+  it('a second publisher waits for the lock, then fails clearly', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pkg2os-safe-'));
+    const holder = execa('sleep', ['30']);
+    try {
+      await writeFile(join(root, '.pkg2os-publish.lock'), `${holder.pid} ${(await import('node:os')).hostname()}\n`);
+      const started = Date.now();
+      const error = await rejectsWithCode(publishRepository({ settings: settings(root), debs: [fixtures.debs[0]!], rpms: [], signer, lockTimeoutMs: 1500 }), PublishError, 'PUBLISH_LOCKED');
+      assert.ok(Date.now() - started >= 1400, 'it waited');
+      assert.match(error.message, new RegExp(`pid ${holder.pid}`));
+      assert.ok(!existsSync(join(root, 'deb')), 'nothing was written');
+    } finally {
+      holder.kill();
+      await holder.catch(() => undefined);
+    }
+  });
+
+  it('takes over a lock left by a dead process', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pkg2os-safe-'));
+    const child = execa('true');
+    const deadPid = child.pid!;
+    await child;
+    await writeFile(join(root, '.pkg2os-publish.lock'), `${deadPid} ${(await import('node:os')).hostname()}\n`);
+    await publishRepository({ settings: settings(root), debs: [fixtures.debs[0]!], rpms: [], signer, lockTimeoutMs: 1000 });
+    assert.ok(existsSync(join(root, 'deb/dists/bookworm/InRelease')));
+    assert.ok(!existsSync(join(root, '.pkg2os-publish.lock')), 'the lock is released');
+  });
+
+  it('refuses a package whose name is published with other bytes (exit 7), and accepts the same bytes again', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pkg2os-safe-'));
+    const env = { PKG2OS_SIGNING_KEY: join(keyDir, 'private.asc') };
+    assert.equal((await pkg2os(['publish', '--repo', root, fixtures.debs[0]!], env)).exitCode, 0);
+    assert.equal((await pkg2os(['publish', '--repo', root, fixtures.debs[0]!], env)).exitCode, 0, 'republishing identical bytes is a no-op');
+    // The same package and version with other contents: unpack, change one file, pack again.
+    const work = await mkdtemp(join(tmpdir(), 'pkg2os-other-'));
+    await execa('dpkg-deb', ['-R', fixtures.debs[0]!, join(work, 'tree')]);
+    await writeFile(join(work, 'tree/usr/lib/python3/dist-packages/safe_one/__init__.py'), '# altered\n');
+    const other = join(work, 'altered.deb');
+    await execa('dpkg-deb', ['--build', '--root-owner-group', join(work, 'tree'), other]);
+    const result = await pkg2os(['publish', '--repo', root, other], env);
+    assert.equal(result.exitCode, 7, result.stderr);
+    assert.match(result.stderr, /already has pool\/main\/p\/python3-safe-one\/python3-safe-one_1\.0-1_all\.deb with different contents/);
+  });
+
+  it('refuses to re-sign a repository with another key unless told to', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pkg2os-safe-'));
+    assert.equal((await pkg2os(['publish', '--repo', root, fixtures.debs[0]!, '--key', join(keyDir, 'private.asc')])).exitCode, 0);
+    const otherDir = join(await mkdtemp(join(tmpdir(), 'pkg2os-key2-')), 'key');
+    await pkg2os(['keys', 'generate', '--name', 'Other', '--email', 'other@example.org', '--out', otherDir, '--type', 'ed25519']);
+    const refused = await pkg2os(['publish', '--repo', root, '--key', join(otherDir, 'private.asc')]);
+    assert.equal(refused.exitCode, 7, refused.stderr);
+    assert.match(refused.stderr, /every client that trusts the old key would refuse the repository/);
+    const replaced = await pkg2os(['publish', '--repo', root, '--key', join(otherDir, 'private.asc'), '--replace-key']);
+    assert.equal(replaced.exitCode, 0, replaced.stderr);
+  });
+
+  it('says clearly when no signing key is given (exit 2)', async () => {
+    const result = await pkg2os(['publish', '--repo', await mkdtemp(join(tmpdir(), 'pkg2os-safe-')), fixtures.debs[0]!], { PKG2OS_SIGNING_KEY: '' });
+    assert.equal(result.exitCode, 2);
+    assert.match(result.stderr, /needs the organization's signing key/);
+  });
+});
+
+describe('pkg2os keys generate', () => {
+  it('writes private.asc 0600 (encrypted with the passphrase) and public.asc; the passphrase appears nowhere', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'pkg2os-gen-')), 'key');
+    const passphrase = 'correct horse battery staple 7';
+    const made = await pkg2os(['keys', 'generate', '--name', 'Enc Org', '--email', 'enc@example.org', '--out', dir, '--type', 'ed25519', '--expires', '1y'], { PKG2OS_KEY_PASSPHRASE: passphrase });
+    assert.equal(made.exitCode, 0, made.stderr);
+    assert.ok(!made.stdout.includes(passphrase) && !made.stderr.includes(passphrase));
+    assert.equal((await stat(join(dir, 'private.asc'))).mode & 0o777, 0o600);
+    assert.equal((await stat(dir)).mode & 0o777, 0o700);
+    const armored = await readFile(join(dir, 'private.asc'), 'utf8');
+    assert.ok(!armored.includes(passphrase));
+    const key = await openpgp.readPrivateKey({ armoredKey: armored });
+    assert.equal(key.isDecrypted(), false, 'the private key is encrypted on disk');
+    assert.equal(key.keyPacket.version, 4);
+    const expires = (await key.getExpirationTime()) as Date;
+    assert.equal(Math.round((expires.getTime() - key.getCreationTime().getTime()) / 86_400_000), 365);
+    // It signs only with the passphrase, given through the environment or a file.
+    const fromFile = join(dir, '..', 'passphrase');
+    await writeFile(fromFile, `${passphrase}\n`, { mode: 0o600 });
+    const repo = await mkdtemp(join(tmpdir(), 'pkg2os-enc-'));
+    const wrong = await pkg2os(['publish', '--repo', repo, fixtures.debs[0]!, '--key', join(dir, 'private.asc')], { PKG2OS_KEY_PASSPHRASE: 'nope' });
+    assert.equal(wrong.exitCode, 2);
+    assert.match(wrong.stderr, /passphrase does not unlock/);
+    assert.ok(!wrong.stderr.includes('nope'));
+    const right = await pkg2os(['publish', '--repo', repo, fixtures.debs[0]!, '--key', join(dir, 'private.asc')], { PKG2OS_KEY_PASSPHRASE_FILE: fromFile });
+    assert.equal(right.exitCode, 0, right.stderr);
+  });
+
+  it('makes RSA-4096 by default, with SHA-512 self-signatures that rpm 4.18 and gpg accept', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'pkg2os-gen-')), 'key');
+    assert.equal((await pkg2os(['keys', 'generate', '--name', 'RSA Org', '--email', 'rsa@example.org', '--out', dir])).exitCode, 0);
+    const key = await openpgp.readKey({ armoredKey: await readFile(join(dir, 'public.asc'), 'utf8') });
+    assert.deepEqual([key.getAlgorithmInfo().algorithm, key.getAlgorithmInfo().bits], ['rsaEncryptSign', 4096]);
+    const self = key.users[0]!.selfCertifications[0]!;
+    assert.equal(self.hashAlgorithm, openpgp.enums.hash.sha512);
+    const db = await mkdtemp(join(tmpdir(), 'pkg2os-rpmdb-'));
+    await execa('rpmkeys', ['--dbpath', db, '--import', join(dir, 'public.asc')]);
+    const exported = await pkg2os(['keys', 'export', '--key', join(dir, 'private.asc')]);
+    assert.equal(exported.stdout.trimEnd(), (await readFile(join(dir, 'public.asc'), 'utf8')).trimEnd());
+    const again = await pkg2os(['keys', 'generate', '--name', 'RSA Org', '--email', 'rsa@example.org', '--out', dir]);
+    assert.equal(again.exitCode, 2, 'never overwrites a private key');
+  });
+});
+
+describe('pkg2os build --repo', () => {
+  it('builds and publishes in one go', async () => {
+    const { IndexServer } = await import('../support/index-server.js');
+    const { makeSdist } = await import('../support/sdist-fixtures.js');
+    const server = await new IndexServer().add('one-go', await makeSdist({ name: 'one-go', version: '1.0' })).start();
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'pkg2os-onego-'));
+      await mkdir(join(dir, 'repo'));
+      const result = await pkg2os(['build', 'one-go', '--index-url', server.url, '--out', join(dir, 'out'), '--repo', join(dir, 'repo'), '--key', join(keyDir, 'private.asc'), '--json'], {}, dir);
+      assert.equal(result.exitCode, 0, result.stderr);
+      const report = JSON.parse(result.stdout);
+      assert.deepEqual(report.published.apt.added, ['pool/main/p/python3-one-go/python3-one-go_1.0-1_all.deb']);
+      assert.deepEqual(report.published.yum.added, ['Packages/python3-one-go-1.0-1.noarch.rpm']);
+      await execa('gpgv', ['--keyring', join(dir, 'repo/KEY.gpg'), join(dir, 'repo/deb/dists/bookworm/InRelease')]);
+    } finally {
+      await server.stop();
+    }
+  });
+});

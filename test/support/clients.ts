@@ -1,0 +1,93 @@
+/**
+ * Real package-manager clients against a repository served on 127.0.0.1:
+ * apt-get with a private configuration (its own sources, lists and cache;
+ * Signed-By our published key; Check-Valid-Until on) and dnf in an
+ * --installroot with gpgcheck, repo_gpgcheck and skip_if_unavailable=False.
+ */
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+export interface ClientResult {
+  exitCode: number;
+  output: string;
+}
+
+export class AptClient {
+  private constructor(readonly root: string) {}
+
+  static async create(baseUrl: string, keyArmored: string, codename = 'bookworm'): Promise<AptClient> {
+    const root = await mkdtemp(join(tmpdir(), 'pkg2os-apt-'));
+    for (const dir of ['etc/apt/sources.list.d', 'etc/apt/trusted.gpg.d', 'etc/apt/preferences.d', 'etc/apt/apt.conf.d', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial']) {
+      await mkdir(join(root, dir), { recursive: true });
+    }
+    await writeFile(join(root, 'key.asc'), keyArmored);
+    // Through APT_CONFIG, so that none of the host's /etc/apt/apt.conf.d (which may turn checks off) is read.
+    await writeFile(
+      join(root, 'apt.conf'),
+      [`Dir::Etc "${root}/etc/apt";`, `Dir::Etc::Parts "${root}/etc/apt/apt.conf.d";`, 'Acquire::Check-Valid-Until "true";', 'Acquire::AllowInsecureRepositories "false";', ''].join('\n'),
+    );
+    await writeFile(
+      join(root, 'etc/apt/sources.list.d/pkg2os.sources'),
+      `Types: deb\nURIs: ${baseUrl}/deb\nSuites: ${codename}\nComponents: main\nSigned-By: ${join(root, 'key.asc')}\n`,
+    );
+    return new AptClient(root);
+  }
+
+  private args(extra: string[]): string[] {
+    const r = this.root;
+    return [
+      '-o', `Dir::State=${r}/var/lib/apt`,
+      '-o', `Dir::Cache=${r}/var/cache/apt`,
+      // Installed packages come from the real system, so that python3:any is satisfied; nothing is installed into it.
+      '-o', 'Dir::State::status=/var/lib/dpkg/status',
+      '-o', 'Acquire::Check-Valid-Until=true',
+      '-o', 'Acquire::Retries=0',
+      '-o', 'Debug::NoLocking=true',
+      '-o', 'APT::Sandbox::User=root',
+      ...extra,
+    ];
+  }
+
+  async run(...extra: string[]): Promise<ClientResult> {
+    const r = await execa('apt-get', this.args(extra), { reject: false, all: true, env: { LANG: 'C', APT_CONFIG: join(this.root, 'apt.conf') } });
+    return { exitCode: r.exitCode ?? -1, output: String(r.all) };
+  }
+
+  update(...options: string[]): Promise<ClientResult> {
+    return this.run(...options, 'update');
+  }
+
+  /** `apt-get install --download-only`: apt's whole trust chain (signed Release → Packages → .deb hash), without touching the system. */
+  install(...packages: string[]): Promise<ClientResult> {
+    return this.run('install', '-y', '--download-only', ...packages);
+  }
+
+  get archives(): string {
+    return join(this.root, 'var/cache/apt/archives');
+  }
+}
+
+export class DnfClient {
+  private constructor(readonly root: string) {}
+
+  static async create(baseUrl: string): Promise<DnfClient> {
+    const root = await mkdtemp(join(tmpdir(), 'pkg2os-dnf-'));
+    await mkdir(join(root, 'etc/yum.repos.d'), { recursive: true });
+    await writeFile(
+      join(root, 'etc/yum.repos.d/pkg2os.repo'),
+      `[pkg2os]\nname=pkg2os\nbaseurl=${baseUrl}/rpm\nenabled=1\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey=${baseUrl}/KEY.asc\nskip_if_unavailable=False\nmetadata_expire=0\n`,
+    );
+    return new DnfClient(root);
+  }
+
+  async run(...args: string[]): Promise<ClientResult> {
+    const r = await execa(
+      'dnf',
+      ['-y', '--disableplugin=local', `--installroot=${this.root}`, `--setopt=reposdir=${this.root}/etc/yum.repos.d`, `--setopt=cachedir=${this.root}/var/cache/dnf`, '--releasever=12', ...args],
+      { reject: false, all: true, env: { LANG: 'C.UTF-8' } },
+    );
+    return { exitCode: r.exitCode ?? -1, output: String(r.all) };
+  }
+}

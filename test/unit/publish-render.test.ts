@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { clearCriticalKeyExpiry } from '../../src/keys/rpm-compatible.js';
+import { formatStanza, parseStanza } from '../../src/publish/apt/control-stanza.js';
+import { poolDir } from '../../src/publish/apt/apt-publisher.js';
+import { releaseDate, renderRelease } from '../../src/publish/apt/release.js';
+import { renderClientConfig } from '../../src/publish/client-config.js';
+import type { RepoSettings } from '../../src/publish/repo.types.js';
+import { repomdLocations } from '../../src/publish/yum/yum-publisher.js';
+
+const settings: RepoSettings = { root: '/srv/repo', codename: 'bookworm', suite: 'bookworm', origin: 'Example', label: 'Example Python', architectures: ['amd64', 'arm64'], validFor: 14 * 86400, retention: 2 * 86400 };
+
+describe('apt Release', () => {
+  const now = new Date('2026-11-25T12:00:00Z');
+  const text = renderRelease(settings, [{ path: 'main/binary-amd64/Packages', size: 1234, sha256: 'a'.repeat(64), sha512: 'b'.repeat(128) }, { path: 'main/binary-amd64/Packages.gz', size: 99, sha256: 'c'.repeat(64), sha512: 'd'.repeat(128) }], now);
+  it('carries the fields apt checks, with UTC dates and Valid-Until after the validity', () => {
+    assert.match(text, /^Date: Wed, 25 Nov 2026 12:00:00 UTC$/m);
+    assert.match(text, /^Valid-Until: Wed, 09 Dec 2026 12:00:00 UTC$/m);
+    for (const f of ['Origin: Example', 'Label: Example Python', 'Suite: bookworm', 'Codename: bookworm', 'Architectures: amd64 arm64', 'Components: main', 'Acquire-By-Hash: yes']) assert.match(text, new RegExp(`^${f}$`, 'm'));
+  });
+  it('lists every index under SHA256 and SHA512 with aligned sizes', () => {
+    assert.match(text, /^SHA256:\n a{64} 1234 main\/binary-amd64\/Packages\n c{64}   99 main\/binary-amd64\/Packages\.gz\nSHA512:\n b{128} 1234 main\/binary-amd64\/Packages\n d{128}   99 main\/binary-amd64\/Packages\.gz\n$/m);
+  });
+  it('formats dates as apt does', () => assert.equal(releaseDate(new Date(0)), 'Thu, 01 Jan 1970 00:00:00 UTC'));
+});
+
+describe('Packages stanzas', () => {
+  it('keep the control fields and put pool fields before Description', () => {
+    const control = 'Package: python3-x\nVersion: 1.0-1\nArchitecture: all\nDescription: x\n A long\n .\n description\n';
+    const out = formatStanza(parseStanza(control), [['Filename', 'pool/main/p/python3-x/python3-x_1.0-1_all.deb'], ['Size', '10']]);
+    assert.equal(out, 'Package: python3-x\nVersion: 1.0-1\nArchitecture: all\nFilename: pool/main/p/python3-x/python3-x_1.0-1_all.deb\nSize: 10\nDescription: x\n A long\n .\n description\n');
+  });
+  it('puts packages in Debian\'s pool layout', () => {
+    assert.equal(poolDir('python3-django'), 'pool/main/p/python3-django');
+    assert.equal(poolDir('libfoo1'), 'pool/main/libf/libfoo1');
+  });
+});
+
+describe('yum repomd.xml', () => {
+  it('lists the data files it points at', () => {
+    const xml = '<repomd><data type="primary"><location href="repodata/abc-primary.xml.xz"/></data><data type="filelists"><location href="repodata/def-filelists.xml.xz"/></data></repomd>';
+    assert.deepEqual([...repomdLocations(xml)], ['abc-primary.xml.xz', 'def-filelists.xml.xz']);
+  });
+});
+
+describe('client setup files', () => {
+  it('point apt at the key with Signed-By and turn every dnf check on', () => {
+    const { sources, repo } = renderClientConfig(settings, 'https://packages.example.org/python/', 'F'.repeat(40));
+    assert.match(sources, /^Types: deb\nURIs: https:\/\/packages\.example\.org\/python\/deb\nSuites: bookworm\nComponents: main\nSigned-By: \/etc\/apt\/keyrings\/pkg2os\.asc\n$/m);
+    for (const line of ['baseurl=https://packages.example.org/python/rpm', 'gpgcheck=1', 'repo_gpgcheck=1', 'gpgkey=https://packages.example.org/python/KEY.asc', 'skip_if_unavailable=False']) assert.match(repo, new RegExp(`^${line}$`, 'm'));
+  });
+});
+
+describe('rpm-compatible self-signatures', () => {
+  it('clears only the critical bit of Key Expiration Time', () => {
+    // length prefix (2), then: [len 5, type 0x82 (critical creation time), 4 bytes], [len 5, type 0x89 (critical key expiry), 4 bytes], [len 2, type 0x9b (critical key flags), 1 byte]
+    const area = Uint8Array.from([0, 15, 5, 0x82, 1, 2, 3, 4, 5, 0x89, 0, 0, 1, 0, 2, 0x9b, 3]);
+    const out = clearCriticalKeyExpiry(area);
+    assert.deepEqual([...out], [0, 15, 5, 0x82, 1, 2, 3, 4, 5, 0x09, 0, 0, 1, 0, 2, 0x9b, 3]);
+  });
+});
