@@ -33,8 +33,9 @@ export function runtimeDependencies(requiresDist: readonly string[], target: Tar
       skipped.push(text);
       continue;
     }
-    const { constraints, dropped } = translateSpecifier(req.specifier);
+    const { constraints, dropped, approximate } = translateSpecifier(req.specifier);
     if (dropped.length) skipped.push(`${req.name} ${dropped.join(', ')} (exclusions cannot be expressed as a dependency)`);
+    if (approximate.length) skipped.push(`${req.name} ${approximate.join(', ')} (translated to the nearest interval a dependency can express)`);
     dependencies.push({ project: req.project, constraints, source: text });
   }
   return { dependencies, skipped };

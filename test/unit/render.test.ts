@@ -75,7 +75,7 @@ describe('deb render()', () => {
   }
   it('keeps only dependencies whose markers hold for the target, with translated versions', () => {
     const depends = /^Depends: (.*)$/m.exec(texts.control!)![1]!;
-    assert.equal(depends, 'python3:any, python3-requests (>= 2.31), python3-requests (<< 3~~), python3-attrs (>= 23~~), python3-attrs (<< 24~~), python3-idna (>= 2)');
+    assert.equal(depends, 'python3:any, python3-requests (>= 2.31), python3-requests (<< 3.0~~), python3-attrs (>= 23.0~~), python3-attrs (<< 24.0~~), python3-idna (>= 2.0)');
   });
   it('names the file by Debian convention, without the epoch', () => {
     assert.equal(debPackager.fileName(fixtureInfo('deb')), 'python3-sample-project_2.1~rc1-1_all.deb');
@@ -92,7 +92,7 @@ describe('rpm render()', () => {
   it('renders the spec as in test/golden/rpm-spec.golden', () => golden('rpm-spec.golden', spec!));
   it('requires python3dist() names and provides its own', () => {
     assert.match(spec!, /^Requires: +python3dist\(requests\) >= 2\.31$/m);
-    assert.match(spec!, /^Requires: +python3dist\(requests\) < 3~~$/m);
+    assert.match(spec!, /^Requires: +python3dist\(requests\) < 3\.0~~$/m);
     assert.match(spec!, /^Provides: +python3dist\(sample-project\) = 2\.1~rc1$/m);
     assert.doesNotMatch(spec!, /tomli|colorama|pytest/);
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compare } from '@renovatebot/pep440';
 import { ConfigError } from '../../src/errors.js';
-import { toDebianVersion, toRpmVersion, translateSpecifier } from '../../src/package/versions.js';
+import { boundVersion, toDebianVersion, toRpmVersion, translateSpecifier } from '../../src/package/versions.js';
 import { throwsWithCode } from '../support/assert-error.js';
 import { dpkgCompare, rpmCompareMany } from '../support/distro-compare.js';
 
@@ -10,6 +10,10 @@ describe('PEP 440 → Debian and RPM versions', () => {
   const table: Array<[string, string, string, number]> = [
     // PEP 440, Debian, RPM version, RPM epoch
     ['3.2.25', '3.2.25', '3.2.25', 0],
+    ['1', '1.0', '1.0', 0],
+    ['2.31.0', '2.31', '2.31', 0],
+    ['1.0.0rc1', '1.0~rc1', '1.0~rc1', 0],
+    ['1.0+ubuntu.2', '1.0+~hfgchfgohehf.2', '1.0^~hfgchfgohehf.2', 0],
     ['1.0rc1', '1.0~rc1', '1.0~rc1', 0],
     ['1.0a2', '1.0~a2', '1.0~a2', 0],
     ['1.0b1', '1.0~b1', '1.0~b1', 0],
@@ -51,10 +55,23 @@ describe('PEP 440 → Debian and RPM versions', () => {
 
 describe('PEP 440 specifiers → dependency constraints', () => {
   it('translates each operator', () => {
-    assert.deepEqual(translateSpecifier('>=1.2, <2').constraints, [{ op: '>=', version: '1.2' }, { op: '<', version: '2', belowPre: true }]);
-    assert.deepEqual(translateSpecifier('~=1.4.2').constraints, [{ op: '>=', version: '1.4.2' }, { op: '<', version: '1.5', belowPre: true }]);
-    assert.deepEqual(translateSpecifier('==1.4.*').constraints, [{ op: '>=', version: '1.4', belowPre: true }, { op: '<', version: '1.5', belowPre: true }]);
-    assert.deepEqual(translateSpecifier('==1.4').constraints, [{ op: '>=', version: '1.4' }, { op: '<=', version: '1.4', aboveRevisions: true }]);
+    assert.deepEqual(translateSpecifier('>=1.2, <2').constraints, [{ op: '>=', version: '1.2', position: 'at' }, { op: '<', version: '2', position: 'belowPre' }]);
+    assert.deepEqual(translateSpecifier('~=1.4.2').constraints, [{ op: '>=', version: '1.4.2', position: 'at' }, { op: '<', version: '1.5', position: 'belowPre' }]);
+    assert.deepEqual(translateSpecifier('==1.4.*').constraints, [{ op: '>=', version: '1.4', position: 'belowPre' }, { op: '<', version: '1.5', position: 'belowPre' }]);
+    assert.deepEqual(translateSpecifier('==1.4').constraints, [{ op: '>=', version: '1.4', position: 'at' }, { op: '<', version: '1.4', position: 'aboveLocal' }]);
+    assert.deepEqual(translateSpecifier('>1.4').constraints, [{ op: '>=', version: '1.4', position: 'aboveAll' }]);
+    assert.deepEqual(translateSpecifier('<=1.4').constraints, [{ op: '<', version: '1.4', position: 'aboveLocal' }]);
+  });
+  it('renders bounds for each format', () => {
+    const [lower, upper] = translateSpecifier('==1.4').constraints;
+    assert.equal(boundVersion(lower!, 'deb'), '1.4');
+    assert.equal(boundVersion(upper!, 'deb'), '1.4+o');
+    assert.equal(boundVersion(upper!, 'rpm'), '1.4^o');
+    assert.equal(boundVersion(translateSpecifier('>1.4').constraints[0]!, 'deb'), '1.4.0');
+    assert.equal(boundVersion(translateSpecifier('>=2!1.4').constraints[0]!, 'rpm'), '2:1.4');
+  });
+  it('says which clauses it can only approximate', () => {
+    assert.deepEqual(translateSpecifier('>1.0a1, <2.0.post1, >=1').approximate, ['>1.0a1', '<2.0.post1']);
   });
   it('reports "!=" as not expressible instead of dropping it silently', () => {
     const { constraints, dropped } = translateSpecifier('>=1, !=1.5');

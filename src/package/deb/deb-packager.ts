@@ -11,7 +11,7 @@ import { machineArch } from '../../config/targets.js';
 import { renderTemplate } from '../templates.js';
 import { cleanText, describeBuilt, fileDigest, synopsis } from '../common.js';
 import type { BuiltPackage, Dependency, PackageInfo, Packager } from '../packager.types.js';
-import { type Constraint, toDebianVersion } from '../versions.js';
+import { type Constraint, boundVersion, toDebianVersion } from '../versions.js';
 
 const MAX_DESCRIPTION_LINES = 400;
 
@@ -24,10 +24,11 @@ export function debArch(info: PackageInfo): string {
   return info.pure ? 'all' : machineArch('deb');
 }
 
-function debConstraint(c: Constraint): string {
-  const v = toDebianVersion(c.version) + (c.belowPre ? '~~' : '') + (c.aboveRevisions ? '+~' : '');
-  const op = { '>=': '>=', '<=': '<=', '>': '>>', '<': '<<', '=': '=' }[c.op];
-  return `(${op} ${v})`;
+/** One Depends relation per bound, as dpkg wants (Debian Policy §7.1). */
+function debRelations(name: string, c: Constraint): string[] {
+  const v = boundVersion(c, 'deb');
+  if (c.op === '=') return [`${name} (>= ${v})`, `${name} (<< ${v}.~)`];
+  return [`${name} (${c.op === '>=' ? '>=' : '<<'} ${v})`];
 }
 
 /** Depends entries for Python dependencies: one per constraint, as dpkg wants. */
@@ -36,7 +37,7 @@ export function debDepends(deps: Dependency[]): string[] {
   for (const dep of deps) {
     const name = `python3-${dep.project}`;
     if (dep.constraints.length === 0) out.push(name);
-    for (const c of dep.constraints) out.push(`${name} ${debConstraint(c)}`);
+    for (const c of dep.constraints) out.push(...debRelations(name, c));
   }
   return out;
 }

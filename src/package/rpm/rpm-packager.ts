@@ -11,7 +11,7 @@ import { machineArch } from '../../config/targets.js';
 import { renderTemplate } from '../templates.js';
 import { cleanText, describeBuilt, synopsis } from '../common.js';
 import type { BuiltPackage, Dependency, PackageInfo, Packager } from '../packager.types.js';
-import { type Constraint, toRpmVersion } from '../versions.js';
+import { type Constraint, boundVersion, toRpmVersion } from '../versions.js';
 
 /** Escape text for a spec file: "%" starts a macro. */
 export function specEscape(text: string): string {
@@ -29,9 +29,7 @@ export function rpmEvr(info: PackageInfo): string {
 }
 
 function rpmConstraint(c: Constraint): string {
-  const { epoch, version } = toRpmVersion(c.version);
-  const v = `${epoch > 0 ? `${epoch}:` : ''}${version}${c.belowPre ? '~~' : ''}${c.aboveRevisions ? '^~' : ''}`;
-  return `${c.op} ${v}`;
+  return `${c.op} ${boundVersion(c, 'rpm')}`;
 }
 
 /** Requires entries for Python dependencies, as python3dist(name) with constraints. */
