@@ -8,12 +8,12 @@ SHELL := /bin/bash
 APT_PACKAGES := dpkg-dev rpm lintian fakeroot util-linux cpio xz-utils zstd gpg gpgv \
 	python3 python3-build python3-installer python3-setuptools python3-wheel \
 	python3-setuptools-scm python3-hatchling python3-poetry-core flit python3-packaging \
-	python3-asgiref python3-tz python3-sqlparse \
+	python3-asgiref python3-tz python3-sqlparse patch \
 	createrepo-c dnf dnf-plugins-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_CONCURRENCY ?= 2
 
-.PHONY: help setup apt-packages node-packages build test test-unit demo clean
+.PHONY: help setup apt-packages node-packages build test test-unit demo clean schema
 
 help:
 	@echo "make setup  install Debian and npm packages, compile pkg2os"
@@ -52,3 +52,6 @@ demo: setup
 
 clean:
 	rm -rf dist demo-out out
+
+schema: build
+	node dist/scripts/write-recipe-schema.js

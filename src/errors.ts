@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'INDEX_MALFORMED'
   | 'PROJECT_NOT_FOUND'
   | 'NO_MATCHING_DISTRIBUTION'
+  | 'RESOLUTION_CONFLICT'
   // integrity (hash and archive safety)
   | 'HASH_MISSING'
   | 'HASH_MISMATCH'

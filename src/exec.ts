@@ -24,6 +24,8 @@ const TOOL_PACKAGES: Record<string, string> = {
   gpgv: 'gpgv',
   'createrepo_c': 'createrepo-c',
   'apt-get': 'apt',
+  patch: 'patch',
+  'dpkg-query': 'dpkg',
 };
 
 /** The Debian package that provides `tool`, for install hints. */

@@ -4,11 +4,13 @@
  * namespace (no network at all), with a scrubbed environment so that no
  * secret of the caller reaches upstream code.
  */
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildError, ToolError } from '../errors.js';
 import { run } from '../exec.js';
 import { debianPackageFor, parseMissingDependencies } from './backends.js';
+import { parseCoreMetadata, parseHeaderFile } from './metadata.js';
+import { shipped } from '../paths.js';
 
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
@@ -80,27 +82,7 @@ export async function buildWheel(options: WheelBuildOptions): Promise<string> {
       timeoutMs: 60 * 60 * 1000,
     });
   } catch (error) {
-    if (error instanceof ToolError) {
-      const missing = parseMissingDependencies(error.stderrTail);
-      if (missing.length > 0) {
-        const packages = [...new Set(missing.map((m) => debianPackageFor(m.split(/[\s<>=!~;[(]/)[0]!)))];
-        throw new BuildError('MISSING_BUILD_BACKEND', `${options.projectLabel} needs build requirements that this system's Python lacks: ${missing.join(', ')}. pkg2os builds offline with the distribution's own build backends.`, {
-          hint: `Install ${packages.map((p) => `\`${p}\``).join(', ')} (apt-get install ${packages.join(' ')}). If the package is installed but too old for the version required, pin an older release of ${options.projectLabel}. Full log: ${options.logFile}`,
-          cause: error,
-        });
-      }
-      if (/No module named build\b/.test(error.stderrTail)) {
-        throw new BuildError('MISSING_BUILD_BACKEND', `The system Python has no \`build\` module, which pkg2os uses to build wheels.`, {
-          hint: 'Install `python3-build` (apt-get install python3-build), or run `make setup`.',
-          cause: error,
-        });
-      }
-      throw new BuildError('BUILD_FAILED', `Building the wheel of ${options.projectLabel} failed. The last lines of its output:\n${error.stderrTail}`, {
-        hint: `The sdist may need a newer toolchain than this system has, or a recipe with extra build dependencies or patches. Full log: ${options.logFile}`,
-        cause: error,
-      });
-    }
-    throw error;
+    throw explainBuildFailure(error, options.projectLabel, options.logFile, 'Building the wheel');
   }
   const wheels = (await readdir(options.outDir)).filter((f) => f.endsWith('.whl'));
   if (wheels.length !== 1) {
@@ -109,4 +91,63 @@ export async function buildWheel(options: WheelBuildOptions): Promise<string> {
   const wheel = join(options.outDir, wheels[0]!);
   await stat(wheel);
   return wheel;
+}
+
+/** Turn a failed build-backend run into the error a user needs: which Debian package is missing, or the build's last words. */
+export function explainBuildFailure(error: unknown, projectLabel: string, logFile: string, what: string): unknown {
+  if (!(error instanceof ToolError)) return error;
+  const missing = parseMissingDependencies(error.stderrTail);
+  if (missing.length > 0) {
+    const packages = [...new Set(missing.map((m) => debianPackageFor(m.split(/[\s<>=!~;[(]/)[0]!)))];
+    return new BuildError('MISSING_BUILD_BACKEND', `${projectLabel} needs build requirements that this system's Python lacks: ${missing.join(', ')}. pkg2os builds offline with the distribution's own build backends.`, {
+      hint: `Install ${packages.map((p) => `\`${p}\``).join(', ')} (apt-get install ${packages.join(' ')}). If the package is installed but too old for the version required, pin an older release of ${projectLabel}. Full log: ${logFile}`,
+      cause: error,
+    });
+  }
+  if (/No module named build\b/.test(error.stderrTail)) {
+    return new BuildError('MISSING_BUILD_BACKEND', 'The system Python has no `build` module, which pkg2os uses to build wheels.', {
+      hint: 'Install `python3-build` (apt-get install python3-build), or run `make setup`.',
+      cause: error,
+    });
+  }
+  return new BuildError('BUILD_FAILED', `${what} of ${projectLabel} failed. The last lines of its output:\n${error.stderrTail}`, {
+    hint: `The sdist may need a newer toolchain than this system has, or a recipe with extra build dependencies or patches. Full log: ${logFile}`,
+    cause: error,
+  });
+}
+
+/**
+ * The sdist's runtime requirements (Requires-Dist), before any wheel is
+ * built: from PKG-INFO when its metadata is 2.2+ and declares them static
+ * (PEP 643), else from the build backend's prepare_metadata_for_build_wheel,
+ * run offline like a build.
+ */
+export async function sourceRequirements(options: Omit<WheelBuildOptions, 'outDir'> & { outDir: string }): Promise<string[]> {
+  const pkgInfo = await readFile(join(options.sourceDir, 'PKG-INFO'), 'utf8').catch(() => undefined);
+  if (pkgInfo) {
+    const { fields } = parseHeaderFile(pkgInfo);
+    const version = Number.parseFloat(fields.get('metadata-version')?.[0] ?? '0');
+    const dynamic = (fields.get('dynamic') ?? []).map((d) => d.toLowerCase());
+    if (version >= 2.2 && !dynamic.includes('requires-dist')) return fields.get('requires-dist') ?? [];
+  }
+  const prefix = await networkIsolation();
+  const home = join(options.outDir, '..', 'home');
+  await mkdir(home, { recursive: true });
+  await mkdir(options.outDir, { recursive: true });
+  let distInfo: string;
+  try {
+    const result = await run(prefix[0]!, [...prefix.slice(1), SYSTEM_PYTHON, shipped('src', 'build', 'prepare-metadata.py'), options.sourceDir, options.outDir], {
+      cwd: options.sourceDir,
+      env: buildEnvironment(home, options.sourceDateEpoch, options.env),
+      extendEnv: false,
+      logFile: options.logFile,
+      purpose: `reading the metadata of ${options.projectLabel}`,
+      timeoutMs: 30 * 60 * 1000,
+    });
+    distInfo = result.stdout.trim().split('\n').pop()!;
+  } catch (error) {
+    throw explainBuildFailure(error, options.projectLabel, options.logFile, 'Preparing the metadata');
+  }
+  const metadata = parseCoreMetadata(await readFile(join(distInfo, 'METADATA'), 'utf8'), `${options.projectLabel} METADATA`);
+  return metadata.requiresDist;
 }

@@ -8,7 +8,8 @@ import { DEFAULT_MAX_DOWNLOAD_BYTES } from '../index/index-client.js';
 import { parseRequirement } from '../pep/requirement.js';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from '../config/recipes.js';
 import { defaultKeysDir } from '../verify/trust-store.js';
-import { PipelineFailure, buildPackages } from '../pipeline/build-packages.js';
+import { type BuildRequest, PipelineFailure, buildPackages, planPackages } from '../pipeline/build-packages.js';
+import type { PlanReport } from '../pipeline/report.js';
 import { reportError, stderrLogger } from './output.js';
 import { type RepoFlags, addRepoOptions, loadSigner, repoSettings } from './repo-options.js';
 import { publishRepository } from '../publish/publish.js';
@@ -36,6 +37,8 @@ interface BuildFlags extends RepoFlags {
   lockfile: string | false;
   frozen?: boolean;
   acceptNewSigner?: boolean;
+  dryRun?: boolean;
+  jobs?: string;
 }
 
 /** An environment variable, with empty meaning unset. */
@@ -77,7 +80,9 @@ export function registerBuild(program: Command): void {
     .option('--maintainer <"Name <email>">', `maintainer of the packages (env PKG2OS_MAINTAINER, else DEBFULLNAME/DEBEMAIL; default "${DEFAULT_MAINTAINER}")`)
     .option('--release <n>', 'Debian revision / RPM release number', '1')
     .option('--pre', 'allow pre-releases')
-    .option('--no-deps', 'build only the named requirements (the default until dependency resolution lands)')
+    .option('--no-deps', 'build only the named requirements, not their dependencies')
+    .option('--dry-run', 'print the plan (what would be built, from which file, for which target) and build nothing')
+    .option('--jobs <n>', 'parallel builds (default: the number of cores)')
     .option('--json', 'print report.json on stdout at the end, nothing else')
     .option('--max-download-size <MiB>', `largest sdist accepted, in MiB (default ${DEFAULT_MAX_DOWNLOAD_BYTES / 1024 / 1024})`)
     .option('--keep-work', 'keep the temporary work directory')
@@ -124,7 +129,12 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
     const signaturePolicy = parsePolicy(flags.signaturePolicy ?? config.signature ?? 'if-available');
     const lockfile = flags.lockfile === false ? undefined : resolve(flags.lockfile ?? config.lockfile ?? 'pkg2os.lock');
     if (flags.frozen && !lockfile) throw new ConfigError('USAGE', '--frozen and --no-lockfile contradict each other.');
-    const report = await buildPackages({
+    let jobs: number | undefined;
+    if (flags.jobs !== undefined) {
+      jobs = Number(flags.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new ConfigError('USAGE', `--jobs must be a whole number of at least 1, not "${flags.jobs}".`);
+    }
+    const request: BuildRequest = {
       requirements,
       indexUrl,
       allowInsecureIndex: flags.allowInsecureIndex ?? config['allow-insecure-index'] ?? false,
@@ -143,8 +153,18 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
       lockfile,
       frozen: flags.frozen ?? false,
       acceptNewSigner: flags.acceptNewSigner ?? false,
-    });
-    if (repo) {
+      noDeps: !flags.deps,
+      jobs,
+    };
+    if (flags.dryRun) {
+      const plan = await planPackages(request);
+      if (flags.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+      else process.stdout.write(formatPlan(plan));
+      return 0;
+    }
+    const report = await buildPackages(request);
+    if (repo && report.packages.length > 0) {
+      // Published once, with everything that succeeded.
       const files = report.packages.flatMap((p) => p.packages.map((f) => join(outDir, f.file)));
       const summary = await publishRepository({
         settings: repo.settings,
@@ -160,13 +180,33 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
       for (const p of report.packages) for (const f of p.packages) logger.info(`built ${outDir}/${f.file}`);
+      for (const p of report.provided) logger.info(`${p.project} (${p.target}, ${p.format}): provided by the distribution's ${p.package}`);
+      for (const f of report.failures) logger.warn(`FAILED ${f.project}${f.version ? ` ${f.version}` : ''} (${f.target}): ${f.message.split('\n')[0]}`);
       logger.info(`report: ${outDir}/report.json`);
+    }
+    if (report.failures.length > 0) {
+      logger.warn(`${report.failures.length} package(s) failed; ${report.packages.length} built${repo ? ' and published' : ''}.`);
+      return (report.failures.find((f) => f.code !== 'DEPENDENCY_FAILED') ?? report.failures[0]!).exitCode;
     }
     return 0;
   } catch (error) {
     if (error instanceof PipelineFailure) {
+      for (const f of error.report?.failures ?? []) if (f.code === 'DEPENDENCY_FAILED') logger.warn(`${f.project} (${f.target}): ${f.message}`);
       return reportError(error.error, error.workDir ? `logs and work files were kept in ${error.workDir}` : 'nothing was written to the output directory');
     }
     return reportError(error);
   }
+}
+
+/** The plan as a person reads it. */
+export function formatPlan(plan: PlanReport): string {
+  const lines = ['pkg2os plan (nothing is built with --dry-run):'];
+  for (const item of plan.plan) {
+    const provided = Object.entries(item.providedBy).map(([f, p]) => `${f}: provided by ${p}`);
+    const what = item.file ? `${item.project} ${item.version} from ${item.file} → ${item.formats.join(', ')}` : item.project;
+    lines.push(`  ${item.target}  ${what}${provided.length ? ` (${provided.join('; ')})` : ''}`);
+    if (item.requiredBy.length > 1) lines.push(`      required by: ${item.requiredBy.join(' → ')}`);
+  }
+  for (const f of plan.failures) lines.push(`  ${f.target}  ${f.project}: FAILS: ${f.message.split('\n')[0]}`);
+  return `${lines.join('\n')}\n`;
 }

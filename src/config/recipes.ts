@@ -1,7 +1,7 @@
 /**
  * Recipes: `recipes/<project>.yaml`, what upstream metadata gets wrong for one
  * project. Strict schema (unknown keys are errors naming the file and key).
- * This issue's part: the signature policy and pinned upstream key fingerprints.
+ * The schema is published as JSON Schema in recipes/recipe.schema.json.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,17 +15,58 @@ export type SignaturePolicy = (typeof SIGNATURE_POLICIES)[number];
 
 const FINGERPRINT = /^(0x)?[0-9A-Fa-f ]{40,79}$/;
 
+const perFormat = <T extends z.ZodType>(item: T) => z.object({ deb: item.optional(), rpm: item.optional() }).strict();
+const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'expected a distribution package name like python3-six');
+
 export const recipeSchema = z
   .object({
-    signature: z.enum(SIGNATURE_POLICIES).optional(),
-    'upstream-keys': z.array(z.string().regex(FINGERPRINT, 'expected a full OpenPGP fingerprint (40 or 64 hex digits)')).optional(),
+    name: packageName.optional().describe('distribution package name to use instead of python3-<project>'),
+    'provided-by': z
+      .union([packageName, perFormat(packageName)])
+      .optional()
+      .describe('the target distribution already ships this project: depend on that package instead of building it'),
+    dependencies: z
+      .object({
+        drop: z.array(z.string()).optional().describe('runtime dependencies (project names) to leave out'),
+        deb: z.array(z.string()).optional().describe('extra Debian relations for Depends, e.g. "libfoo1 (>= 2)"'),
+        rpm: z.array(z.string()).optional().describe('extra RPM Requires, e.g. "libfoo >= 2"'),
+      })
+      .strict()
+      .optional(),
+    'build-depends': perFormat(z.array(packageName))
+      .optional()
+      .describe('Debian (deb) packages that must be installed on the build host; rpm lists what an RPM build host needs'),
+    patches: z.array(z.string().regex(/^[^/].*\.(patch|diff)$/, 'expected a .patch file relative to the recipe')).optional().describe('applied with patch -p1 before the build, in order'),
+    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'), z.string()).optional().describe('environment variables for the build'),
+    signature: z.enum(SIGNATURE_POLICIES).optional().describe('upstream-signature policy for this project'),
+    'upstream-keys': z.array(z.string().regex(FINGERPRINT, 'expected a full OpenPGP fingerprint (40 or 64 hex digits)')).optional().describe('fingerprints of the keys trusted to sign releases'),
   })
   .strict();
+
+/** The recipe schema as JSON Schema (published as recipes/recipe.schema.json). */
+export function recipeJsonSchema(): object {
+  return { title: 'pkg2os recipe (recipes/<project>.yaml)', ...z.toJSONSchema(recipeSchema) };
+}
+
+/** The distribution package a project maps to in `format`, per its recipe (provided-by, name), else python3-<project>. */
+export function packageNameFor(project: string, recipe: Recipe | undefined, format: 'deb' | 'rpm'): string {
+  const provided = recipe?.['provided-by'];
+  if (typeof provided === 'string') return provided;
+  if (provided?.[format]) return provided[format]!;
+  return recipe?.name ?? `python3-${project}`;
+}
+
+/** True when the target distribution ships the project: pkg2os does not build it. */
+export function isProvided(recipe: Recipe | undefined, format?: 'deb' | 'rpm'): boolean {
+  const provided = recipe?.['provided-by'];
+  if (!provided) return false;
+  return typeof provided === 'string' || format === undefined || provided[format] !== undefined;
+}
 
 export type Recipe = z.infer<typeof recipeSchema>;
 
 /** Format zod issues as "key: problem" phrases. */
-export function describeIssues(issues: z.ZodIssue[]): string {
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
@@ -40,7 +81,9 @@ export function recipeDirs(extra: readonly string[] = []): string[] {
 }
 
 /** The recipe of a project (normalized name), or an empty one. */
-export async function loadRecipe(project: string, dirs: readonly string[]): Promise<Recipe & { file?: string }> {
+export type LoadedRecipe = Recipe & { file?: string };
+
+export async function loadRecipe(project: string, dirs: readonly string[]): Promise<LoadedRecipe> {
   for (const dir of dirs) {
     const file = join(dir, `${project}.yaml`);
     let text: string;

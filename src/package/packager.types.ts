@@ -5,6 +5,8 @@ import type { Constraint } from './versions.js';
 /** A runtime dependency on another Python project, format-neutral. */
 export interface Dependency {
   project: string;
+  /** The distribution package that satisfies it (python3-<project>, or a recipe's name / provided-by). */
+  name: string;
   constraints: Constraint[];
   /** The Requires-Dist text it came from. */
   source: string;
@@ -28,6 +30,10 @@ export interface PackageInfo {
   homepage?: string;
   maintainer: string;
   dependencies: Dependency[];
+  /** Relations a recipe adds verbatim, per format. */
+  extraRelations: { deb: string[]; rpm: string[] };
+  /** The project's Requires-Python, for the Python version bounds. */
+  requiresPython?: string;
   /** Requires-Dist entries left out (marker false for the target, or an extra). */
   skippedRequirements: string[];
   /** Upstream sdist, for changelogs and copyright files. */

@@ -1,35 +1,45 @@
 /**
- * The build pipeline for explicitly named requirements:
- * index → verify → build → package, per requirement and target.
- * Work happens in a private directory; `<out>` receives packages and
- * report.json only when everything succeeded, so a failure leaves it untouched.
+ * The build pipeline: plan → fetch/verify → build → package, for the
+ * dependency closure of the requirements on every target.
+ *
+ * 1. Discovery and planning: the pure resolver (src/plan) asks for project
+ *    pages and core metadata; each sdist it asks about is downloaded,
+ *    verified (hash, signature, lockfile) and unpacked here before any of its
+ *    code runs to produce that metadata.
+ * 2. Builds run in parallel (p-queue, --jobs); each (project, version) wheel
+ *    is built once and packaged per target and format. A dependency's failure
+ *    fails its dependents with the cause; unrelated packages still build.
+ * 3. `<out>` receives the packages that succeeded and report.json (which also
+ *    lists every failure); a run in which nothing succeeded writes nothing.
  */
 import { mkdtemp, mkdir, readdir, readFile, rename, rm, stat, writeFile, copyFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
-import { SYSTEM_PYTHON, buildWheel } from '../build/build-wheel.js';
-import { requireTools } from '../exec.js';
+import { cpus, tmpdir } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
+import PQueue from 'p-queue';
+import { SYSTEM_PYTHON, buildWheel, sourceRequirements } from '../build/build-wheel.js';
 import { stageWheel } from '../build/stage.js';
 import { unpackSdist } from '../build/unpack.js';
+import { type LoadedRecipe, type SignaturePolicy, isProvided, loadRecipe, packageNameFor, recipeDirs } from '../config/recipes.js';
 import type { PackageFormat, TargetProfile } from '../config/targets.js';
-import { ConfigError, IntegrityError, LockfileError, Pkg2osError } from '../errors.js';
+import { BuildError, ConfigError, IntegrityError, LockfileError, Pkg2osError, SignatureError } from '../errors.js';
+import { requireTools, run } from '../exec.js';
 import { IndexClient } from '../index/index-client.js';
 import type { ProjectPage, SdistCandidate } from '../index/index.types.js';
-import { selectSdist } from '../index/select.js';
 import { redactUrl } from '../index/url-policy.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { makePackageInfo } from '../package/package-info.js';
 import { PACKAGERS } from '../package/registry.js';
 import type { Requirement } from '../pep/requirement.js';
-import { type VerifyContext, verifyArtifact } from '../verify/verify-artifact.js';
-import { type SignaturePolicy, loadRecipe, recipeDirs } from '../config/recipes.js';
+import type { PlanItem, ResolvedPlan } from '../plan/plan.types.js';
+import { resolve } from '../plan/resolve.js';
 import { Lockfile } from '../verify/lockfile.js';
 import { type PublishedSignature, shouldFetchSignature } from '../verify/signature.js';
 import { TrustStore } from '../verify/trust-store.js';
+import { type VerifyContext, verifyArtifact } from '../verify/verify-artifact.js';
 import type { VerifiedArtifact } from '../verify/verified-artifact.js';
-import type { BuildReport, PackageReport } from './report.js';
 import { PKG2OS_VERSION } from '../version.js';
+import type { BuildReport, FailureReport, PackageReport, PlanReport, ProvidedReport } from './report.js';
 
 export interface BuildRequest {
   requirements: Requirement[];
@@ -53,13 +63,28 @@ export interface BuildRequest {
   lockfile?: string;
   frozen?: boolean;
   acceptNewSigner?: boolean;
+  /** Build only the named requirements. */
+  noDeps?: boolean;
+  /** Parallel builds (default: the number of cores). */
+  jobs?: number;
 }
 
-/** Thrown after a failure, carrying where the logs were kept. */
+/** Thrown when a run cannot even start (or nothing succeeded), carrying where the logs were kept. */
 export class PipelineFailure extends Error {
-  constructor(readonly error: Pkg2osError, readonly workDir?: string) {
+  constructor(readonly error: Pkg2osError, readonly workDir?: string, readonly report?: BuildReport) {
     super(error.message);
   }
+}
+
+/** A verified, unpacked sdist and its runtime requirements. */
+interface Prepared {
+  artifact: VerifiedArtifact;
+  sourceDir: string;
+  sourceDateEpoch: number;
+  dir: string;
+  logFile: string;
+  requiresDist: string[];
+  wheel?: Promise<string>;
 }
 
 /** The sdist's release time, for SOURCE_DATE_EPOCH: PKG-INFO's mtime, else the newest file's. */
@@ -96,98 +121,6 @@ async function readLicenseTexts(root: string, distInfo: string, licenseFiles: st
   return texts;
 }
 
-/** Run the pipeline; resolves with the report, or rejects with a `Pkg2osError`. */
-export async function buildPackages(request: BuildRequest): Promise<BuildReport> {
-  const logger = request.logger ?? silentLogger;
-  await requireTools([SYSTEM_PYTHON, 'unshare', ...request.formats.map((f) => PACKAGERS[f].tool)], `building ${request.formats.join(' and ')} packages`);
-  const client = new IndexClient({ indexUrl: request.indexUrl, allowInsecure: request.allowInsecureIndex, logger, maxDownloadBytes: request.maxDownloadBytes });
-  const dirs = recipeDirs(request.recipeDirs);
-  const trust = new TrustStore(request.keysDir, dirs);
-  const lockfile = request.lockfile ? await Lockfile.load(request.lockfile) : undefined;
-  if (request.frozen && (!lockfile || !lockfile.existed)) {
-    throw new ConfigError('USAGE', `--frozen needs a lockfile, and ${request.lockfile ?? 'none'} does not exist.`, { hint: 'Run once without --frozen to create pkg2os.lock, and commit it.' });
-  }
-  const work = await mkdtemp(join(tmpdir(), 'pkg2os-'));
-  const staged = join(work, 'out');
-  let keep = request.keepWork ?? false;
-  try {
-    const reports: PackageReport[] = [];
-    const artifacts = new Map<string, { artifact: VerifiedArtifact; wheel: string; sourceDateEpoch: number }>();
-    for (const req of request.requirements) {
-      const recipe = await loadRecipe(req.project, dirs);
-      let page = await client.projectPage(req.project);
-      logger.debug(`${req.project}: read ${page.files.length} file(s) from ${redactUrl(page.url)} (${page.format})`);
-      if (request.frozen && lockfile) page = lockedOnly(page, lockfile);
-      for (const target of request.targets) {
-        const candidate = selectSdist(page, req, { pythonFullVersion: target.pythonFullVersion, pre: request.pre, logger });
-        const dir = join(work, 'projects', `${candidate.project}-${candidate.version}`);
-        const logFile = join(dir, 'build.log');
-        let prepared = artifacts.get(candidate.file.url);
-        if (!prepared) {
-          const policy = recipe.signature ?? request.signaturePolicy;
-          const verifyContext = async (): Promise<VerifyContext> => ({
-            policy,
-            pinned: policy === 'ignore' ? { keys: [], sources: [] } : await trust.keysFor(candidate.project, recipe),
-            signature: await fetchSignature(client, candidate, policy),
-            lockfile,
-            lockOptions: { frozen: request.frozen ?? false, acceptNewSigner: request.acceptNewSigner ?? false },
-          });
-          prepared = await fetchVerifyBuild(client, candidate, dir, logFile, logger, verifyContext);
-          artifacts.set(candidate.file.url, prepared);
-        }
-        const { artifact, wheel } = prepared;
-        const report: PackageReport = {
-          requirement: req.text,
-          project: candidate.project,
-          version: candidate.version,
-          target: target.name,
-          sdist: { url: redactUrl(candidate.file.url), filename: candidate.file.filename, sha256: artifact.sha256, size: artifact.size },
-          verification: { result: 'verified', checks: [...artifact.checks] },
-          packages: [],
-          dependencies: [],
-          skippedRequirements: [],
-          byteCompiled: {},
-        };
-        for (const format of request.formats) {
-          const formatDir = join(dir, `${target.name}-${format}`);
-          const root = join(formatDir, 'root');
-          await mkdir(root, { recursive: true });
-          logger.info(`${candidate.project} ${candidate.version}: packaging ${format} for ${target.name}`);
-          const tree = await stageWheel({ wheel, format, target, project: candidate.project, root, logFile, sourceDateEpoch: prepared.sourceDateEpoch });
-          const info = makePackageInfo({
-            project: candidate.project,
-            tree,
-            target,
-            maintainer: request.maintainer,
-            release: request.release,
-            sdist: { filename: candidate.file.filename, sha256: artifact.sha256, url: redactUrl(candidate.file.url) },
-            licenseTexts: await readLicenseTexts(root, tree.distInfo, tree.metadata.licenseFiles),
-            sourceDateEpoch: prepared.sourceDateEpoch,
-          });
-          const built = await PACKAGERS[format].build(info, formatDir, join(staged, format), logFile);
-          const { path, ...rest } = built;
-          report.packages.push({ ...rest, file: `${format}/${basename(path)}` });
-          report.byteCompiled[format] = tree.byteCompiled;
-          report.dependencies = info.dependencies.map((d) => d.source);
-          report.skippedRequirements = info.skippedRequirements;
-          await rm(root, { recursive: true, force: true });
-        }
-        reports.push(report);
-      }
-    }
-    const result: BuildReport = { pkg2os: PKG2OS_VERSION, indexUrl: redactUrl(request.indexUrl), packages: reports };
-    await publishOutput(staged, request.outDir, result);
-    if (lockfile && !request.frozen && (await lockfile.save())) logger.info(`recorded what was verified in ${lockfile.path}`);
-    return result;
-  } catch (error) {
-    // Keep the logs of a failed build for the user; never keep what failed verification.
-    if (error instanceof Pkg2osError && !(error instanceof IntegrityError)) keep = true;
-    throw error instanceof Pkg2osError ? new PipelineFailure(error, keep ? work : undefined) : error;
-  } finally {
-    if (!keep) await rm(work, { recursive: true, force: true });
-  }
-}
-
 /** Under --frozen, only the files the lockfile holds are candidates. */
 function lockedOnly(page: ProjectPage, lockfile: Lockfile): ProjectPage {
   const locked = new Set(lockfile.entries(page.project).map((e) => e.filename));
@@ -207,22 +140,348 @@ async function fetchSignature(client: IndexClient, candidate: SdistCandidate, po
   return bytes ? { url: redactUrl(url), bytes } : undefined;
 }
 
-async function fetchVerifyBuild(client: IndexClient, candidate: SdistCandidate, dir: string, logFile: string, logger: Logger, context: () => Promise<VerifyContext>) {
-  await mkdir(join(dir, 'download'), { recursive: true });
-  logger.info(`${candidate.project} ${candidate.version}: downloading ${candidate.file.filename}`);
-  const download = await client.download(candidate.file, join(dir, 'download', candidate.file.filename));
-  const artifact = await verifyArtifact(candidate, download, await context());
-  const signature = artifact.checks.find((c) => c.kind === 'signature');
-  for (const warning of (signature?.detail.warnings as string[] | undefined) ?? []) logger.warn(`${candidate.file.filename}: ${warning}`);
-  const signed = signature?.result === 'pass' ? `, signature by ${signature.detail.signer}` : ` (signature: ${signature?.detail.reason})`;
-  logger.info(`${candidate.project} ${candidate.version}: verified sha256 ${artifact.sha256}${signed}`);
-  const unpackDir = join(dir, 'src');
-  await mkdir(unpackDir);
-  const sourceDir = await unpackSdist(artifact, unpackDir);
-  const epoch = await sourceDateEpoch(sourceDir);
-  logger.info(`${candidate.project} ${candidate.version}: building the wheel (offline)`);
-  const wheel = await buildWheel({ sourceDir, outDir: join(dir, 'wheel'), logFile, sourceDateEpoch: epoch, projectLabel: `${candidate.project} ${candidate.version}` });
-  return { artifact, wheel, sourceDateEpoch: epoch };
+const key = (target: string, project: string) => `${target}\u0000${project}`;
+
+class Pipeline {
+  /** The error behind each failure, to report it with its hint. */
+  readonly errors = new WeakMap<FailureReport, Pkg2osError>();
+  private readonly logger: Logger;
+  private readonly client: IndexClient;
+  private readonly dirs: string[];
+  private readonly trust: TrustStore;
+  private readonly recipes = new Map<string, LoadedRecipe>();
+  private readonly pages = new Map<string, ProjectPage>();
+  private readonly failedPages = new Map<string, Pkg2osError>();
+  private readonly metadata = new Map<string, string[] | Pkg2osError>();
+  private readonly prepared = new Map<string, Prepared>();
+
+  constructor(
+    private readonly request: BuildRequest,
+    private readonly work: string,
+    private readonly lockfile: Lockfile | undefined,
+  ) {
+    this.logger = request.logger ?? silentLogger;
+    this.client = new IndexClient({ indexUrl: request.indexUrl, allowInsecure: request.allowInsecureIndex, logger: this.logger, maxDownloadBytes: request.maxDownloadBytes });
+    this.dirs = recipeDirs(request.recipeDirs);
+    this.trust = new TrustStore(request.keysDir, this.dirs);
+  }
+
+  private async recipe(project: string): Promise<LoadedRecipe> {
+    let recipe = this.recipes.get(project);
+    if (!recipe) {
+      recipe = await loadRecipe(project, this.dirs);
+      this.recipes.set(project, recipe);
+    }
+    return recipe;
+  }
+
+  /** Plan each target: call the pure resolver, fetch what it asks for, until it has a plan. */
+  async plan(): Promise<ResolvedPlan[]> {
+    for (const req of this.request.requirements) await this.recipe(req.project);
+    const plans: ResolvedPlan[] = [];
+    for (const target of this.request.targets) {
+      for (;;) {
+        const result = resolve({
+          roots: this.request.requirements,
+          target,
+          formats: this.request.formats,
+          pages: this.pages,
+          failedPages: this.failedPages,
+          metadata: this.metadata,
+          recipes: this.recipes,
+          noDeps: this.request.noDeps ?? false,
+          pre: this.request.pre,
+        });
+        if (result.kind === 'plan') {
+          plans.push(result);
+          break;
+        }
+        await Promise.all(result.pages.map((project) => this.fetchPage(project)));
+        for (const candidate of result.metadata) await this.discover(candidate);
+      }
+    }
+    return plans;
+  }
+
+  private async fetchPage(project: string): Promise<void> {
+    const recipe = await this.recipe(project);
+    if (this.request.formats.every((f) => isProvided(recipe, f))) return;
+    try {
+      let page = await this.client.projectPage(project);
+      this.logger.debug(`${project}: ${page.files.length} file(s) on the index (${page.format})`);
+      if (this.request.frozen && this.lockfile) page = lockedOnly(page, this.lockfile);
+      this.pages.set(project, page);
+    } catch (error) {
+      if (!(error instanceof Pkg2osError)) throw error;
+      // A root that cannot be found ends the run; a dependency fails its dependents.
+      if (this.request.requirements.some((r) => r.project === project)) throw error;
+      this.failedPages.set(project, error);
+    }
+  }
+
+  /** Download, verify, unpack and read the requirements of a candidate; failures are recorded, not thrown. */
+  private async discover(candidate: SdistCandidate): Promise<void> {
+    try {
+      const prepared = await this.prepare(candidate);
+      this.metadata.set(candidate.file.url, prepared.requiresDist);
+    } catch (error) {
+      if (!(error instanceof Pkg2osError)) throw error;
+      this.logger.debug(`${candidate.project} ${candidate.version}: ${error.message.split('\n')[0]}`);
+      this.metadata.set(candidate.file.url, error);
+    }
+  }
+
+  private async prepare(candidate: SdistCandidate): Promise<Prepared> {
+    const existing = this.prepared.get(candidate.file.url);
+    if (existing) return existing;
+    const dir = join(this.work, 'projects', `${candidate.project}-${candidate.version}`);
+    const logFile = join(dir, 'build.log');
+    await mkdir(join(dir, 'download'), { recursive: true });
+    const recipe = await this.recipe(candidate.project);
+    const policy = recipe.signature ?? this.request.signaturePolicy;
+    this.logger.info(`${candidate.project} ${candidate.version}: downloading ${candidate.file.filename}`);
+    const download = await this.client.download(candidate.file, join(dir, 'download', candidate.file.filename));
+    const context: VerifyContext = {
+      policy,
+      pinned: policy === 'ignore' ? { keys: [], sources: [] } : await this.trust.keysFor(candidate.project, recipe),
+      signature: await fetchSignature(this.client, candidate, policy),
+      lockfile: this.lockfile,
+      lockOptions: { frozen: this.request.frozen ?? false, acceptNewSigner: this.request.acceptNewSigner ?? false },
+    };
+    const artifact = await verifyArtifact(candidate, download, context);
+    const signature = artifact.checks.find((c) => c.kind === 'signature');
+    for (const warning of (signature?.detail.warnings as string[] | undefined) ?? []) this.logger.warn(`${candidate.file.filename}: ${warning}`);
+    const signed = signature?.result === 'pass' ? `, signature by ${signature.detail.signer}` : ` (signature: ${signature?.detail.reason})`;
+    this.logger.info(`${candidate.project} ${candidate.version}: verified sha256 ${artifact.sha256}${signed}`);
+    const unpackDir = join(dir, 'src');
+    await mkdir(unpackDir);
+    const sourceDir = await unpackSdist(artifact, unpackDir);
+    await this.applyRecipe(recipe, sourceDir, logFile, `${candidate.project} ${candidate.version}`);
+    const epoch = await sourceDateEpoch(sourceDir);
+    const requiresDist = await sourceRequirements({ sourceDir, outDir: join(dir, 'metadata'), logFile, sourceDateEpoch: epoch, projectLabel: `${candidate.project} ${candidate.version}`, env: recipe.env });
+    const prepared: Prepared = { artifact, sourceDir, sourceDateEpoch: epoch, dir, logFile, requiresDist };
+    this.prepared.set(candidate.file.url, prepared);
+    return prepared;
+  }
+
+  /** A recipe's build dependencies must be installed; its patches are applied in order. */
+  private async applyRecipe(recipe: LoadedRecipe, sourceDir: string, logFile: string, label: string): Promise<void> {
+    const needed = recipe['build-depends']?.deb ?? [];
+    const missing: string[] = [];
+    for (const pkg of needed) {
+      const status = await run('dpkg-query', ['-W', '-f=${Status}', pkg], { purpose: 'checking build dependencies' }).catch(() => ({ stdout: '' }));
+      if (!status.stdout.includes('install ok installed')) missing.push(pkg);
+    }
+    if (missing.length) {
+      throw new BuildError('MISSING_BUILD_BACKEND', `The recipe for ${label} needs ${missing.join(', ')} on the build host, and ${missing.length > 1 ? 'they are' : 'it is'} not installed.`, {
+        hint: `apt-get install ${missing.join(' ')}`,
+      });
+    }
+    for (const patch of recipe.patches ?? []) {
+      const file = join(dirname(recipe.file ?? '.'), patch);
+      await run('patch', ['-p1', '--batch', '--forward', '--no-backup-if-mismatch', '-d', sourceDir, '-i', file], {
+        logFile,
+        purpose: `applying ${patch} to ${label}`,
+        hint: `The patch ${file} does not apply to this version; update the recipe.`,
+      });
+    }
+  }
+
+  /** Build every planned item; returns reports of successes, the provided stand-ins, and failures. */
+  async build(plans: ResolvedPlan[], staged: string): Promise<{ packages: PackageReport[]; provided: ProvidedReport[]; failures: FailureReport[] }> {
+    const packages: PackageReport[] = [];
+    const provided: ProvidedReport[] = [];
+    const failures: FailureReport[] = [];
+    const outcome = new Map<string, Promise<{ ok: true } | { ok: false; reason: string }>>();
+    const queue = new PQueue({ concurrency: Math.max(1, this.request.jobs ?? cpus().length) });
+    const items = new Map<string, PlanItem>();
+    for (const plan of plans) {
+      for (const item of plan.items) items.set(key(plan.target.name, item.project), item);
+      for (const f of plan.failed) {
+        const failure: FailureReport = { project: f.project, target: plan.target.name, requiredBy: f.requiredBy, code: f.error.code, exitCode: f.error.exitCode, message: f.error.message };
+        this.errors.set(failure, f.error);
+        failures.push(failure);
+        outcome.set(key(plan.target.name, f.project), Promise.resolve({ ok: false, reason: `${f.project} failed: ${f.error.message.split('\n')[0]}` }));
+      }
+    }
+    // Schedule each item after its dependencies (a dependency on an item that is already waiting, a cycle, is not waited for).
+    const waiting = new Set<string>();
+    const start = (k: string): Promise<{ ok: true } | { ok: false; reason: string }> => {
+      const existing = outcome.get(k);
+      if (existing) return existing;
+      const item = items.get(k)!;
+      waiting.add(k);
+      const deps = item.dependencies.map((d) => key(item.target.name, d.project)).filter((dk) => dk !== k && (items.has(dk) || outcome.has(dk)));
+      const depOutcomes = deps.filter((dk) => !waiting.has(dk) || outcome.has(dk)).map((dk) => start(dk).then((o) => ({ dk, o })));
+      const promise = (async () => {
+        const results = await Promise.all(depOutcomes);
+        const failedDep = results.find((r) => !r.o.ok);
+        if (failedDep) {
+          const reason = `dependency ${failedDep.dk.split('\u0000')[1]} failed${!failedDep.o.ok ? ` (${failedDep.o.reason})` : ''}`;
+          failures.push({ project: item.project, version: item.candidate?.version, target: item.target.name, requiredBy: item.requiredBy, code: 'DEPENDENCY_FAILED', exitCode: 4, message: `${item.project} was not built: ${reason}.`, becauseOf: failedDep.dk.split('\u0000')[1] });
+          return { ok: false as const, reason };
+        }
+        return queue.add(async () => {
+          try {
+            const report = await this.buildItem(item, staged, provided);
+            if (report) packages.push(report);
+            return { ok: true as const };
+          } catch (error) {
+            if (!(error instanceof Pkg2osError)) throw error;
+            const failure: FailureReport = { project: item.project, version: item.candidate?.version, target: item.target.name, requiredBy: item.requiredBy, code: error.code, exitCode: error.exitCode, message: error.message };
+            this.errors.set(failure, error);
+            failures.push(failure);
+            this.logger.warn(`${item.project}${item.candidate ? ` ${item.candidate.version}` : ''} for ${item.target.name} failed: ${error.message.split('\n')[0]}`);
+            return { ok: false as const, reason: error.message.split('\n')[0]! };
+          }
+        }) as Promise<{ ok: true } | { ok: false; reason: string }>;
+      })();
+      outcome.set(k, promise);
+      return promise;
+    };
+    await Promise.all([...items.keys()].map(start));
+    // Items in a cycle with a failed item fail too, after the fact.
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const [k, item] of items) {
+        if (failures.some((f) => key(f.target, f.project) === k)) continue;
+        const bad = item.dependencies.find((d) => failures.some((f) => f.target === item.target.name && f.project === d.project));
+        if (bad) {
+          failures.push({ project: item.project, version: item.candidate?.version, target: item.target.name, requiredBy: item.requiredBy, code: 'DEPENDENCY_FAILED', exitCode: 4, message: `${item.project} was not kept: its dependency ${bad.project} failed.`, becauseOf: bad.project });
+          const index = packages.findIndex((p) => p.project === item.project && p.target === item.target.name);
+          if (index >= 0) {
+            for (const file of packages[index]!.packages) await rm(join(staged, file.file), { force: true });
+            packages.splice(index, 1);
+          }
+          changed = true;
+        }
+      }
+    }
+    return { packages, provided, failures };
+  }
+
+  private async buildItem(item: PlanItem, staged: string, provided: ProvidedReport[]): Promise<PackageReport | undefined> {
+    for (const format of item.providedFor) {
+      provided.push({ project: item.project, target: item.target.name, format, package: packageNameFor(item.project, item.recipe, format), requiredBy: item.requiredBy });
+    }
+    const candidate = item.candidate;
+    if (!candidate) return undefined;
+    const prepared = await this.prepare(candidate);
+    const label = `${candidate.project} ${candidate.version}`;
+    prepared.wheel ??= (async () => {
+      this.logger.info(`${label}: building the wheel (offline)`);
+      return buildWheel({ sourceDir: prepared.sourceDir, outDir: join(prepared.dir, 'wheel'), logFile: prepared.logFile, sourceDateEpoch: prepared.sourceDateEpoch, projectLabel: label, env: item.recipe.env });
+    })();
+    const wheel = await prepared.wheel;
+    const { artifact } = prepared;
+    const report: PackageReport = {
+      requirement: item.requiredBy[0]!,
+      project: candidate.project,
+      version: candidate.version,
+      target: item.target.name,
+      requiredBy: item.requiredBy,
+      sdist: { url: redactUrl(candidate.file.url), filename: candidate.file.filename, sha256: artifact.sha256, size: artifact.size },
+      verification: { result: 'verified', checks: [...artifact.checks] },
+      packages: [],
+      dependencies: item.dependencies.map((d) => d.source),
+      skippedRequirements: [],
+      byteCompiled: {},
+    };
+    for (const format of this.request.formats) {
+      if (item.providedFor.includes(format)) continue;
+      const formatDir = join(prepared.dir, `${item.target.name}-${format}`);
+      const root = join(formatDir, 'root');
+      await rm(formatDir, { recursive: true, force: true });
+      await mkdir(root, { recursive: true });
+      this.logger.info(`${label}: packaging ${format} for ${item.target.name}`);
+      const tree = await stageWheel({ wheel, format, target: item.target, project: candidate.project, root, logFile: prepared.logFile, sourceDateEpoch: prepared.sourceDateEpoch });
+      const info = makePackageInfo({
+        project: candidate.project,
+        tree,
+        target: item.target,
+        maintainer: this.request.maintainer,
+        release: this.request.release,
+        sdist: { filename: candidate.file.filename, sha256: artifact.sha256, url: redactUrl(candidate.file.url) },
+        licenseTexts: await readLicenseTexts(root, tree.distInfo, tree.metadata.licenseFiles),
+        sourceDateEpoch: prepared.sourceDateEpoch,
+        recipe: item.recipe,
+        planned: item.dependencies,
+        nameOf: (project) => packageNameFor(project, this.recipes.get(project), format),
+      });
+      const built = await PACKAGERS[format].build(info, formatDir, join(staged, format), prepared.logFile);
+      const { path, ...rest } = built;
+      report.packages.push({ ...rest, file: `${format}/${basename(path)}` });
+      report.byteCompiled[format] = tree.byteCompiled;
+      report.skippedRequirements = info.skippedRequirements;
+      await rm(root, { recursive: true, force: true });
+    }
+    return report;
+  }
+}
+
+/** Plan only: what would be built, from which file, for which target (`--dry-run`). Nothing is built. */
+export async function planPackages(request: BuildRequest): Promise<PlanReport> {
+  return withPipeline(request, async (pipeline) => {
+    const plans = await pipeline.plan();
+    return {
+      pkg2os: PKG2OS_VERSION,
+      indexUrl: redactUrl(request.indexUrl),
+      plan: plans.flatMap((p) =>
+        p.items.map((item) => ({
+          target: p.target.name,
+          project: item.project,
+          version: item.candidate?.version,
+          file: item.candidate?.file.filename,
+          url: item.candidate ? redactUrl(item.candidate.file.url) : undefined,
+          formats: request.formats.filter((f) => !item.providedFor.includes(f)),
+          providedBy: Object.fromEntries(item.providedFor.map((f) => [f, packageNameFor(item.project, item.recipe, f)])),
+          requiredBy: item.requiredBy,
+          dependencies: item.dependencies.map((d) => d.source),
+        })),
+      ),
+      failures: plans.flatMap((p) => p.failed.map((f) => ({ project: f.project, target: p.target.name, requiredBy: f.requiredBy, code: f.error.code, exitCode: f.error.exitCode, message: f.error.message }))),
+    };
+  }, false);
+}
+
+/** Run the pipeline; resolves with the report (which may list failures), or rejects with a `PipelineFailure`. */
+export async function buildPackages(request: BuildRequest): Promise<BuildReport> {
+  return withPipeline(request, async (pipeline, work) => {
+    const plans = await pipeline.plan();
+    const staged = join(work, 'out');
+    const { packages, provided, failures } = await pipeline.build(plans, staged);
+    const report: BuildReport = { pkg2os: PKG2OS_VERSION, indexUrl: redactUrl(request.indexUrl), packages, provided, failures };
+    if (packages.length === 0 && failures.length > 0) {
+      const first = failures.find((f) => f.code !== 'DEPENDENCY_FAILED') ?? failures[0]!;
+      throw new PipelineFailure(pipeline.errors.get(first) ?? new BuildError('BUILD_FAILED', first.message), undefined, report);
+    }
+    await publishOutput(staged, request.outDir, report);
+    return report;
+  }, true);
+}
+
+async function withPipeline<T>(request: BuildRequest, body: (pipeline: Pipeline, work: string) => Promise<T>, building: boolean): Promise<T> {
+  await requireTools([SYSTEM_PYTHON, 'unshare', ...(building ? request.formats.map((f) => PACKAGERS[f].tool) : [])], building ? `building ${request.formats.join(' and ')} packages` : 'planning');
+  const lockfile = request.lockfile ? await Lockfile.load(request.lockfile) : undefined;
+  if (request.frozen && (!lockfile || !lockfile.existed)) {
+    throw new ConfigError('USAGE', `--frozen needs a lockfile, and ${request.lockfile ?? 'none'} does not exist.`, { hint: 'Run once without --frozen to create pkg2os.lock, and commit it.' });
+  }
+  const work = await mkdtemp(join(tmpdir(), 'pkg2os-'));
+  let keep = request.keepWork ?? false;
+  try {
+    const result = await body(new Pipeline(request, work, lockfile), work);
+    if (building && lockfile && !request.frozen && (await lockfile.save())) (request.logger ?? silentLogger).info(`recorded what was verified in ${lockfile.path}`);
+    return result;
+  } catch (error) {
+    // Keep the logs of a failed build for the user; never keep what failed verification.
+    const inner = error instanceof PipelineFailure ? error.error : error;
+    if (inner instanceof Pkg2osError && !(inner instanceof IntegrityError) && !(inner instanceof SignatureError)) keep = true;
+    if (error instanceof PipelineFailure) throw new PipelineFailure(error.error, keep ? work : undefined, error.report);
+    throw inner instanceof Pkg2osError ? new PipelineFailure(inner, keep ? work : undefined) : error;
+  } finally {
+    if (!keep) await rm(work, { recursive: true, force: true });
+  }
 }
 
 /** Move the finished packages into `<out>` and write report.json last (temp + rename). */

@@ -57,7 +57,7 @@ describe('pkg2os build: a pure package', () => {
   let result: CliResult;
   before(async () => {
     out = await freshOut();
-    result = await pkg2os(['build', 'pure-fixture', '--index-url', server.url, '--out', out, '--maintainer', 'Ops Team <ops@example.org>']);
+    result = await pkg2os(['build', 'pure-fixture', '--no-deps', '--index-url', server.url, '--out', out, '--maintainer', 'Ops Team <ops@example.org>']);
   });
 
   it('exits 0 and writes a .deb, an .rpm and report.json', () => {
@@ -74,7 +74,7 @@ describe('pkg2os build: a pure package', () => {
     assert.equal(await debField(deb, 'Architecture'), 'all');
     assert.equal(await debField(deb, 'Maintainer'), 'Ops Team <ops@example.org>');
     assert.equal(await debField(deb, 'Homepage'), 'https://example.org/pure-fixture');
-    assert.equal(await debField(deb, 'Depends'), 'python3:any, python3-attrs (>= 20)', 'requests is only for Python < 3.10, pytest only for an extra');
+    assert.equal(await debField(deb, 'Depends'), 'python3:any, python3-attrs (>= 20.0)', 'requests is only for Python < 3.10, pytest only for an extra');
     assert.match(await debField(deb, 'Description'), /^Test fixture pure-fixture/);
   });
 
@@ -102,7 +102,7 @@ describe('pkg2os build: a pure package', () => {
     assert.ok(!files.includes('/usr/lib/python3.11/site-packages'), 'the package does not own site-packages itself');
     const requires = await rpmRequires(rpm);
     assert.ok(requires.includes('python(abi) = 3.11'));
-    assert.ok(requires.includes('python3dist(attrs) >= 20'));
+    assert.ok(requires.includes('python3dist(attrs) >= 20.0'));
     assert.ok(!requires.some((r) => r.includes('requests') || r.includes('pytest')));
     assert.match(await sh('rpm', ['-qp', '--provides', rpm]), /^python3dist\(pure-fixture\) = 1\.1$/m);
   });
@@ -167,7 +167,7 @@ describe('pkg2os build: index protocols and selection', () => {
 
   it('honours a version specifier, and PKG2OS_INDEX_URL', async () => {
     const out = await freshOut();
-    const result = await pkg2os(['build', 'pure-fixture==1.0', '--out', out, '--format', 'rpm', '--json'], { PKG2OS_INDEX_URL: server.url });
+    const result = await pkg2os(['build', 'pure-fixture==1.0', '--no-deps', '--out', out, '--format', 'rpm', '--json'], { PKG2OS_INDEX_URL: server.url });
     assert.equal(result.exitCode, 0, result.stderr);
     const report = JSON.parse(result.stdout);
     assert.equal(report.packages[0].version, '1.0');
@@ -176,7 +176,7 @@ describe('pkg2os build: index protocols and selection', () => {
 
   it('honours PIP_INDEX_URL when nothing else names an index', async () => {
     const out = await freshOut();
-    const result = await pkg2os(['build', 'pure-fixture', '--out', out, '--format', 'deb'], { PIP_INDEX_URL: server.url });
+    const result = await pkg2os(['build', 'pure-fixture', '--no-deps', '--out', out, '--format', 'deb'], { PIP_INDEX_URL: server.url });
     assert.equal(result.exitCode, 0, result.stderr);
   });
 });
@@ -209,7 +209,7 @@ describe('pkg2os build: refusals', () => {
   it('reports a failing build with its output and the path of the full log (exit 4)', async () => {
     const out = await freshOut();
     const result = await pkg2os(['build', 'broken-fixture', '--index-url', server.url, '--out', out]);
-    assertCleanFailure(result, 4, /Building the wheel of broken-fixture 1\.0 failed/, out);
+    assertCleanFailure(result, 4, /(Building the wheel|Preparing the metadata) of broken-fixture 1\.0 failed/, out);
     assert.match(result.stderr, /this sdist is broken on purpose/);
     const log = /Full log: (\S+)/.exec(result.stderr)?.[1];
     assert.ok(log && existsSync(log), 'the full log is kept');

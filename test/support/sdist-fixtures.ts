@@ -13,6 +13,8 @@ export interface FixtureSpec {
   summary?: string;
   /** PEP 508 runtime dependencies. */
   dependencies?: string[];
+  /** Extras: name → PEP 508 requirements. */
+  optionalDependencies?: Record<string, string[]>;
   /** console_scripts: name → "module:function". */
   scripts?: Record<string, string>;
   requiresPython?: string;
@@ -50,6 +52,7 @@ export async function makeSdist(spec: FixtureSpec): Promise<{ filename: string; 
     '',
     '[project.urls]',
     `Homepage = "https://example.org/${spec.name}"`,
+    ...(spec.optionalDependencies ? ['', '[project.optional-dependencies]', ...Object.entries(spec.optionalDependencies).map(([k, v]) => `${k} = [${v.map((d) => JSON.stringify(d)).join(', ')}]`)] : []),
     ...(spec.scripts ? ['', '[project.scripts]', ...Object.entries(spec.scripts).map(([k, v]) => `${JSON.stringify(k)} = ${JSON.stringify(v)}`)] : []),
     '',
   ].join('\n');

@@ -31,13 +31,26 @@ function debRelations(name: string, c: Constraint): string[] {
   return [`${name} (${c.op === '>=' ? '>=' : '<<'} ${v})`];
 }
 
+/**
+ * The Python the package needs (Debian Python Policy §3): any python3 for
+ * pure code, with the lower bound of Requires-Python; exactly the target's
+ * X.Y for compiled code.
+ */
+export function pythonRelations(info: Pick<PackageInfo, 'pure' | 'target' | 'requiresPython'>): string[] {
+  if (!info.pure) {
+    const next = info.target.pythonVersion.replace(/\d+$/, (m) => String(Number(m) + 1));
+    return [`python3 (>= ${info.target.pythonVersion}~)`, `python3 (<< ${next})`];
+  }
+  const lower = /(?:^|,)\s*>=\s*(3(?:\.\d+)?)(?:\.\d+)?\s*(?:,|$)/.exec(info.requiresPython ?? '')?.[1];
+  return [lower ? `python3:any (>= ${lower}~)` : 'python3:any'];
+}
+
 /** Depends entries for Python dependencies: one per constraint, as dpkg wants. */
 export function debDepends(deps: Dependency[]): string[] {
   const out: string[] = [];
   for (const dep of deps) {
-    const name = `python3-${dep.project}`;
-    if (dep.constraints.length === 0) out.push(name);
-    for (const c of dep.constraints) out.push(...debRelations(name, c));
+    if (dep.constraints.length === 0) out.push(dep.name);
+    for (const c of dep.constraints) out.push(...debRelations(dep.name, c));
   }
   return out;
 }
@@ -68,7 +81,7 @@ export const debPackager: Packager = {
   },
 
   render(info) {
-    const depends = [info.pure ? 'python3:any' : `python3 (>= ${info.target.pythonVersion}~), python3 (<< ${info.target.pythonVersion.replace(/\d+$/, (m) => String(Number(m) + 1))})`, ...debDepends(info.dependencies)];
+    const depends = [...pythonRelations(info), ...debDepends(info.dependencies), ...info.extraRelations.deb];
     const common = { name: info.name, version: debVersion(info), maintainer: info.maintainer, sdist: info.sdist, homepage: info.homepage };
     const licenseBody = info.licenseTexts.length
       ? info.licenseTexts

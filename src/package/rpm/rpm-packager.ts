@@ -93,8 +93,13 @@ export const rpmPackager: Packager = {
         license: specEscape(cleanText(info.license).replace(/\s+/g, ' ')),
         homepage: info.homepage ? specEscape(info.homepage) : undefined,
         noarch: info.pure,
-        requires: [`python(abi) = ${info.target.pythonVersion}`, ...rpmRequires(info.dependencies)],
-        provides: [`python3dist(${info.project}) = ${evr.replace(/-\d+$/, '')}`, `python${info.target.pythonVersion}dist(${info.project}) = ${evr.replace(/-\d+$/, '')}`],
+        requires: [`python(abi) = ${info.target.pythonVersion}`, ...rpmRequires(info.dependencies), ...info.extraRelations.rpm],
+        provides: [
+          `python3dist(${info.project}) = ${evr.replace(/-\d+$/, '')}`,
+          `python${info.target.pythonVersion}dist(${info.project}) = ${evr.replace(/-\d+$/, '')}`,
+          // A recipe's name override still answers to the conventional name.
+          ...(info.name !== `python3-${info.project}` ? [`python3-${info.project} = ${evr}`] : []),
+        ],
         // rpm drops lines whose first non-blank character is "#", even in %description.
         description: description.split('\n').map((l) => l.trimEnd().replace(/^(\s*)#/, '$1%{quote:#}')).join('\n'),
         files,

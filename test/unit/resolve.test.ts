@@ -1,0 +1,105 @@
+/** The pure resolver, on synthetic index pages and metadata. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TARGETS } from '../../src/config/targets.js';
+import type { LoadedRecipe } from '../../src/config/recipes.js';
+import { IndexError, type Pkg2osError } from '../../src/errors.js';
+import type { ProjectPage } from '../../src/index/index.types.js';
+import { parseRequirement } from '../../src/pep/requirement.js';
+import type { ResolvedPlan } from '../../src/plan/plan.types.js';
+import { resolve } from '../../src/plan/resolve.js';
+import { throwsWithCode } from '../support/assert-error.js';
+
+/** An index: project → version → Requires-Dist. */
+type World = Record<string, Record<string, string[]>>;
+
+function run(world: World, roots: string[], options: { target?: string; recipes?: Record<string, LoadedRecipe>; noDeps?: boolean } = {}): ResolvedPlan {
+  const pages = new Map<string, ProjectPage>();
+  const metadata = new Map<string, string[] | Pkg2osError>();
+  for (const [project, versions] of Object.entries(world)) {
+    const files = Object.entries(versions).map(([version, deps]) => {
+      const url = `https://x.example.org/${project}-${version}.tar.gz`;
+      metadata.set(url, deps);
+      return { filename: `${project}-${version}.tar.gz`, url, hashes: { sha256: 'aa' }, yanked: false as const };
+    });
+    pages.set(project, { project, url: 'https://x.example.org/simple/', format: 'pep691-json', files });
+  }
+  const input = {
+    roots: roots.map(parseRequirement),
+    target: TARGETS[options.target ?? 'debian-12']!,
+    formats: ['deb', 'rpm'] as const,
+    pages: new Map<string, ProjectPage>(),
+    failedPages: new Map(),
+    metadata: new Map<string, string[] | Pkg2osError>(),
+    recipes: new Map(Object.entries(options.recipes ?? {})),
+    noDeps: options.noDeps ?? false,
+    pre: false,
+  };
+  // Feed it what it asks for, as the pipeline does, and count the rounds.
+  for (let i = 0; i < 20; i++) {
+    const result = resolve({ ...input, formats: [...input.formats] });
+    if (result.kind === 'plan') return result;
+    for (const p of result.pages) input.pages.set(p, pages.get(p)!);
+    for (const c of result.metadata) input.metadata.set(c.file.url, metadata.get(c.file.url)!);
+  }
+  throw new Error('did not converge');
+}
+
+const versions = (plan: ResolvedPlan) => Object.fromEntries(plan.items.map((i) => [i.project, i.candidate?.version ?? 'provided']));
+
+describe('the resolver', () => {
+  it('follows the closure with extras and markers evaluated for the target', () => {
+    const world: World = {
+      a: { '1.0': ['b[fast]>=1', 'c; python_version < "3.10"'] },
+      b: { '1.0': [], '2.0': ['d; extra == "fast"', 'e; extra == "slow"'] },
+      c: { '1.0': [] },
+      d: { '1.0': [] },
+      e: { '1.0': [] },
+    };
+    assert.deepEqual(versions(run(world, ['a'])), { a: '1.0', b: '2.0', d: '1.0' });
+    assert.deepEqual(versions(run(world, ['a'], { target: 'el9' })), { a: '1.0', b: '2.0', c: '1.0', d: '1.0' });
+    const a = run(world, ['a']).items.find((i) => i.project === 'a')!;
+    assert.deepEqual(a.dependencies.map((d) => d.project), ['b', 'd'], 'what a asks of b[fast] is a dependency of a');
+  });
+
+  it('chooses the newest version that satisfies every constraint, choosing again when a later one rules it out', () => {
+    const world: World = {
+      app: { '1.0': ['lib', 'plugin'] },
+      plugin: { '1.0': ['lib<2'] },
+      lib: { '1.0': [], '1.5': [], '2.0': ['newdep'] },
+      newdep: { '1.0': [] },
+    };
+    assert.deepEqual(versions(run(world, ['app'])), { app: '1.0', plugin: '1.0', lib: '1.5' }, 'lib 2.0 and its newdep are dropped');
+  });
+
+  it('prints the chains of requirements behind a conflict', () => {
+    const world: World = {
+      app: { '1.0': ['lib>=2', 'plugin'] },
+      plugin: { '1.0': ['lib<2'] },
+      lib: { '1.0': [], '2.0': [] },
+    };
+    const error = throwsWithCode(() => run(world, ['app']), IndexError, 'RESOLUTION_CONFLICT');
+    assert.match(error.message, /No version of lib satisfies every requirement for debian-12/);
+    assert.match(error.message, /app → app 1\.0 requires lib>=2/);
+    assert.match(error.message, /app → app 1\.0 requires plugin → plugin 1\.0 requires lib<2/);
+  });
+
+  it('handles cycles, each project once', () => {
+    const world: World = { a: { '1.0': ['b'] }, b: { '1.0': ['a'] } };
+    const plan = run(world, ['a']);
+    assert.deepEqual(versions(plan), { a: '1.0', b: '1.0' });
+  });
+
+  it('does not build what the distribution provides, and does not follow its dependencies', () => {
+    const world: World = { app: { '1.0': ['six>=1.10'] } };
+    const plan = run(world, ['app'], { recipes: { six: { 'provided-by': { deb: 'python3-six', rpm: 'python3-six' } } } });
+    const six = plan.items.find((i) => i.project === 'six')!;
+    assert.equal(six.candidate, undefined);
+    assert.deepEqual(six.providedFor, ['deb', 'rpm']);
+  });
+
+  it('--no-deps plans only the roots', () => {
+    const world: World = { a: { '1.0': ['b'] }, b: { '1.0': [] } };
+    assert.deepEqual(versions(run(world, ['a'], { noDeps: true })), { a: '1.0' });
+  });
+});
