@@ -1,13 +1,14 @@
 /** `pkg2os build <requirement>...` */
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_MAINTAINER, MAINTAINER, loadConfig } from '../config/config.js';
+import { DEFAULT_CONFIG_FILE, DEFAULT_MAINTAINER, MAINTAINER, loadConfig, manifestRequirements } from '../config/config.js';
 import { DEFAULT_TARGET, PACKAGE_FORMATS, type PackageFormat, getTarget } from '../config/targets.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_MAX_DOWNLOAD_BYTES } from '../index/index-client.js';
 import { parseRequirement } from '../pep/requirement.js';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from '../config/recipes.js';
 import { defaultKeysDir } from '../verify/trust-store.js';
+import { defaultCacheDir } from '../cache/content-cache.js';
 import { type BuildRequest, PipelineFailure, buildPackages, planPackages } from '../pipeline/build-packages.js';
 import type { PlanReport } from '../pipeline/report.js';
 import { reportError, stderrLogger } from './output.js';
@@ -39,6 +40,8 @@ interface BuildFlags extends RepoFlags {
   acceptNewSigner?: boolean;
   dryRun?: boolean;
   jobs?: string;
+  cacheDir?: string;
+  cache: boolean;
 }
 
 /** An environment variable, with empty meaning unset. */
@@ -83,6 +86,8 @@ export function registerBuild(program: Command): void {
     .option('--no-deps', 'build only the named requirements, not their dependencies')
     .option('--dry-run', 'print the plan (what would be built, from which file, for which target) and build nothing')
     .option('--jobs <n>', 'parallel builds (default: the number of cores)')
+    .option('--cache-dir <dir>', 'content-addressed cache of verified metadata and built packages (env PKG2OS_CACHE_DIR; default ~/.cache/pkg2os)')
+    .option('--no-cache', 'neither read nor write the cache')
     .option('--json', 'print report.json on stdout at the end, nothing else')
     .option('--max-download-size <MiB>', `largest sdist accepted, in MiB (default ${DEFAULT_MAX_DOWNLOAD_BYTES / 1024 / 1024})`)
     .option('--keep-work', 'keep the temporary work directory')
@@ -99,6 +104,35 @@ export function registerBuild(program: Command): void {
     .action(async (requirementTexts: string[], flags: BuildFlags) => {
       process.exitCode = await runBuild(requirementTexts, flags);
     });
+}
+
+/** `pkg2os rebuild`: the nightly job. Everything comes from pkg2os.config.yaml; flags may override. */
+export function registerRebuild(program: Command): void {
+  const command = program
+    .command('rebuild')
+    .description('build what pkg2os.config.yaml names (new or changed only, through the cache) and publish once')
+    .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
+    .option('--out <dir>', 'output directory (default: the config\'s, else ./out)')
+    .option('--json', 'print the report on stdout at the end, nothing else')
+    .option('--no-cache', 'neither read nor write the cache')
+    .option('--frozen', 'build exactly what the lockfile holds')
+    .option('--jobs <n>', 'parallel builds (default: the config\'s, else the number of cores)')
+    .option('-v, --verbose', 'more log lines');
+  command.action(async (flags: Partial<BuildFlags> & { config: string; cache: boolean }) => {
+    try {
+      const config = await loadConfig(flags.config);
+      const requirements = await manifestRequirements(config, flags.config);
+      process.exitCode = await runBuild(requirements, {
+        ...flags,
+        release: '1',
+        deps: true,
+        lockfile: config.lockfile ?? 'pkg2os.lock',
+        jobs: flags.jobs ?? (config.jobs ? String(config.jobs) : undefined),
+      } as BuildFlags);
+    } catch (error) {
+      process.exitCode = reportError(error);
+    }
+  });
 }
 
 async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<number> {
@@ -125,7 +159,7 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
     const formats = flags.format ? parseFormats(flags.format) : ((config.formats as PackageFormat[] | undefined) ?? ['deb', 'rpm']);
     const outDir = resolve(flags.out ?? config.out ?? 'out');
     // Checked before any work: a build that cannot be published should not start.
-    const repo = flags.repo ? { settings: repoSettings(flags, config, targets[0]), signer: await loadSigner(flags, config) } : undefined;
+    const repo = (flags.repo ?? config.repo) ? { settings: repoSettings(flags, config, targets[0]), signer: await loadSigner(flags, config) } : undefined;
     const signaturePolicy = parsePolicy(flags.signaturePolicy ?? config.signature ?? 'if-available');
     const lockfile = flags.lockfile === false ? undefined : resolve(flags.lockfile ?? config.lockfile ?? 'pkg2os.lock');
     if (flags.frozen && !lockfile) throw new ConfigError('USAGE', '--frozen and --no-lockfile contradict each other.');
@@ -155,6 +189,7 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
       acceptNewSigner: flags.acceptNewSigner ?? false,
       noDeps: !flags.deps,
       jobs,
+      cacheDir: flags.cache ? resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir()) : undefined,
     };
     if (flags.dryRun) {
       const plan = await planPackages(request);
@@ -182,7 +217,8 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
       for (const p of report.packages) for (const f of p.packages) logger.info(`built ${outDir}/${f.file}`);
       for (const p of report.provided) logger.info(`${p.project} (${p.target}, ${p.format}): provided by the distribution's ${p.package}`);
       for (const f of report.failures) logger.warn(`FAILED ${f.project}${f.version ? ` ${f.version}` : ''} (${f.target}): ${f.message.split('\n')[0]}`);
-      logger.info(`report: ${outDir}/report.json`);
+      const { built, reused, failed } = report.summary;
+      logger.info(`summary: ${built} package file(s) built, ${reused} reused from the cache, ${failed} failed; report: ${outDir}/report.json`);
     }
     if (report.failures.length > 0) {
       logger.warn(`${report.failures.length} package(s) failed; ${report.packages.length} built${repo ? ' and published' : ''}.`);

@@ -5,7 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
 import { PKG2OS_VERSION } from '../version.js';
-import { registerBuild } from './build-command.js';
+import { registerBuild, registerRebuild } from './build-command.js';
+import { registerCache } from './cache-command.js';
 import { registerKeys } from './keys-command.js';
 import { registerVerify } from './verify-command.js';
 import { registerPublish } from './publish-command.js';
@@ -20,10 +21,12 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(run pkg2os --help for usage)');
   registerBuild(program);
+  registerRebuild(program);
+  const cache = registerCache(program);
   registerVerify(program);
   registerPublish(program);
   const keys = registerKeys(program);
-  for (const command of [...program.commands, ...keys.commands]) command.exitOverride();
+  for (const command of [...program.commands, ...keys.commands, ...cache.commands]) command.exitOverride();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

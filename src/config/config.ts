@@ -34,6 +34,10 @@ export const configSchema = z
     architectures: z.array(z.string().regex(/^[a-z0-9-]+$/)).min(1).optional(),
     'valid-for': z.string().optional(),
     retention: z.string().optional(),
+    requirements: z.array(z.string()).optional(),
+    'requirements-file': z.string().optional(),
+    jobs: z.number().int().min(1).optional(),
+    'cache-dir': z.string().optional(),
   })
   .strict();
 
@@ -65,4 +69,33 @@ export async function loadConfig(path: string | undefined): Promise<FileConfig> 
     });
   }
   return parsed.data;
+}
+
+/**
+ * The requirements a nightly `pkg2os rebuild` builds: the config's list and,
+ * if named, a requirements.txt-style file (one PEP 508 requirement a line;
+ * blank lines and # comments ignored; pip options are refused).
+ */
+export async function manifestRequirements(config: FileConfig, configFile: string): Promise<string[]> {
+  const out = [...(config.requirements ?? [])];
+  if (config['requirements-file']) {
+    const { dirname, resolve: resolvePath } = await import('node:path');
+    const file = resolvePath(dirname(configFile), config['requirements-file']);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError('INVALID_CONFIG', `Cannot read the requirements file ${file} named in ${configFile}: ${(error as Error).message}.`, { cause: error });
+    }
+    text.split('\n').forEach((raw, i) => {
+      const line = raw.replace(/(^|\s)#.*$/, '').trim();
+      if (!line) return;
+      if (line.startsWith('-')) throw new ConfigError('INVALID_CONFIG', `${file}:${i + 1}: "${line}" is a pip option; pkg2os takes the index and constraints from pkg2os.config.yaml.`);
+      out.push(line);
+    });
+  }
+  if (out.length === 0) {
+    throw new ConfigError('INVALID_CONFIG', `${configFile} names no requirements to rebuild.`, { hint: 'Add "requirements: [django, ...]" or "requirements-file: requirements.txt".' });
+  }
+  return out;
 }

@@ -17,7 +17,12 @@ import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import PQueue from 'p-queue';
 import { SYSTEM_PYTHON, buildWheel, sourceRequirements } from '../build/build-wheel.js';
-import { stageWheel } from '../build/stage.js';
+import { hostPythonVersion, stageWheel } from '../build/stage.js';
+import { ContentCache, cacheKey } from '../cache/content-cache.js';
+import { createHash } from 'node:crypto';
+import type { BuiltPackage } from '../package/packager.types.js';
+import type { Check } from '../verify/verified-artifact.js';
+import { shipped } from '../paths.js';
 import { unpackSdist } from '../build/unpack.js';
 import { type LoadedRecipe, type SignaturePolicy, isProvided, loadRecipe, packageNameFor, recipeDirs } from '../config/recipes.js';
 import type { PackageFormat, TargetProfile } from '../config/targets.js';
@@ -67,6 +72,8 @@ export interface BuildRequest {
   noDeps?: boolean;
   /** Parallel builds (default: the number of cores). */
   jobs?: number;
+  /** Content-addressed cache of metadata and built packages; undefined: none. */
+  cacheDir?: string;
 }
 
 /** Thrown when a run cannot even start (or nothing succeeded), carrying where the logs were kept. */
@@ -154,6 +161,12 @@ class Pipeline {
   private readonly failedPages = new Map<string, Pkg2osError>();
   private readonly metadata = new Map<string, string[] | Pkg2osError>();
   private readonly prepared = new Map<string, Prepared>();
+  /** What was verified about each sdist, by URL: from this run, or from the cache. */
+  private readonly verified = new Map<string, { sha256: string; size: number; checks: Check[] }>();
+  readonly cache?: ContentCache;
+  /** Counts for the summary: packages reused from the cache, and packages built. */
+  readonly stats = { reused: 0, built: 0, metadataReused: 0 };
+  private environment?: Promise<Record<string, string>>;
 
   constructor(
     private readonly request: BuildRequest,
@@ -164,6 +177,28 @@ class Pipeline {
     this.client = new IndexClient({ indexUrl: request.indexUrl, allowInsecure: request.allowInsecureIndex, logger: this.logger, maxDownloadBytes: request.maxDownloadBytes });
     this.dirs = recipeDirs(request.recipeDirs);
     this.trust = new TrustStore(request.keysDir, this.dirs);
+    if (request.cacheDir) this.cache = new ContentCache(request.cacheDir);
+  }
+
+  /**
+   * Everything besides the sdist and the recipe that shapes a built package:
+   * pkg2os's version, its templates, and the build environment (the system
+   * Python and the versions of the Debian packages that build and package).
+   */
+  private buildEnvironmentIdentity(): Promise<Record<string, string>> {
+    this.environment ??= (async () => {
+      const identity: Record<string, string> = { pkg2os: PKG2OS_VERSION, python: await hostPythonVersion() };
+      const packages = ['python3-build', 'python3-installer', 'python3-setuptools', 'python3-wheel', 'python3-hatchling', 'python3-poetry-core', 'flit', 'dpkg', 'rpm'];
+      const { stdout } = await run('dpkg-query', ['-W', '-f=${Package} ${Version}\n', ...packages], { purpose: 'identifying the build environment' }).catch((e: { stdout?: string }) => ({ stdout: String(e.stdout ?? '') }));
+      for (const line of stdout.split('\n').filter(Boolean)) {
+        const [name, version] = line.split(' ');
+        identity[name!] = version ?? '';
+      }
+      identity.templates = await treeDigest(shipped('templates'));
+      identity.helpers = await treeDigest(shipped('src', 'build'), /\.py$/);
+      return identity;
+    })();
+    return this.environment;
   }
 
   private async recipe(project: string): Promise<LoadedRecipe> {
@@ -219,9 +254,47 @@ class Pipeline {
     }
   }
 
+  /** What a cached verification depends on: the bytes, the recipe, the policy and the keys trusted now. */
+  private async metadataKey(candidate: SdistCandidate, sha256: string): Promise<string> {
+    const recipe = await this.recipe(candidate.project);
+    const policy = recipe.signature ?? this.request.signaturePolicy;
+    const pinned = policy === 'ignore' ? [] : (await this.trust.keysFor(candidate.project, recipe)).keys.map((k) => k.getFingerprint()).sort();
+    return cacheKey({ kind: 'requires-dist', sha256, recipe, policy, pinned, environment: await this.buildEnvironmentIdentity() });
+  }
+
+  /**
+   * A candidate whose sha256 (published by the index) was verified and read
+   * before needs neither a download nor Python: its requirements and its
+   * verification record come from the cache. The lockfile is still checked.
+   */
+  private async fromCache(candidate: SdistCandidate): Promise<boolean> {
+    const sha256 = candidate.file.hashes.sha256;
+    if (!this.cache || !sha256) return false;
+    const hit = await this.cache.get<{ requiresDist: string[]; size: number; checks: Check[] }>('metadata', await this.metadataKey(candidate, sha256));
+    if (!hit) return false;
+    // The signature as published now must be the one verified then (a new .asc means a new verification).
+    const recipe = await this.recipe(candidate.project);
+    const signature = await fetchSignature(this.client, candidate, recipe.signature ?? this.request.signaturePolicy);
+    const cachedSignature = hit.meta.checks.find((c) => c.kind === 'signature');
+    const publishedSha = signature ? createHash('sha256').update(signature.bytes).digest('hex') : undefined;
+    if ((cachedSignature?.result === 'pass' ? cachedSignature.detail.signatureSha256 : undefined) !== publishedSha) return false;
+    const checks = hit.meta.checks.filter((c) => c.kind !== 'lockfile');
+    if (this.lockfile) {
+      const signer = cachedSignature?.result === 'pass' ? (cachedSignature.detail.signer as string) : null;
+      checks.push(this.lockfile.check(candidate.project, { version: candidate.version, filename: candidate.file.filename, sha256, signer }, { frozen: this.request.frozen ?? false, acceptNewSigner: this.request.acceptNewSigner ?? false }));
+    }
+    checks.push({ kind: 'hash', result: 'pass', detail: { source: 'cache', note: 'verified when first built; the index still publishes this sha256', sha256 } });
+    this.verified.set(candidate.file.url, { sha256, size: hit.meta.size, checks });
+    this.metadata.set(candidate.file.url, hit.meta.requiresDist);
+    this.stats.metadataReused++;
+    this.logger.debug(`${candidate.project} ${candidate.version}: verified and read before (cache)`);
+    return true;
+  }
+
   /** Download, verify, unpack and read the requirements of a candidate; failures are recorded, not thrown. */
   private async discover(candidate: SdistCandidate): Promise<void> {
     try {
+      if (await this.fromCache(candidate)) return;
       const prepared = await this.prepare(candidate);
       this.metadata.set(candidate.file.url, prepared.requiresDist);
     } catch (error) {
@@ -261,6 +334,8 @@ class Pipeline {
     const requiresDist = await sourceRequirements({ sourceDir, outDir: join(dir, 'metadata'), logFile, sourceDateEpoch: epoch, projectLabel: `${candidate.project} ${candidate.version}`, env: recipe.env });
     const prepared: Prepared = { artifact, sourceDir, sourceDateEpoch: epoch, dir, logFile, requiresDist };
     this.prepared.set(candidate.file.url, prepared);
+    this.verified.set(candidate.file.url, { sha256: artifact.sha256, size: artifact.size, checks: [...artifact.checks] });
+    if (this.cache) await this.cache.put('metadata', await this.metadataKey(candidate, artifact.sha256), { requiresDist, size: artifact.size, checks: artifact.checks });
     return prepared;
   }
 
@@ -367,22 +442,24 @@ class Pipeline {
     }
     const candidate = item.candidate;
     if (!candidate) return undefined;
-    const prepared = await this.prepare(candidate);
     const label = `${candidate.project} ${candidate.version}`;
-    prepared.wheel ??= (async () => {
-      this.logger.info(`${label}: building the wheel (offline)`);
-      return buildWheel({ sourceDir: prepared.sourceDir, outDir: join(prepared.dir, 'wheel'), logFile: prepared.logFile, sourceDateEpoch: prepared.sourceDateEpoch, projectLabel: label, env: item.recipe.env });
-    })();
-    const wheel = await prepared.wheel;
-    const { artifact } = prepared;
+    let prepared: Prepared | undefined;
+    const ensurePrepared = async (): Promise<Prepared> => {
+      prepared ??= await this.prepare(candidate);
+      prepared.wheel ??= (async () => {
+        this.logger.info(`${label}: building the wheel (offline)`);
+        return buildWheel({ sourceDir: prepared!.sourceDir, outDir: join(prepared!.dir, 'wheel'), logFile: prepared!.logFile, sourceDateEpoch: prepared!.sourceDateEpoch, projectLabel: label, env: item.recipe.env });
+      })();
+      return prepared;
+    };
     const report: PackageReport = {
       requirement: item.requiredBy[0]!,
       project: candidate.project,
       version: candidate.version,
       target: item.target.name,
       requiredBy: item.requiredBy,
-      sdist: { url: redactUrl(candidate.file.url), filename: candidate.file.filename, sha256: artifact.sha256, size: artifact.size },
-      verification: { result: 'verified', checks: [...artifact.checks] },
+      sdist: { url: redactUrl(candidate.file.url), filename: candidate.file.filename, sha256: '', size: 0 },
+      verification: { result: 'verified', checks: [] },
       packages: [],
       dependencies: item.dependencies.map((d) => d.source),
       skippedRequirements: [],
@@ -390,34 +467,74 @@ class Pipeline {
     };
     for (const format of this.request.formats) {
       if (item.providedFor.includes(format)) continue;
-      const formatDir = join(prepared.dir, `${item.target.name}-${format}`);
+      const sha256 = this.verified.get(candidate.file.url)?.sha256 ?? candidate.file.hashes.sha256;
+      const key = sha256 && this.cache ? cacheKey({ kind: 'package', sha256, format, target: item.target.name, recipe: item.recipe, dependencies: item.dependencies.map((d) => [d.project, d.specifier, packageNameFor(d.project, this.recipes.get(d.project), format)]), maintainer: this.request.maintainer, release: this.request.release, environment: await this.buildEnvironmentIdentity() }) : undefined;
+      type Meta = { built: Omit<BuiltPackage, 'path'> & { file: string }; byteCompiled: boolean; skipped: string[] };
+      const hit = key ? await this.cache!.get<Meta>('package', key) : undefined;
+      if (hit) {
+        const [name, path] = [...hit.files][0]!;
+        await mkdir(join(staged, format), { recursive: true });
+        await copyFile(path, join(staged, format, name));
+        report.packages.push(hit.meta.built);
+        report.byteCompiled[format] = hit.meta.byteCompiled;
+        report.skippedRequirements = hit.meta.skipped;
+        this.stats.reused++;
+        this.logger.info(`${label}: ${format} for ${item.target.name} reused from the cache`);
+        continue;
+      }
+      const p = await ensurePrepared();
+      const wheel = await p.wheel!;
+      const formatDir = join(p.dir, `${item.target.name}-${format}`);
       const root = join(formatDir, 'root');
       await rm(formatDir, { recursive: true, force: true });
       await mkdir(root, { recursive: true });
       this.logger.info(`${label}: packaging ${format} for ${item.target.name}`);
-      const tree = await stageWheel({ wheel, format, target: item.target, project: candidate.project, root, logFile: prepared.logFile, sourceDateEpoch: prepared.sourceDateEpoch });
+      const tree = await stageWheel({ wheel, format, target: item.target, project: candidate.project, root, logFile: p.logFile, sourceDateEpoch: p.sourceDateEpoch });
       const info = makePackageInfo({
         project: candidate.project,
         tree,
         target: item.target,
         maintainer: this.request.maintainer,
         release: this.request.release,
-        sdist: { filename: candidate.file.filename, sha256: artifact.sha256, url: redactUrl(candidate.file.url) },
+        sdist: { filename: candidate.file.filename, sha256: p.artifact.sha256, url: redactUrl(candidate.file.url) },
         licenseTexts: await readLicenseTexts(root, tree.distInfo, tree.metadata.licenseFiles),
-        sourceDateEpoch: prepared.sourceDateEpoch,
+        sourceDateEpoch: p.sourceDateEpoch,
         recipe: item.recipe,
         planned: item.dependencies,
         nameOf: (project) => packageNameFor(project, this.recipes.get(project), format),
       });
-      const built = await PACKAGERS[format].build(info, formatDir, join(staged, format), prepared.logFile);
+      const built = await PACKAGERS[format].build(info, formatDir, join(staged, format), p.logFile);
       const { path, ...rest } = built;
-      report.packages.push({ ...rest, file: `${format}/${basename(path)}` });
+      const entry = { ...rest, file: `${format}/${basename(path)}` };
+      report.packages.push(entry);
       report.byteCompiled[format] = tree.byteCompiled;
       report.skippedRequirements = info.skippedRequirements;
+      this.stats.built++;
+      if (key) await this.cache!.put<Meta>('package', key, { built: entry, byteCompiled: tree.byteCompiled, skipped: info.skippedRequirements }, [path]);
       await rm(root, { recursive: true, force: true });
+    }
+    const verified = this.verified.get(candidate.file.url);
+    if (verified) {
+      report.sdist.sha256 = verified.sha256;
+      report.sdist.size = verified.size;
+      report.verification.checks = verified.checks;
     }
     return report;
   }
+}
+
+/** sha256 over the files of a directory (names and contents), for cache keys. */
+async function treeDigest(dir: string, filter: RegExp = /./): Promise<string> {
+  const hash = createHash('sha256');
+  const walk = async (d: string): Promise<void> => {
+    for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (filter.test(e.name)) hash.update(`${relative(dir, p)}\0`).update(await readFile(p));
+    }
+  };
+  await walk(dir);
+  return hash.digest('hex');
 }
 
 /** Plan only: what would be built, from which file, for which target (`--dry-run`). Nothing is built. */
@@ -451,7 +568,14 @@ export async function buildPackages(request: BuildRequest): Promise<BuildReport>
     const plans = await pipeline.plan();
     const staged = join(work, 'out');
     const { packages, provided, failures } = await pipeline.build(plans, staged);
-    const report: BuildReport = { pkg2os: PKG2OS_VERSION, indexUrl: redactUrl(request.indexUrl), packages, provided, failures };
+    const report: BuildReport = {
+      pkg2os: PKG2OS_VERSION,
+      indexUrl: redactUrl(request.indexUrl),
+      packages,
+      provided,
+      failures,
+      summary: { built: pipeline.stats.built, reused: pipeline.stats.reused, failed: failures.length, corruptCacheEntries: pipeline.cache?.corrupt.length ?? 0 },
+    };
     if (packages.length === 0 && failures.length > 0) {
       const first = failures.find((f) => f.code !== 'DEPENDENCY_FAILED') ?? failures[0]!;
       throw new PipelineFailure(pipeline.errors.get(first) ?? new BuildError('BUILD_FAILED', first.message), undefined, report);

@@ -42,7 +42,8 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
   const lock = await acquirePublishLock(settings.root, request.lockTimeoutMs ?? 120_000);
   const keys = await mkdtemp(join(tmpdir(), 'pkg2os-pubkey-'));
   try {
-    await checkKeyContinuity(settings.root, signer, request.replaceKey ?? false);
+    // With a new key everything is signed again, changed or not.
+    const keyChanged = await checkKeyContinuity(settings.root, signer, request.replaceKey ?? false);
     const armored = join(keys, 'KEY.asc');
     const binary = join(keys, 'KEY.gpg');
     await writeFile(armored, signer.publicArmored);
@@ -51,10 +52,10 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
     // Both kinds are prepared and checked first; only then does either go live.
     const wantApt = request.debs.length > 0 || (await existing(join(settings.root, 'deb', 'dists')));
     const wantYum = request.rpms.length > 0 || (await existing(join(settings.root, 'rpm', 'repodata')));
-    const apt = wantApt ? await new AptPublisher(settings, signer, logger).prepare(request.debs, binary) : undefined;
+    const apt = wantApt ? await new AptPublisher(settings, signer, logger).prepare(request.debs, binary, keyChanged) : undefined;
     let yum;
     try {
-      yum = wantYum ? await new YumPublisher(settings, signer, logger).prepare(request.rpms, { armored, gpgv: binary }) : undefined;
+      yum = wantYum ? await new YumPublisher(settings, signer, logger).prepare(request.rpms, { armored, gpgv: binary }, keyChanged) : undefined;
     } catch (error) {
       await apt?.abort();
       throw error;
@@ -81,14 +82,19 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
   }
 }
 
-/** Clients trust the key the repository was first published with: another key would lock them all out. */
-async function checkKeyContinuity(root: string, signer: Signer, replaceKey: boolean): Promise<void> {
+/**
+ * Clients trust the key the repository was first published with: another key
+ * would lock them all out. Returns whether the key changes (with --replace-key).
+ */
+async function checkKeyContinuity(root: string, signer: Signer, replaceKey: boolean): Promise<boolean> {
   const text = await readFile(join(root, 'KEY.asc'), 'utf8').catch(() => undefined);
-  if (text === undefined || replaceKey) return;
+  if (text === undefined) return false;
   const published = (await openpgp.readKey({ armoredKey: text })).getFingerprint().toUpperCase();
-  if (published !== signer.fingerprint) {
+  if (published === signer.fingerprint) return false;
+  if (!replaceKey) {
     throw new PublishError('PUBLISH_CONFLICT', `${root} is signed with key ${published}, and this publish would sign it with ${signer.fingerprint}: every client that trusts the old key would refuse the repository.`, {
       hint: 'Use the repository\'s key, or pass --replace-key after distributing the new KEY.asc to your clients.',
     });
   }
+  return true;
 }

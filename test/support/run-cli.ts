@@ -19,7 +19,7 @@ export async function pkg2os(args: string[], env: Record<string, string> = {}, c
   const dir = cwd ?? (await mkdtemp(join(tmpdir(), 'pkg2os-cwd-')));
   const result = await execa(shipped('bin', 'pkg2os'), args, {
     reject: false,
-    env: { PKG2OS_INDEX_URL: '', PIP_INDEX_URL: '', PKG2OS_KEYS_DIR: join(dir, 'keys'), ...env },
+    env: { PKG2OS_INDEX_URL: '', PIP_INDEX_URL: '', PKG2OS_KEYS_DIR: join(dir, 'keys'), PKG2OS_CACHE_DIR: join(dir, 'cache'), ...env },
     cwd: dir,
     all: false,
   });

@@ -80,7 +80,7 @@ export class AptPublisher {
    * directory, checked with gpgv. Nothing a client reads changes until
    * `commit()`; `abort()` takes back the pool files this run added.
    */
-  async prepare(debs: readonly string[], keyringPath: string): Promise<PreparedPublish<{ added: string[]; packages: number; release: string }>> {
+  async prepare(debs: readonly string[], keyringPath: string, force = false): Promise<PreparedPublish<{ added: string[]; packages: number; release: string }>> {
     const added: string[] = [];
     await mkdir(this.aptRoot, { recursive: true });
     const staging = await mkdtemp(join(this.aptRoot, '.staging-'));
@@ -96,6 +96,11 @@ export class AptPublisher {
       const entries = await this.scanPool();
       const now = this.settings.now ?? new Date();
       const indexFiles = await this.writeIndices(entries, staging);
+      if (!force && added.length === 0 && (await this.unchanged(indexFiles, now))) {
+        // Nothing new and the live Release is far from expiry: publish nothing, sign nothing.
+        await rm(staging, { recursive: true, force: true });
+        return { abort, commit: async () => ({ added, packages: entries.length, release: join(this.dist, 'InRelease') }) };
+      }
       const release = renderRelease(this.settings, indexFiles, now);
       await writeFile(join(staging, 'Release'), release);
       await writeFile(join(staging, 'Release.gpg'), await this.signer.detached(Buffer.from(release), 'armored'));
@@ -116,6 +121,17 @@ export class AptPublisher {
       await abort();
       throw error;
     }
+  }
+
+  /** True when the live Release lists exactly these indices and stays valid for more than half its validity. */
+  private async unchanged(files: IndexFileEntry[], now: Date): Promise<boolean> {
+    const live = await readFile(join(this.dist, 'Release'), 'utf8').catch(() => undefined);
+    if (!live) return false;
+    const listed = parseReleaseHashes(live);
+    if (!files.every((f) => listed.has(f.sha256) && listed.has(f.sha512)) || listed.size !== files.length * 2) return false;
+    const validUntil = /^Valid-Until: (.*)$/m.exec(live)?.[1];
+    const expires = validUntil ? Date.parse(validUntil.replace('UTC', 'GMT')) : NaN;
+    return Number.isFinite(expires) && expires - now.getTime() > (this.settings.validFor * 1000) / 2 && /^Architectures: (.*)$/m.exec(live)?.[1] === this.settings.architectures.join(' ');
   }
 
   /** Copy a .deb into the pool; returns its pool path, or undefined when it is there already. */

@@ -41,7 +41,7 @@ export class YumPublisher {
    * Sign and check the new rpms, add them to Packages/, and make new signed
    * metadata in a staging directory. Clients see nothing new until `commit()`.
    */
-  async prepare(rpms: readonly string[], keyFiles: { armored: string; gpgv: string }): Promise<PreparedPublish<{ added: string[]; packages: number; repomd: string }>> {
+  async prepare(rpms: readonly string[], keyFiles: { armored: string; gpgv: string }, force = false): Promise<PreparedPublish<{ added: string[]; packages: number; repomd: string }>> {
     await mkdir(join(this.yumRoot, 'Packages'), { recursive: true });
     // Staging lies outside rpm/, so that createrepo_c does not index it.
     const staging = await mkdtemp(join(this.settings.root, '.staging-yum-'));
@@ -61,9 +61,15 @@ export class YumPublisher {
           added.push(rel);
         }
       }
+      const live = join(this.yumRoot, 'repodata');
+      if (!force && toSign.length === 0 && (await stat(join(live, 'repomd.xml.asc')).catch(() => undefined))) {
+        // Nothing new: the signed metadata stands as it is.
+        await rm(staging, { recursive: true, force: true });
+        const packages = (await readdir(join(this.yumRoot, 'Packages'))).filter((f) => f.endsWith('.rpm')).length;
+        return { abort, commit: async () => ({ added, packages, repomd: join(live, 'repomd.xml') }) };
+      }
       const out = join(staging, 'out');
       await mkdir(out);
-      const live = join(this.yumRoot, 'repodata');
       if (await stat(live).catch(() => undefined)) await cp(live, join(out, 'repodata'), { recursive: true });
       await run('createrepo_c', ['--update', '--no-database', '--general-compress-type=xz', '--quiet', '--outputdir', out, this.yumRoot], { purpose: 'indexing the yum repository' });
       const newRepodata = join(out, 'repodata');
