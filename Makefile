@@ -9,11 +9,11 @@ APT_PACKAGES := dpkg-dev rpm lintian fakeroot util-linux cpio xz-utils zstd gpg 
 	python3 python3-build python3-installer python3-setuptools python3-wheel \
 	python3-setuptools-scm python3-hatchling python3-poetry-core flit python3-packaging \
 	python3-asgiref python3-tz python3-sqlparse patch \
-	createrepo-c dnf dnf-plugins-core
+	createrepo-c dnf dnf-plugins-core apt-utils time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_CONCURRENCY ?= 2
 
-.PHONY: help setup apt-packages node-packages build test test-unit demo clean schema
+.PHONY: help setup apt-packages node-packages build test test-unit demo clean schema bench
 
 help:
 	@echo "make setup  install Debian and npm packages, compile pkg2os"
@@ -55,3 +55,7 @@ clean:
 
 schema: build
 	node dist/scripts/write-recipe-schema.js
+
+# Benchmarks against the floor (not part of make test); appends to bench/RESULTS.md.
+bench: setup
+	node dist/bench/run.js
