@@ -95,7 +95,7 @@ for i in $(seq 0 $((n-1))); do
   d=$work/d$i; mkdir -p $d/DEBIAN $d/usr/share/doc/python3-syn-$i
   printf 'Package: python3-syn-%s\\nVersion: 1.0-1\\nArchitecture: all\\nMaintainer: Bench <bench@example.org>\\nDescription: synthetic %s\\n' $i $i > $d/DEBIAN/control
   echo $i > $d/usr/share/doc/python3-syn-$i/README
-  dpkg-deb --build -Zgzip --root-owner-group $d $debs/python3-syn-$i_1.0-1_all.deb >/dev/null
+  dpkg-deb --build -Zgzip --root-owner-group $d $debs/python3-syn-\${i}_1.0-1_all.deb >/dev/null
   rm -rf $d
 done
 mkdir -p $work/top/SPECS

@@ -12,18 +12,16 @@
  * 3. `<out>` receives the packages that succeeded and report.json (which also
  *    lists every failure); a run in which nothing succeeded writes nothing.
  */
-import { mkdtemp, mkdir, readdir, readFile, rename, rm, stat, writeFile, copyFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import PQueue from 'p-queue';
 import { SYSTEM_PYTHON, buildWheel, sourceRequirements } from '../build/build-wheel.js';
 import { hostPythonVersion, stageWheel } from '../build/stage.js';
-import { ContentCache, cacheKey } from '../cache/content-cache.js';
-import { createHash } from 'node:crypto';
-import type { BuiltPackage } from '../package/packager.types.js';
-import type { Check } from '../verify/verified-artifact.js';
-import { shipped } from '../paths.js';
+import { parseCoreMetadata } from '../build/metadata.js';
 import { unpackSdist } from '../build/unpack.js';
+import { ContentCache, cacheKey } from '../cache/content-cache.js';
 import { type LoadedRecipe, type SignaturePolicy, isProvided, loadRecipe, packageNameFor, recipeDirs } from '../config/recipes.js';
 import type { PackageFormat, TargetProfile } from '../config/targets.js';
 import { BuildError, ConfigError, IntegrityError, LockfileError, Pkg2osError, SignatureError } from '../errors.js';
@@ -34,6 +32,8 @@ import { redactUrl } from '../index/url-policy.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { makePackageInfo } from '../package/package-info.js';
+import type { BuiltPackage } from '../package/packager.types.js';
+import { shipped } from '../paths.js';
 import { PACKAGERS } from '../package/registry.js';
 import type { Requirement } from '../pep/requirement.js';
 import type { PlanItem, ResolvedPlan } from '../plan/plan.types.js';
@@ -42,7 +42,7 @@ import { Lockfile } from '../verify/lockfile.js';
 import { type PublishedSignature, shouldFetchSignature } from '../verify/signature.js';
 import { TrustStore } from '../verify/trust-store.js';
 import { type VerifyContext, verifyArtifact } from '../verify/verify-artifact.js';
-import type { VerifiedArtifact } from '../verify/verified-artifact.js';
+import type { Check, VerifiedArtifact } from '../verify/verified-artifact.js';
 import { PKG2OS_VERSION } from '../version.js';
 import type { BuildReport, FailureReport, PackageReport, PlanReport, ProvidedReport } from './report.js';
 
@@ -160,24 +160,29 @@ class Pipeline {
   private readonly pages = new Map<string, ProjectPage>();
   private readonly failedPages = new Map<string, Pkg2osError>();
   private readonly metadata = new Map<string, string[] | Pkg2osError>();
-  private readonly prepared = new Map<string, Prepared>();
+  private readonly prepared = new Map<string, Promise<Prepared>>();
   /** What was verified about each sdist, by URL: from this run, or from the cache. */
   private readonly verified = new Map<string, { sha256: string; size: number; checks: Check[] }>();
   readonly cache?: ContentCache;
   /** Counts for the summary: packages reused from the cache, and packages built. */
   readonly stats = { reused: 0, built: 0, metadataReused: 0 };
   private environment?: Promise<Record<string, string>>;
+  /** Discovery verifies, unpacks and (when building) builds wheels in parallel too. */
+  private readonly discovery: PQueue;
 
   constructor(
     private readonly request: BuildRequest,
     private readonly work: string,
     private readonly lockfile: Lockfile | undefined,
+    /** When packages will be built, the wheel is built during discovery and its METADATA read: one Python run less. */
+    private readonly building: boolean,
   ) {
     this.logger = request.logger ?? silentLogger;
     this.client = new IndexClient({ indexUrl: request.indexUrl, allowInsecure: request.allowInsecureIndex, logger: this.logger, maxDownloadBytes: request.maxDownloadBytes });
     this.dirs = recipeDirs(request.recipeDirs);
     this.trust = new TrustStore(request.keysDir, this.dirs);
     if (request.cacheDir) this.cache = new ContentCache(request.cacheDir);
+    this.discovery = new PQueue({ concurrency: Math.max(1, request.jobs ?? cpus().length) });
   }
 
   /**
@@ -232,7 +237,7 @@ class Pipeline {
           break;
         }
         await Promise.all(result.pages.map((project) => this.fetchPage(project)));
-        for (const candidate of result.metadata) await this.discover(candidate);
+        await Promise.all(result.metadata.map((candidate) => this.discovery.add(() => this.discover(candidate))));
       }
     }
     return plans;
@@ -304,9 +309,17 @@ class Pipeline {
     }
   }
 
-  private async prepare(candidate: SdistCandidate): Promise<Prepared> {
-    const existing = this.prepared.get(candidate.file.url);
-    if (existing) return existing;
+  /** Prepare each sdist once, even when several targets ask for it at the same time. */
+  private prepare(candidate: SdistCandidate): Promise<Prepared> {
+    let prepared = this.prepared.get(candidate.file.url);
+    if (!prepared) {
+      prepared = this.doPrepare(candidate);
+      this.prepared.set(candidate.file.url, prepared);
+    }
+    return prepared;
+  }
+
+  private async doPrepare(candidate: SdistCandidate): Promise<Prepared> {
     const dir = join(this.work, 'projects', `${candidate.project}-${candidate.version}`);
     const logFile = join(dir, 'build.log');
     await mkdir(join(dir, 'download'), { recursive: true });
@@ -331,9 +344,19 @@ class Pipeline {
     const sourceDir = await unpackSdist(artifact, unpackDir);
     await this.applyRecipe(recipe, sourceDir, logFile, `${candidate.project} ${candidate.version}`);
     const epoch = await sourceDateEpoch(sourceDir);
-    const requiresDist = await sourceRequirements({ sourceDir, outDir: join(dir, 'metadata'), logFile, sourceDateEpoch: epoch, projectLabel: `${candidate.project} ${candidate.version}`, env: recipe.env });
-    const prepared: Prepared = { artifact, sourceDir, sourceDateEpoch: epoch, dir, logFile, requiresDist };
-    this.prepared.set(candidate.file.url, prepared);
+    const label = `${candidate.project} ${candidate.version}`;
+    let wheel: Promise<string> | undefined;
+    let requiresDist: string[];
+    if (this.building) {
+      // The wheel is needed anyway: its METADATA is the authority on its requirements.
+      this.logger.info(`${label}: building the wheel (offline)`);
+      const built = await buildWheel({ sourceDir, outDir: join(dir, 'wheel'), logFile, sourceDateEpoch: epoch, projectLabel: label, env: recipe.env });
+      wheel = Promise.resolve(built);
+      requiresDist = await wheelRequirements(built, label);
+    } else {
+      requiresDist = await sourceRequirements({ sourceDir, outDir: join(dir, 'metadata'), logFile, sourceDateEpoch: epoch, projectLabel: label, env: recipe.env });
+    }
+    const prepared: Prepared = { artifact, sourceDir, sourceDateEpoch: epoch, dir, logFile, requiresDist, wheel };
     this.verified.set(candidate.file.url, { sha256: artifact.sha256, size: artifact.size, checks: [...artifact.checks] });
     if (this.cache) await this.cache.put('metadata', await this.metadataKey(candidate, artifact.sha256), { requiresDist, size: artifact.size, checks: artifact.checks });
     return prepared;
@@ -523,6 +546,13 @@ class Pipeline {
   }
 }
 
+/** Requires-Dist from a built wheel's METADATA. */
+async function wheelRequirements(wheel: string, label: string): Promise<string[]> {
+  const script = 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nname = next(n for n in z.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA"))\nsys.stdout.write(z.read(name).decode("utf-8"))';
+  const { stdout } = await run(SYSTEM_PYTHON, ['-c', script, wheel], { env: { PYTHONNOUSERSITE: '1' }, purpose: `reading the metadata of ${label}` });
+  return parseCoreMetadata(stdout, `${label} METADATA`).requiresDist;
+}
+
 /** sha256 over the files of a directory (names and contents), for cache keys. */
 async function treeDigest(dir: string, filter: RegExp = /./): Promise<string> {
   const hash = createHash('sha256');
@@ -594,7 +624,7 @@ async function withPipeline<T>(request: BuildRequest, body: (pipeline: Pipeline,
   const work = await mkdtemp(join(tmpdir(), 'pkg2os-'));
   let keep = request.keepWork ?? false;
   try {
-    const result = await body(new Pipeline(request, work, lockfile), work);
+    const result = await body(new Pipeline(request, work, lockfile, building), work);
     if (building && lockfile && !request.frozen && (await lockfile.save())) (request.logger ?? silentLogger).info(`recorded what was verified in ${lockfile.path}`);
     return result;
   } catch (error) {
