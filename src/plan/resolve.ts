@@ -108,7 +108,9 @@ export function resolve(input: ResolveInput): ResolveNeeds | ResolvedPlan {
       for (const extra of ['', ...state.extras]) {
         if (state.expanded.has(extra)) continue;
         state.expanded.add(extra);
-        const deps = requirementsFor(metadata, env, extra, req.project);
+        // A recipe's dropped dependencies are neither followed nor depended on.
+        const drop = new Set((recipe?.dependencies?.drop ?? []).map((d) => d.toLowerCase().replace(/[-_.]+/g, '-')));
+        const deps = requirementsFor(metadata, env, extra, req.project).filter((d) => !drop.has(d.project));
         state.deps.set(extra, deps);
         if (input.noDeps) continue;
         // A dependency already expanded (a cycle, or a shared one) adds its constraint but is not expanded again.

@@ -9,6 +9,9 @@
  * the new InRelease and Release.gpg are checked with gpgv, as apt would.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { SYSTEM_PYTHON } from '../../build/build-wheel.js';
+import { shipped } from '../../paths.js';
 import { cpus } from 'node:os';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
@@ -53,6 +56,30 @@ async function walkDebs(dir: string): Promise<string[]> {
 
 async function readControl(deb: string): Promise<string> {
   return (await run('dpkg-deb', ['-f', deb], { purpose: `reading the control file of ${basename(deb)}` })).stdout;
+}
+
+/** Control files of many .debs: one python3-apt process for all of them (dpkg-deb per file when python3-apt is missing). */
+async function readControls(files: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (files.length === 0) return out;
+  try {
+    const { stdout } = await run(SYSTEM_PYTHON, [shipped('src', 'publish', 'apt', 'read-controls.py')], { input: files.join('\n'), purpose: 'reading control files' });
+    for (const [path, control] of Object.entries(JSON.parse(stdout) as Record<string, string>)) out.set(path, control);
+  } catch {
+    for (const file of files) out.set(file, await readControl(file));
+  }
+  return out;
+}
+
+/** sha256 and sha512 of a file in one read. */
+async function digests(path: string): Promise<{ sha256: string; sha512: string }> {
+  const a = createHash('sha256');
+  const b = createHash('sha512');
+  for await (const chunk of createReadStream(path)) {
+    a.update(chunk as Buffer);
+    b.update(chunk as Buffer);
+  }
+  return { sha256: a.digest('hex'), sha512: b.digest('hex') };
 }
 
 /** Hashes of the files a Release lists, by path. */
@@ -165,18 +192,24 @@ export class AptPublisher {
     const cachePath = join(this.aptRoot, '.pkg2os', 'control-cache.json');
     const cache: ControlCache = JSON.parse(await readFile(cachePath, 'utf8').catch(() => '{}'));
     const fresh: ControlCache = {};
-    const queue = new PQueue({ concurrency: Math.max(1, cpus().length) });
     const files = await walkDebs(join(this.aptRoot, 'pool'));
+    const stats = new Map<string, { size: number; mtimeMs: number }>();
+    const missing: string[] = [];
+    for (const file of files) {
+      const st = await stat(file);
+      stats.set(file, st);
+      const cached = cache[relative(this.aptRoot, file)];
+      if (!(cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs)) missing.push(file);
+    }
+    const controls = await readControls(missing);
+    const queue = new PQueue({ concurrency: Math.max(2, cpus().length) });
     const entries = await Promise.all(
       files.map((file) =>
         queue.add(async () => {
           const filename = relative(this.aptRoot, file);
-          const st = await stat(file);
-          const cached = cache[filename];
-          const entry: PoolEntry =
-            cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs
-              ? cached
-              : { filename, size: st.size, sha256: await fileDigest(file, 'sha256'), sha512: await fileDigest(file, 'sha512'), control: await readControl(file) };
+          const st = stats.get(file)!;
+          const control = controls.get(file);
+          const entry: PoolEntry = control === undefined ? cache[filename]! : { filename, size: st.size, ...(await digests(file)), control };
           fresh[filename] = { ...entry, mtimeMs: st.mtimeMs };
           return entry;
         }),

@@ -132,18 +132,20 @@ export class YumPublisher {
   private async checkRpms(files: string[], publicKey: string, dbpath: string): Promise<void> {
     await mkdir(dbpath, { recursive: true });
     await run('rpmkeys', ['--dbpath', dbpath, '--import', publicKey], { purpose: 'importing the repository key into a private rpm keyring' });
+    // One rpmkeys for all of them; its output has a line per package.
+    let output: string;
+    try {
+      output = (await run('rpmkeys', ['--dbpath', dbpath, '-K', ...files], { purpose: 'checking the signatures of the new rpms' })).stdout;
+    } catch (error) {
+      throw new PublishError('PUBLISH_SELF_CHECK', 'rpmkeys refuses a signature pkg2os just made; nothing was published.', {
+        hint: error instanceof ToolError ? error.stderrTail : undefined,
+        cause: error,
+      });
+    }
     for (const file of files) {
-      let output: string;
-      try {
-        output = (await run('rpmkeys', ['--dbpath', dbpath, '-K', file], { purpose: `checking the signature of ${basename(file)}` })).stdout;
-      } catch (error) {
-        throw new PublishError('PUBLISH_SELF_CHECK', `rpmkeys refuses the signature pkg2os just made on ${basename(file)}; nothing was published.`, {
-          hint: error instanceof ToolError ? error.stderrTail : undefined,
-          cause: error,
-        });
-      }
-      if (!/\bsignatures OK\b/.test(output)) {
-        throw new PublishError('PUBLISH_SELF_CHECK', `${basename(file)} carries no signature rpm can check after signing (rpmkeys -K said: ${output.trim()}); nothing was published.`);
+      const line = output.split('\n').find((l) => l.startsWith(`${file}:`)) ?? '';
+      if (!/\bsignatures OK\b/.test(line)) {
+        throw new PublishError('PUBLISH_SELF_CHECK', `${basename(file)} carries no signature rpm can check after signing (rpmkeys -K said: ${line.trim() || 'nothing'}); nothing was published.`);
       }
     }
   }
