@@ -116,8 +116,9 @@ export class AptPublisher {
       await rm(staging, { recursive: true, force: true });
     };
     try {
+      const controls = await readControls([...debs]);
       for (const deb of debs) {
-        const path = await this.addToPool(deb);
+        const path = await this.addToPool(deb, controls.get(deb));
         if (path) added.push(path);
       }
       const entries = await this.scanPool();
@@ -162,8 +163,8 @@ export class AptPublisher {
   }
 
   /** Copy a .deb into the pool; returns its pool path, or undefined when it is there already. */
-  private async addToPool(deb: string): Promise<string | undefined> {
-    const control = parseStanza(await readControl(deb));
+  private async addToPool(deb: string, controlText?: string): Promise<string | undefined> {
+    const control = parseStanza(controlText ?? (await readControl(deb)));
     const pkg = field(control, 'Package');
     const arch = field(control, 'Architecture');
     if (!pkg || !arch) throw new PublishError('PUBLISH_FAILED', `${deb} has no Package or Architecture field; it is not a usable .deb.`);
