@@ -67,23 +67,33 @@ export function buildEnvironment(home: string, sourceDateEpoch: number, extra: R
 }
 
 /** Build the wheel; returns its path. Errors name the missing Debian package where that is the cause. */
-export async function buildWheel(options: WheelBuildOptions): Promise<string> {
+/**
+ * Run the system Python on upstream code: in its own network namespace, with
+ * the scrubbed build environment, its output in the package's log; a failure
+ * becomes the error `explainBuildFailure` makes of it.
+ */
+async function runUpstreamPython(args: string[], options: WheelBuildOptions, what: string): Promise<string> {
   const prefix = await networkIsolation();
   const home = join(options.outDir, '..', 'home');
   await mkdir(home, { recursive: true });
   await mkdir(options.outDir, { recursive: true });
   try {
-    await run(prefix[0]!, [...prefix.slice(1), SYSTEM_PYTHON, '-m', 'build', '--wheel', '--no-isolation', '--outdir', options.outDir, options.sourceDir], {
+    const result = await run(prefix[0]!, [...prefix.slice(1), SYSTEM_PYTHON, ...args], {
       cwd: options.sourceDir,
       env: buildEnvironment(home, options.sourceDateEpoch, options.env),
       extendEnv: false,
       logFile: options.logFile,
-      purpose: `building the wheel of ${options.projectLabel}`,
+      purpose: `${what.toLowerCase()} of ${options.projectLabel}`,
       timeoutMs: 60 * 60 * 1000,
     });
+    return result.stdout;
   } catch (error) {
-    throw explainBuildFailure(error, options.projectLabel, options.logFile, 'Building the wheel');
+    throw explainBuildFailure(error, options.projectLabel, options.logFile, what);
   }
+}
+
+export async function buildWheel(options: WheelBuildOptions): Promise<string> {
+  await runUpstreamPython(['-m', 'build', '--wheel', '--no-isolation', '--outdir', options.outDir, options.sourceDir], options, 'Building the wheel');
   const wheels = (await readdir(options.outDir)).filter((f) => f.endsWith('.whl'));
   if (wheels.length !== 1) {
     throw new BuildError('BUILD_FAILED', `Building ${options.projectLabel} produced ${wheels.length} wheels instead of one.`, { hint: `Full log: ${options.logFile}` });
@@ -122,7 +132,7 @@ export function explainBuildFailure(error: unknown, projectLabel: string, logFil
  * (PEP 643), else from the build backend's prepare_metadata_for_build_wheel,
  * run offline like a build.
  */
-export async function sourceRequirements(options: Omit<WheelBuildOptions, 'outDir'> & { outDir: string }): Promise<string[]> {
+export async function sourceRequirements(options: WheelBuildOptions): Promise<string[]> {
   const pkgInfo = await readFile(join(options.sourceDir, 'PKG-INFO'), 'utf8').catch(() => undefined);
   if (pkgInfo) {
     const { fields } = parseHeaderFile(pkgInfo);
@@ -130,24 +140,8 @@ export async function sourceRequirements(options: Omit<WheelBuildOptions, 'outDi
     const dynamic = (fields.get('dynamic') ?? []).map((d) => d.toLowerCase());
     if (version >= 2.2 && !dynamic.includes('requires-dist')) return fields.get('requires-dist') ?? [];
   }
-  const prefix = await networkIsolation();
-  const home = join(options.outDir, '..', 'home');
-  await mkdir(home, { recursive: true });
-  await mkdir(options.outDir, { recursive: true });
-  let distInfo: string;
-  try {
-    const result = await run(prefix[0]!, [...prefix.slice(1), SYSTEM_PYTHON, shipped('src', 'build', 'prepare-metadata.py'), options.sourceDir, options.outDir], {
-      cwd: options.sourceDir,
-      env: buildEnvironment(home, options.sourceDateEpoch, options.env),
-      extendEnv: false,
-      logFile: options.logFile,
-      purpose: `reading the metadata of ${options.projectLabel}`,
-      timeoutMs: 30 * 60 * 1000,
-    });
-    distInfo = result.stdout.trim().split('\n').pop()!;
-  } catch (error) {
-    throw explainBuildFailure(error, options.projectLabel, options.logFile, 'Preparing the metadata');
-  }
+  const stdout = await runUpstreamPython([shipped('src', 'build', 'prepare-metadata.py'), options.sourceDir, options.outDir], options, 'Preparing the metadata');
+  const distInfo = stdout.trim().split('\n').pop()!;
   const metadata = parseCoreMetadata(await readFile(join(distInfo, 'METADATA'), 'utf8'), `${options.projectLabel} METADATA`);
   return metadata.requiresDist;
 }

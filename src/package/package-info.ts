@@ -4,44 +4,12 @@
  */
 import { type TargetProfile, markerEnvironment } from '../config/targets.js';
 import type { StagedTree } from '../build/stage.js';
-import { BuildError } from '../errors.js';
-import { evaluateMarker } from '../pep/markers.js';
 import { distroPackageName } from '../pep/names.js';
-import { parseRequirement } from '../pep/requirement.js';
+import { requirementsFor } from '../plan/resolve.js';
 import type { Dependency, PackageInfo } from './packager.types.js';
 import { translateSpecifier } from './versions.js';
 import type { Recipe } from '../config/recipes.js';
 import type { PlannedDependency } from '../plan/plan.types.js';
-
-/**
- * Runtime dependencies from Requires-Dist: those whose markers are true for
- * the target's Python (extras are not requested at this level).
- */
-export function runtimeDependencies(requiresDist: readonly string[], target: TargetProfile, self: string): { dependencies: Dependency[]; skipped: string[] } {
-  const env = markerEnvironment(target);
-  const dependencies: Dependency[] = [];
-  const skipped: string[] = [];
-  for (const text of requiresDist) {
-    let req;
-    try {
-      req = parseRequirement(text);
-    } catch (error) {
-      throw new BuildError('INVALID_METADATA', `The wheel's metadata has a Requires-Dist that does not parse: "${text}".`, {
-        hint: 'Report it upstream; a recipe can drop or replace the dependency.',
-        cause: error,
-      });
-    }
-    if ((req.marker && !evaluateMarker(req.marker, env)) || req.project === self) {
-      skipped.push(text);
-      continue;
-    }
-    const { constraints, dropped, approximate } = translateSpecifier(req.specifier);
-    if (dropped.length) skipped.push(`${req.name} ${dropped.join(', ')} (exclusions cannot be expressed as a dependency)`);
-    if (approximate.length) skipped.push(`${req.name} ${approximate.join(', ')} (translated to the nearest interval a dependency can express)`);
-    dependencies.push({ project: req.project, name: `python3-${req.project}`, constraints, source: text });
-  }
-  return { dependencies, skipped };
-}
 
 export interface PackageInfoInput {
   project: string;
@@ -64,20 +32,17 @@ export interface PackageInfoInput {
 export function makePackageInfo(input: PackageInfoInput): PackageInfo {
   const meta = input.tree.metadata;
   const nameOf = input.nameOf ?? ((project: string) => `python3-${project}`);
-  let dependencies: Dependency[];
-  let skipped: string[];
-  if (input.planned) {
-    dependencies = [];
-    skipped = [];
-    for (const dep of input.planned) {
-      const { constraints, dropped, approximate } = translateSpecifier(dep.specifier);
-      if (dropped.length) skipped.push(`${dep.project} ${dropped.join(', ')} (exclusions cannot be expressed as a dependency)`);
-      if (approximate.length) skipped.push(`${dep.project} ${approximate.join(', ')} (translated to the nearest interval a dependency can express)`);
-      dependencies.push({ project: dep.project, name: nameOf(dep.project), constraints, source: dep.source });
-    }
-  } else {
-    ({ dependencies, skipped } = runtimeDependencies(meta.requiresDist, input.target, input.project));
-    dependencies = dependencies.map((d) => ({ ...d, name: nameOf(d.project) }));
+  // Without a plan (a single package), the wheel's own Requires-Dist, markers evaluated for the target as the resolver does.
+  const planned =
+    input.planned ??
+    requirementsFor(meta.requiresDist, markerEnvironment(input.target), '', input.project).map((r) => ({ project: r.project, specifier: r.specifier, source: r.text }));
+  let dependencies: Dependency[] = [];
+  const skipped: string[] = [];
+  for (const dep of planned) {
+    const { constraints, dropped, approximate } = translateSpecifier(dep.specifier);
+    if (dropped.length) skipped.push(`${dep.project} ${dropped.join(', ')} (exclusions cannot be expressed as a dependency)`);
+    if (approximate.length) skipped.push(`${dep.project} ${approximate.join(', ')} (translated to the nearest interval a dependency can express)`);
+    dependencies.push({ project: dep.project, name: nameOf(dep.project), constraints, source: dep.source });
   }
   const drop = new Set((input.recipe?.dependencies?.drop ?? []).map((d) => d.toLowerCase().replace(/[-_.]+/g, '-')));
   for (const dep of dependencies.filter((d) => drop.has(d.project))) skipped.push(`${dep.source} (dropped by the recipe)`);

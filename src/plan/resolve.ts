@@ -12,7 +12,7 @@
 import { type MarkerEnvironment, evaluateMarker } from '../pep/markers.js';
 import { markerEnvironment } from '../config/targets.js';
 import { isProvided } from '../config/recipes.js';
-import { IndexError, Pkg2osError } from '../errors.js';
+import { BuildError, IndexError, Pkg2osError } from '../errors.js';
 import type { SdistCandidate } from '../index/index.types.js';
 import { selectSdist } from '../index/select.js';
 import { parseRequirement, type Requirement } from '../pep/requirement.js';
@@ -40,7 +40,15 @@ const MAX_ROUNDS = 50;
 export function requirementsFor(requiresDist: readonly string[], env: MarkerEnvironment, extra: string, self: string): Requirement[] {
   const out: Requirement[] = [];
   for (const text of requiresDist) {
-    const req = parseRequirement(text);
+    let req: Requirement;
+    try {
+      req = parseRequirement(text);
+    } catch (error) {
+      throw new BuildError('INVALID_METADATA', `The metadata of ${self} has a Requires-Dist that does not parse: "${text}".`, {
+        hint: `Report it upstream; a recipe for ${self} can drop the dependency.`,
+        cause: error,
+      });
+    }
     if (req.project === self && req.extras.length === 0) continue;
     if (!req.marker) {
       if (extra === '') out.push(req);
