@@ -4,7 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ContentCache, cacheKey } from '../cache/content-cache.js';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IndexError, IntegrityError } from '../errors.js';
@@ -25,6 +28,15 @@ export interface IndexClientOptions {
   /** Largest file `download()` accepts, in bytes. */
   maxDownloadBytes?: number;
   timeoutMs?: number;
+  /** Keep project pages with their validators (ETag / Last-Modified) and ask the index only whether they changed. */
+  cache?: ContentCache;
+}
+
+interface CachedPage {
+  etag?: string;
+  lastModified?: string;
+  contentType: string;
+  url: string;
 }
 
 /** A file on disk with the digests computed while it streamed there. */
@@ -43,8 +55,12 @@ export class IndexClient {
   private readonly logger: Logger;
   private readonly maxDownloadBytes: number;
   private readonly timeoutMs: number;
+  private readonly cache?: ContentCache;
+  /** Pages answered "304 Not Modified" and served from the cache. */
+  notModified = 0;
 
   constructor(options: IndexClientOptions) {
+    this.cache = options.cache;
     this.allowInsecure = options.allowInsecure ?? false;
     this.indexUrl = checkUrl(options.indexUrl, this.allowInsecure);
     this.logger = options.logger ?? silentLogger;
@@ -55,7 +71,18 @@ export class IndexClient {
   /** Read the project page, preferring PEP 691 JSON, falling back to PEP 503 HTML. */
   async projectPage(project: string): Promise<ProjectPage> {
     const url = projectUrl(this.indexUrl, project);
-    const response = await this.get(url, { accept: ACCEPT }, `the index page of "${project}"`);
+    // A conditional request when a validated copy is cached (RFC 9110 §13): an unchanged index costs one request and no body.
+    const key = cacheKey({ kind: 'index-page', url: url.href, accept: ACCEPT });
+    const cached = this.cache ? await this.cache.get<CachedPage>('index', key) : undefined;
+    const headers: Record<string, string> = { accept: ACCEPT };
+    if (cached?.meta.etag) headers['if-none-match'] = cached.meta.etag;
+    if (cached?.meta.lastModified) headers['if-modified-since'] = cached.meta.lastModified;
+    const response = await this.get(url, headers, `the index page of "${project}"`);
+    if (response.status === 304 && cached) {
+      this.notModified++;
+      const body = await readFile(cached.files.get('page')!, 'utf8');
+      return this.parsePage(project, cached.meta.url, cached.meta.contentType, body);
+    }
     if (response.status === 404) {
       throw new IndexError('PROJECT_NOT_FOUND', `The index ${redactUrl(this.indexUrl.href)} has no project "${project}".`, {
         hint: 'Check the spelling, and that --index-url points at the index that carries it.',
@@ -65,10 +92,24 @@ export class IndexClient {
     const finalUrl = checkUrl(response.url || url.href, this.allowInsecure, 'redirected index URL').href;
     const body = await response.text();
     const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type === PEP691_JSON) {
-      return { project, url: finalUrl, format: 'pep691-json', files: parsePep691(body, finalUrl) };
+    const page = this.parsePage(project, finalUrl, type, body);
+    const etag = response.headers.get('etag') ?? undefined;
+    const lastModified = response.headers.get('last-modified') ?? undefined;
+    if (this.cache && (etag || lastModified)) {
+      const dir = await mkdtemp(join(tmpdir(), 'pkg2os-page-'));
+      try {
+        await writeFile(join(dir, 'page'), body);
+        await this.cache.put<CachedPage>('index', key, { etag, lastModified, contentType: type, url: finalUrl }, [join(dir, 'page')]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     }
-    return { project, url: finalUrl, format: 'pep503-html', files: parsePep503(body, finalUrl) };
+    return page;
+  }
+
+  private parsePage(project: string, url: string, type: string, body: string): ProjectPage {
+    if (type === PEP691_JSON) return { project, url, format: 'pep691-json', files: parsePep691(body, url) };
+    return { project, url, format: 'pep503-html', files: parsePep503(body, url) };
   }
 
   /**

@@ -154,6 +154,9 @@ class Pipeline {
   readonly errors = new WeakMap<FailureReport, Pkg2osError>();
   private readonly logger: Logger;
   private readonly client: IndexClient;
+  get pagesNotModified(): number {
+    return this.client.notModified;
+  }
   private readonly dirs: string[];
   private readonly trust: TrustStore;
   private readonly recipes = new Map<string, LoadedRecipe>();
@@ -178,10 +181,10 @@ class Pipeline {
     private readonly building: boolean,
   ) {
     this.logger = request.logger ?? silentLogger;
-    this.client = new IndexClient({ indexUrl: request.indexUrl, allowInsecure: request.allowInsecureIndex, logger: this.logger, maxDownloadBytes: request.maxDownloadBytes });
+    if (request.cacheDir) this.cache = new ContentCache(request.cacheDir);
+    this.client = new IndexClient({ indexUrl: request.indexUrl, allowInsecure: request.allowInsecureIndex, logger: this.logger, maxDownloadBytes: request.maxDownloadBytes, cache: this.cache });
     this.dirs = recipeDirs(request.recipeDirs);
     this.trust = new TrustStore(request.keysDir, this.dirs);
-    if (request.cacheDir) this.cache = new ContentCache(request.cacheDir);
     this.discovery = new PQueue({ concurrency: Math.max(1, request.jobs ?? cpus().length) });
   }
 
@@ -604,7 +607,7 @@ export async function buildPackages(request: BuildRequest): Promise<BuildReport>
       packages,
       provided,
       failures,
-      summary: { built: pipeline.stats.built, reused: pipeline.stats.reused, failed: failures.length, corruptCacheEntries: pipeline.cache?.corrupt.length ?? 0 },
+      summary: { built: pipeline.stats.built, reused: pipeline.stats.reused, failed: failures.length, corruptCacheEntries: pipeline.cache?.corrupt.length ?? 0, pagesNotModified: pipeline.pagesNotModified },
     };
     if (packages.length === 0 && failures.length > 0) {
       const first = failures.find((f) => f.code !== 'DEPENDENCY_FAILED') ?? failures[0]!;

@@ -43,8 +43,8 @@ export interface BuildReport {
   packages: PackageReport[];
   provided: ProvidedReport[];
   failures: FailureReport[];
-  /** Package files built now, reused from the cache, failed; cache entries found corrupt (and rebuilt). */
-  summary: { built: number; reused: number; failed: number; corruptCacheEntries: number };
+  /** Package files built now, reused from the cache, failed; cache entries found corrupt (and rebuilt); index pages the index said had not changed. */
+  summary: { built: number; reused: number; failed: number; corruptCacheEntries: number; pagesNotModified: number };
   /** Set by `build --repo`. */
   published?: unknown;
 }

@@ -39,13 +39,13 @@ before(async () => {
 after(() => server.stop());
 
 describe('pkg2os rebuild', () => {
-  let first: { summary: { built: number; reused: number } };
+  let first: { summary: { built: number; reused: number; pagesNotModified: number } };
 
   it('builds the closure of the manifest and publishes it', async () => {
     const result = await rebuild();
     assert.equal(result.exitCode, 0, result.stderr);
     first = JSON.parse(result.stdout);
-    assert.deepEqual(first.summary, { built: 4, reused: 0, failed: 0, corruptCacheEntries: 0 });
+    assert.deepEqual(first.summary, { built: 4, reused: 0, failed: 0, corruptCacheEntries: 0, pagesNotModified: 0 });
     assert.deepEqual((await readdir(join(repo(), 'rpm/Packages'))).sort(), ['python3-nightly-one-1.0-1.noarch.rpm', 'python3-nightly-two-1.0-1.noarch.rpm']);
   });
 
@@ -54,7 +54,7 @@ describe('pkg2os rebuild', () => {
     const result = await rebuild('-v');
     assert.equal(result.exitCode, 0, result.stderr);
     const report = JSON.parse(result.stdout);
-    assert.deepEqual(report.summary, { built: 0, reused: 4, failed: 0, corruptCacheEntries: 0 });
+    assert.deepEqual(report.summary, { built: 0, reused: 4, failed: 0, corruptCacheEntries: 0, pagesNotModified: 2 }, 'one conditional request per project, answered 304');
     assert.doesNotMatch(result.stderr, /building the wheel|downloading/, 'no download, no Python');
     assert.deepEqual(await snapshot(), before, 'InRelease and repomd.xml are unchanged');
     assert.equal(report.packages.find((p: { project: string }) => p.project === 'nightly-one').sdist.sha256.length, 64, 'the report still says which bytes it came from');

@@ -27,6 +27,8 @@ export interface IndexServerOptions {
 export class IndexServer {
   readonly projects = new Map<string, ServedFile[]>();
   readonly requests: string[] = [];
+  /** Conditional requests answered 304. */
+  notModified = 0;
   private server?: Server;
   port = 0;
 
@@ -62,8 +64,14 @@ export class IndexServer {
         }
         const wantsJson = (req.headers.accept ?? '').includes('application/vnd.pypi.simple.v1+json');
         const json = this.options.mode === 'json' || (this.options.mode !== 'html' && wantsJson);
+        // A validator that changes with the files, as a real index's ETag does.
+        const etag = `"${sha256(Buffer.from(JSON.stringify([json, files.map((f) => [f.filename, f.sha256 ?? sha256(f.body), f.yanked ?? false, Boolean(f.signature)])])))}"`;
+        if (req.headers['if-none-match'] === etag) {
+          this.notModified++;
+          return void res.writeHead(304, { etag }).end();
+        }
         if (json) {
-          res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' });
+          res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json', etag });
           res.end(JSON.stringify({
             meta: { 'api-version': '1.0' },
             name: page[1],
@@ -78,7 +86,7 @@ export class IndexServer {
           }));
           return;
         }
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', etag });
         const anchors = files.map((f) => {
           const hash = f.sha256 === null ? '' : `#sha256=${f.sha256 ?? sha256(f.body)}`;
           const attrs = [
