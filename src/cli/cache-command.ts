@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ContentCache, defaultCacheDir } from '../cache/content-cache.js';
 import { parseDuration } from '../keys/generate-key.js';
-import { reportError } from './output.js';
+import { reporting } from './output.js';
 
 export function registerCache(program: Command): Command {
   const cache = program.command('cache').description('the content-addressed cache of verified metadata and built packages');
@@ -11,14 +11,12 @@ export function registerCache(program: Command): Command {
     .description('remove entries not used for a while')
     .option('--cache-dir <dir>', 'the cache (env PKG2OS_CACHE_DIR; default ~/.cache/pkg2os)')
     .option('--older-than <duration>', 'unused for this long', '30d')
-    .action(async (flags: { cacheDir?: string; olderThan: string }) => {
-      try {
+    .action(
+      reporting(async (flags: { cacheDir?: string; olderThan: string }) => {
         const store = new ContentCache(flags.cacheDir ?? defaultCacheDir());
         const removed = await store.prune(parseDuration(flags.olderThan));
         process.stdout.write(`removed ${removed} cache entr${removed === 1 ? 'y' : 'ies'} from ${store.dir}\n`);
-      } catch (error) {
-        process.exitCode = reportError(error);
-      }
-    });
+      }),
+    );
   return cache;
 }

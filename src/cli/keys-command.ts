@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { normalizeName } from '../pep/names.js';
 import { TrustStore, defaultKeysDir } from '../verify/trust-store.js';
-import { reportError } from './output.js';
+import { reporting } from './output.js';
 import { ConfigError } from '../errors.js';
 import { generateSigningKey, parseDuration } from '../keys/generate-key.js';
 import { loadSigningKey, readPassphrase } from '../keys/signing-key.js';
@@ -15,18 +15,16 @@ export function registerKeys(program: Command): Command {
     .argument('<project>', 'the Python project the key signs releases of')
     .argument('<key.asc>', 'armored or binary public key file')
     .option('--keys-dir <dir>', 'pinned upstream keys (env PKG2OS_KEYS_DIR; default ~/.config/pkg2os/keys)')
-    .action(async (project: string, file: string, flags: { keysDir?: string }) => {
-      try {
+    .action(
+      reporting(async (project: string, file: string, flags: { keysDir?: string }) => {
         const store = new TrustStore(flags.keysDir ?? defaultKeysDir());
         const name = normalizeName(project);
         for (const key of await store.add(name, file)) {
           process.stdout.write(`pinned for ${name}: ${key.fingerprint} ${key.userIds.join(', ')} (${key.algorithm}, expires ${key.expires ?? 'never'})\n`);
         }
         process.stdout.write(`Check that fingerprint against one upstream publishes through a channel you trust.\n`);
-      } catch (error) {
-        process.exitCode = reportError(error);
-      }
-    });
+      }),
+    );
   keys
     .command('generate')
     .description('make the organization\'s signing key (v4, SHA-512, with an expiry)')
@@ -35,37 +33,33 @@ export function registerKeys(program: Command): Command {
     .requiredOption('--out <dir>', 'writes <dir>/private.asc (mode 0600) and <dir>/public.asc')
     .option('--type <type>', 'rsa4096 (default; RHEL 8 cannot verify EdDSA) or ed25519', 'rsa4096')
     .option('--expires <duration>', 'validity, e.g. 2y, 18m, 365d', '2y')
-    .action(async (flags: { name: string; email: string; out: string; type: string; expires: string }) => {
-      try {
+    .action(
+      reporting(async (flags: { name: string; email: string; out: string; type: string; expires: string }) => {
         if (flags.type !== 'rsa4096' && flags.type !== 'ed25519') throw new ConfigError('USAGE', `Unknown key type "${flags.type}".`, { hint: 'Use --type rsa4096 or --type ed25519.' });
         const passphrase = await readPassphrase();
         const key = await generateSigningKey({ name: flags.name, email: flags.email, outDir: flags.out, type: flags.type, expiresIn: parseDuration(flags.expires), passphrase });
         process.stdout.write(
           `fingerprint: ${key.fingerprint}\nprivate key: ${key.privatePath} (mode 0600, ${key.encrypted ? 'encrypted with PKG2OS_KEY_PASSPHRASE' : 'NOT encrypted: set PKG2OS_KEY_PASSPHRASE to encrypt it'})\npublic key:  ${key.publicPath}\nexpires:     ${key.expires.toISOString()}\n`,
         );
-      } catch (error) {
-        process.exitCode = reportError(error);
-      }
-    });
+      }),
+    );
   keys
     .command('export')
     .description('print the public key of the organization\'s signing key')
     .option('--key <file>', 'the armored private key (env PKG2OS_SIGNING_KEY)')
-    .action(async (flags: { key?: string }) => {
-      try {
+    .action(
+      reporting(async (flags: { key?: string }) => {
         const key = await loadSigningKey({ keyFile: flags.key });
         process.stdout.write(key.publicArmored);
-      } catch (error) {
-        process.exitCode = reportError(error);
-      }
-    });
+      }),
+    );
   keys
     .command('list')
     .description('list the pinned upstream keys')
     .option('--keys-dir <dir>', 'pinned upstream keys (env PKG2OS_KEYS_DIR; default ~/.config/pkg2os/keys)')
     .option('--json', 'print JSON')
-    .action(async (flags: { keysDir?: string; json?: boolean }) => {
-      try {
+    .action(
+      reporting(async (flags: { keysDir?: string; json?: boolean }) => {
         const store = new TrustStore(flags.keysDir ?? defaultKeysDir());
         const list = await store.list();
         if (flags.json) {
@@ -77,9 +71,7 @@ export function registerKeys(program: Command): Command {
           const state = key.revoked ? 'REVOKED' : key.expires && new Date(key.expires) < new Date() ? `expired ${key.expires}` : `expires ${key.expires ?? 'never'}`;
           process.stdout.write(`${project}\t${key.fingerprint}\t${key.userIds[0] ?? ''}\t${key.algorithm}\t${state}\n`);
         }
-      } catch (error) {
-        process.exitCode = reportError(error);
-      }
-    });
+      }),
+    );
   return keys;
 }

@@ -25,3 +25,14 @@ export function reportError(error: unknown, extra?: string): number {
   process.stderr.write(`pkg2os: internal error (a bug in pkg2os; please report it with this output):\n${(error as Error)?.stack ?? String(error)}\n`);
   return ExitCode.internal;
 }
+
+/** Wrap a command's action: an error becomes its one-paragraph report and the exit code. */
+export function reporting<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await action(...args);
+    } catch (error) {
+      process.exitCode = reportError(error);
+    }
+  };
+}

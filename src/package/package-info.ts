@@ -4,8 +4,8 @@
  */
 import { type TargetProfile, markerEnvironment } from '../config/targets.js';
 import type { StagedTree } from '../build/stage.js';
-import { distroPackageName } from '../pep/names.js';
-import { requirementsFor } from '../plan/resolve.js';
+import { distroPackageName, normalizeName } from '../pep/names.js';
+import { requirementsFor } from '../pep/dependencies.js';
 import type { Dependency, PackageInfo } from './packager.types.js';
 import { translateSpecifier } from './versions.js';
 import type { Recipe } from '../config/recipes.js';
@@ -44,7 +44,7 @@ export function makePackageInfo(input: PackageInfoInput): PackageInfo {
     if (approximate.length) skipped.push(`${dep.project} ${approximate.join(', ')} (translated to the nearest interval a dependency can express)`);
     dependencies.push({ project: dep.project, name: nameOf(dep.project), constraints, source: dep.source });
   }
-  const drop = new Set((input.recipe?.dependencies?.drop ?? []).map((d) => d.toLowerCase().replace(/[-_.]+/g, '-')));
+  const drop = new Set((input.recipe?.dependencies?.drop ?? []).map(normalizeName));
   for (const dep of dependencies.filter((d) => drop.has(d.project))) skipped.push(`${dep.source} (dropped by the recipe)`);
   dependencies = dependencies.filter((d) => !drop.has(d.project));
   // One entry per dependency project and constraint.

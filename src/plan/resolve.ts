@@ -9,13 +9,14 @@
  * the chains of requirements that caused it. Cycles are fine: each project
  * is expanded once per extra.
  */
-import { type MarkerEnvironment, evaluateMarker } from '../pep/markers.js';
 import { markerEnvironment } from '../config/targets.js';
 import { isProvided } from '../config/recipes.js';
-import { BuildError, IndexError, Pkg2osError } from '../errors.js';
+import { IndexError, Pkg2osError } from '../errors.js';
 import type { SdistCandidate } from '../index/index.types.js';
 import { selectSdist } from '../index/select.js';
-import { parseRequirement, type Requirement } from '../pep/requirement.js';
+import type { Requirement } from '../pep/requirement.js';
+import { requirementsFor } from '../pep/dependencies.js';
+import { normalizeName } from '../pep/names.js';
 import type { PlanItem, PlannedDependency, ResolveInput, ResolveNeeds, ResolvedPlan } from './plan.types.js';
 
 interface Constraint {
@@ -35,31 +36,6 @@ interface ProjectState {
 }
 
 const MAX_ROUNDS = 50;
-
-/** Requires-Dist entries whose markers hold for the target with `extra` ('' = none). */
-export function requirementsFor(requiresDist: readonly string[], env: MarkerEnvironment, extra: string, self: string): Requirement[] {
-  const out: Requirement[] = [];
-  for (const text of requiresDist) {
-    let req: Requirement;
-    try {
-      req = parseRequirement(text);
-    } catch (error) {
-      throw new BuildError('INVALID_METADATA', `The metadata of ${self} has a Requires-Dist that does not parse: "${text}".`, {
-        hint: `Report it upstream; a recipe for ${self} can drop the dependency.`,
-        cause: error,
-      });
-    }
-    if (req.project === self && req.extras.length === 0) continue;
-    if (!req.marker) {
-      if (extra === '') out.push(req);
-      continue;
-    }
-    const withExtra = evaluateMarker(req.marker, env, extra ? [extra] : []);
-    const without = evaluateMarker(req.marker, env, []);
-    if (extra === '' ? without : withExtra && !without) out.push(req);
-  }
-  return out;
-}
 
 function combined(constraints: Constraint[]): string {
   return constraints.map((c) => c.specifier).filter(Boolean).join(', ');
@@ -117,7 +93,7 @@ export function resolve(input: ResolveInput): ResolveNeeds | ResolvedPlan {
         if (state.expanded.has(extra)) continue;
         state.expanded.add(extra);
         // A recipe's dropped dependencies are neither followed nor depended on.
-        const drop = new Set((recipe?.dependencies?.drop ?? []).map((d) => d.toLowerCase().replace(/[-_.]+/g, '-')));
+        const drop = new Set((recipe?.dependencies?.drop ?? []).map(normalizeName));
         const deps = requirementsFor(metadata, env, extra, req.project).filter((d) => !drop.has(d.project));
         state.deps.set(extra, deps);
         if (input.noDeps) continue;
