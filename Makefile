@@ -54,7 +54,7 @@ clean:
 	rm -rf dist demo-out out
 
 schema: build
-	node dist/scripts/write-recipe-schema.js
+	node dist/scripts/write-schemas.js
 
 # Benchmarks against the floor (not part of make test); appends to bench/RESULTS.md.
 bench: setup

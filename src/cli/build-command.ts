@@ -10,10 +10,14 @@ import { SIGNATURE_POLICIES, type SignaturePolicy } from '../config/recipes.js';
 import { defaultKeysDir } from '../verify/trust-store.js';
 import { defaultCacheDir } from '../cache/content-cache.js';
 import { type BuildRequest, PipelineFailure, buildPackages, planPackages } from '../pipeline/build-packages.js';
-import type { PlanReport } from '../pipeline/report.js';
+import type { BuildReport, PlanReport } from '../pipeline/report.js';
+import type { RepoSettings } from '../publish/repo.types.js';
 import { reportError, stderrLogger } from './output.js';
+import { canShowProgress, progressView } from './progress-view.js';
+import type { Logger } from '../log.js';
 import { type RepoFlags, addRepoOptions, loadSigner, repoSettings } from './repo-options.js';
 import { publishRepository } from '../publish/publish.js';
+import { ReleaseLedger } from '../publish/release-ledger.js';
 
 export const DEFAULT_INDEX_URL = 'https://pypi.org/simple/';
 
@@ -42,6 +46,7 @@ interface BuildFlags extends RepoFlags {
   jobs?: string;
   cacheDir?: string;
   cache: boolean;
+  progress?: boolean;
 }
 
 /** An environment variable, with empty meaning unset. */
@@ -89,6 +94,7 @@ export function registerBuild(program: Command): void {
     .option('--cache-dir <dir>', 'content-addressed cache of verified metadata and built packages (env PKG2OS_CACHE_DIR; default ~/.cache/pkg2os)')
     .option('--no-cache', 'neither read nor write the cache')
     .option('--json', 'print report.json on stdout at the end, nothing else')
+    .option('--no-progress', 'plain log lines instead of the live view on a terminal (the default in CI and on pipes)')
     .option('--max-download-size <MiB>', `largest sdist accepted, in MiB (default ${DEFAULT_MAX_DOWNLOAD_BYTES / 1024 / 1024})`)
     .option('--keep-work', 'keep the temporary work directory')
     .option('--config <file>', 'configuration file (default ./pkg2os.config.yaml if present)')
@@ -114,6 +120,7 @@ export function registerRebuild(program: Command): void {
     .option('--config <file>', 'configuration file', DEFAULT_CONFIG_FILE)
     .option('--out <dir>', 'output directory (default: the config\'s, else ./out)')
     .option('--json', 'print the report on stdout at the end, nothing else')
+    .option('--no-progress', 'plain log lines instead of the live view on a terminal (the default in CI and on pipes)')
     .option('--no-cache', 'neither read nor write the cache')
     .option('--frozen', 'build exactly what the lockfile holds')
     .option('--jobs <n>', 'parallel builds (default: the config\'s, else the number of cores)')
@@ -136,7 +143,18 @@ export function registerRebuild(program: Command): void {
 }
 
 async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<number> {
-  const logger = stderrLogger(flags.verbose ?? false);
+  // A live view on a terminal; plain lines in CI, on a pipe, with --no-progress, and for --dry-run.
+  const view = flags.progress !== false && !flags.dryRun && canShowProgress() ? progressView(flags.verbose ?? false) : undefined;
+  const plain = stderrLogger(flags.verbose ?? false);
+  const logger = view ?? plain;
+  try {
+    return await buildAndReport(requirementTexts, flags, logger, () => view?.stop());
+  } finally {
+    view?.stop();
+  }
+}
+
+async function buildAndReport(requirementTexts: string[], flags: BuildFlags, logger: Logger, stopView: () => void): Promise<number> {
   try {
     const config = await loadConfig(flags.config);
     const requirements = requirementTexts.map(parseRequirement);
@@ -160,6 +178,7 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
     const outDir = resolve(flags.out ?? config.out ?? 'out');
     // Checked before any work: a build that cannot be published should not start.
     const repo = (flags.repo ?? config.repo) ? { settings: repoSettings(flags, config, targets[0]), signer: await loadSigner(flags, config) } : undefined;
+    const releases = repo ? await ReleaseLedger.load(repo.settings.root) : undefined;
     const signaturePolicy = parsePolicy(flags.signaturePolicy ?? config.signature ?? 'if-available');
     const lockfile = flags.lockfile === false ? undefined : resolve(flags.lockfile ?? config.lockfile ?? 'pkg2os.lock');
     if (flags.frozen && !lockfile) throw new ConfigError('USAGE', '--frozen and --no-lockfile contradict each other.');
@@ -190,6 +209,7 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
       noDeps: !flags.deps,
       jobs,
       cacheDir: flags.cache ? resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir()) : undefined,
+      releases,
     };
     if (flags.dryRun) {
       const plan = await planPackages(request);
@@ -199,6 +219,7 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
     }
     const report = await buildPackages(request);
     if (repo && report.packages.length > 0) {
+      logger.progress?.phase('repository', `publishing to ${repo.settings.root}`);
       // Published once, with everything that succeeded.
       const files = report.packages.flatMap((p) => p.packages.map((f) => join(outDir, f.file)));
       const summary = await publishRepository({
@@ -208,17 +229,24 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
         rpms: files.filter((f) => f.endsWith('.rpm')),
         logger,
         replaceKey: flags.replaceKey,
+        releases: report.packages.flatMap((p) => p.packages.map((f) => ({ target: f.target, format: f.format, package: f.name, version: f.upstreamVersion, release: f.release, inputs: f.inputs }))),
       });
-      (report as typeof report & { published?: unknown }).published = summary;
+      report.published = summary;
+      logger.progress?.end('repository');
     }
+    stopView();
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
-      for (const p of report.packages) for (const f of p.packages) logger.info(`built ${outDir}/${f.file}`);
+      for (const p of report.packages) for (const f of p.packages) logger.info(`${f.format}: ${outDir}/${f.file}`);
       for (const p of report.provided) logger.info(`${p.project} (${p.target}, ${p.format}): provided by the distribution's ${p.package}`);
-      for (const f of report.failures) logger.warn(`FAILED ${f.project}${f.version ? ` ${f.version}` : ''} (${f.target}): ${f.message.split('\n')[0]}`);
-      const { built, reused, failed } = report.summary;
-      logger.info(`summary: ${built} package file(s) built, ${reused} reused from the cache, ${failed} failed; report: ${outDir}/report.json`);
+      for (const f of report.failures) {
+        const label = `FAILED ${f.project}${f.version ? ` ${f.version}` : ''} (${f.target})`;
+        if (f.code === 'DEPENDENCY_FAILED') logger.warn(`${label}: ${f.message}`);
+        // The tool's last lines, and where the whole log is.
+        else logger.warn(`${label}: ${f.message}${f.log && !f.message.includes(join(outDir, f.log)) ? `\nFull log: ${join(outDir, f.log)}` : ''}`);
+      }
+      process.stderr.write(formatSummary(report, outDir, repo?.settings));
     }
     if (report.failures.length > 0) {
       logger.warn(`${report.failures.length} package(s) failed; ${report.packages.length} built${repo ? ' and published' : ''}.`);
@@ -226,12 +254,30 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
     }
     return 0;
   } catch (error) {
+    stopView();
     if (error instanceof PipelineFailure) {
       for (const f of error.report?.failures ?? []) if (f.code === 'DEPENDENCY_FAILED') logger.warn(`${f.project} (${f.target}): ${f.message}`);
       return reportError(error.error, error.workDir ? `logs and work files were kept in ${error.workDir}` : 'nothing was written to the output directory');
     }
     return reportError(error);
   }
+}
+
+/** The closing summary: what was built, reused, failed and published, and where it all is. */
+export function formatSummary(report: BuildReport, outDir: string, repo: RepoSettings | undefined): string {
+  const { built, reused, failed } = report.summary;
+  const lines = [`pkg2os: summary: ${built} package file(s) built, ${reused} reused from the cache, ${failed} failed.`];
+  for (const f of report.failures) lines.push(`pkg2os:   failed: ${f.project}${f.version ? ` ${f.version}` : ''} (${f.target}): ${f.code}${f.becauseOf ? ` (because ${f.becauseOf} failed)` : ''}`);
+  lines.push(`pkg2os:   packages and report: ${outDir} (report.json, build logs in logs/)`);
+  const published = report.published;
+  if (published && repo) {
+    const parts: string[] = [];
+    if (published.apt) parts.push(`apt ${published.apt.packages} package(s), ${published.apt.added.length} added, ${published.apt.retired.length} retired`);
+    if (published.yum) parts.push(`yum ${published.yum.packages} package(s), ${published.yum.added.length} added, ${published.yum.retired.length} retired`);
+    lines.push(`pkg2os:   published: ${parts.join('; ')}, signed by ${published.fingerprint}`);
+    lines.push(`pkg2os:   repository: ${repo.baseUrl ?? published.root} (apt: ${published.root}/deb, suite ${repo.codename}; yum: ${published.root}/rpm)`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** The plan as a person reads it. */

@@ -19,6 +19,7 @@ export interface RepoFlags {
   arch?: string;
   validFor?: string;
   retention?: string;
+  keepVersions?: string;
   replaceKey?: boolean;
 }
 
@@ -32,8 +33,19 @@ export function addRepoOptions(command: Command, repoRequired: boolean): Command
     .option('--label <text>', 'apt Label and yum repository name (default pkg2os)')
     .option('--arch <list>', `apt architectures, comma-separated (default ${machineArch('deb')})`)
     .option('--valid-for <duration>', 'how long a Release stays valid for apt (default 14d)')
-    .option('--retention <duration>', 'how long superseded by-hash indices and yum metadata stay (default 2d)')
+    .option('--retention <duration>', 'how long superseded by-hash indices, yum metadata and retired package files stay (default 2d)')
+    .option('--keep-versions <n>', `versions of each package the indices list, newest first; 0 keeps all (default ${DEFAULT_KEEP_VERSIONS})`)
     .option('--replace-key', 'allow signing with a key other than the one the repository has');
+}
+
+export const DEFAULT_KEEP_VERSIONS = 3;
+
+function keepVersions(flags: RepoFlags, config: FileConfig): number {
+  const fromConfig = typeof config.retention === 'object' ? config.retention.versions : undefined;
+  if (flags.keepVersions === undefined) return fromConfig ?? DEFAULT_KEEP_VERSIONS;
+  const n = Number(flags.keepVersions);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError('USAGE', `--keep-versions must be a whole number (0 keeps every version), not "${flags.keepVersions}".`);
+  return n;
 }
 
 export function repoSettings(flags: RepoFlags, config: FileConfig, target: TargetProfile | undefined): RepoSettings {
@@ -58,7 +70,8 @@ export function repoSettings(flags: RepoFlags, config: FileConfig, target: Targe
     label: flags.label ?? config.label ?? 'pkg2os',
     architectures,
     validFor: parseDuration(flags.validFor ?? config['valid-for'] ?? '14d'),
-    retention: parseDuration(flags.retention ?? config.retention ?? '2d'),
+    retention: parseDuration(flags.retention ?? (typeof config.retention === 'object' ? config.retention.window : config.retention) ?? '2d'),
+    keepVersions: keepVersions(flags, config),
     baseUrl,
   };
 }

@@ -33,7 +33,14 @@ export const configSchema = z
     label: z.string().optional(),
     architectures: z.array(z.string().regex(/^[a-z0-9-]+$/)).min(1).optional(),
     'valid-for': z.string().optional(),
-    retention: z.string().optional(),
+    /**
+     * `versions`: how many versions of each package the indices list (default 3, 0 keeps all);
+     * `window`: how long superseded indices and retired package files stay (default 2d).
+     * A plain duration is the window.
+     */
+    retention: z
+      .union([z.string(), z.object({ versions: z.number().int().min(0).optional(), window: z.string().optional() }).strict()])
+      .optional(),
     requirements: z.array(z.string()).optional(),
     'requirements-file': z.string().optional(),
     jobs: z.number().int().min(1).optional(),

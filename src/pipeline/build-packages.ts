@@ -32,19 +32,19 @@ import { redactUrl } from '../index/url-policy.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { makePackageInfo } from '../package/package-info.js';
-import type { BuiltPackage } from '../package/packager.types.js';
 import { shipped } from '../paths.js';
 import { PACKAGERS } from '../package/registry.js';
 import type { Requirement } from '../pep/requirement.js';
 import type { PlanItem, ResolvedPlan } from '../plan/plan.types.js';
 import { resolve } from '../plan/resolve.js';
+import type { ReleaseLedger } from '../publish/release-ledger.js';
 import { Lockfile } from '../verify/lockfile.js';
 import { type PublishedSignature, shouldFetchSignature } from '../verify/signature.js';
 import { TrustStore } from '../verify/trust-store.js';
 import { type VerifyContext, verifyArtifact } from '../verify/verify-artifact.js';
 import type { Check, VerifiedArtifact } from '../verify/verified-artifact.js';
 import { PKG2OS_VERSION } from '../version.js';
-import type { BuildReport, FailureReport, PackageReport, PlanReport, ProvidedReport } from './report.js';
+import type { BuildReport, FailureReport, PackageFileReport, PackageReport, PlanReport, ProvidedReport } from './report.js';
 
 export interface BuildRequest {
   requirements: Requirement[];
@@ -74,6 +74,8 @@ export interface BuildRequest {
   jobs?: number;
   /** Content-addressed cache of metadata and built packages; undefined: none. */
   cacheDir?: string;
+  /** The target repository's releases: a changed build of a published version gets the next release. */
+  releases?: ReleaseLedger;
 }
 
 /** Thrown when a run cannot even start (or nothing succeeded), carrying where the logs were kept. */
@@ -148,6 +150,7 @@ async function fetchSignature(client: IndexClient, candidate: SdistCandidate, po
 }
 
 const key = (target: string, project: string) => `${target}\u0000${project}`;
+const jobLabel = (item: PlanItem) => (item.candidate ? `${item.candidate.project} ${item.candidate.version}` : item.project);
 
 class Pipeline {
   /** The error behind each failure, to report it with its hint. */
@@ -207,6 +210,12 @@ class Pipeline {
       return identity;
     })();
     return this.environment;
+  }
+
+  /** A job's next step: a log line, and the live view's phase. */
+  private step(job: string, phase: string): void {
+    if (this.logger.progress) this.logger.progress.phase(job, phase);
+    else this.logger.info(`${job}: ${phase}`);
   }
 
   private async recipe(project: string): Promise<LoadedRecipe> {
@@ -307,7 +316,10 @@ class Pipeline {
       this.metadata.set(candidate.file.url, prepared.requiresDist);
     } catch (error) {
       if (!(error instanceof Pkg2osError)) throw error;
-      this.logger.debug(`${candidate.project} ${candidate.version}: ${error.message.split('\n')[0]}`);
+      const label = `${candidate.project} ${candidate.version}`;
+      this.logger.debug(`${label}: ${error.message.split('\n')[0]}`);
+      this.logger.progress?.file(label, 'failed');
+      this.logger.progress?.end(label);
       this.metadata.set(candidate.file.url, error);
     }
   }
@@ -324,11 +336,14 @@ class Pipeline {
 
   private async doPrepare(candidate: SdistCandidate): Promise<Prepared> {
     const dir = join(this.work, 'projects', `${candidate.project}-${candidate.version}`);
-    const logFile = join(dir, 'build.log');
+    // Build logs are kept under <out>/logs (a plan-only run keeps them with its work files).
+    const logFile = join(this.building ? this.request.outDir : this.work, logName(candidate.project, candidate.version));
     await mkdir(join(dir, 'download'), { recursive: true });
+    await mkdir(dirname(logFile), { recursive: true });
+    await writeFile(logFile, `pkg2os ${PKG2OS_VERSION}: ${candidate.project} ${candidate.version} from ${redactUrl(candidate.file.url)}\n`);
     const recipe = await this.recipe(candidate.project);
     const policy = recipe.signature ?? this.request.signaturePolicy;
-    this.logger.info(`${candidate.project} ${candidate.version}: downloading ${candidate.file.filename}`);
+    this.step(`${candidate.project} ${candidate.version}`, `downloading ${candidate.file.filename}`);
     const download = await this.client.download(candidate.file, join(dir, 'download', candidate.file.filename));
     const context: VerifyContext = {
       policy,
@@ -341,7 +356,7 @@ class Pipeline {
     const signature = artifact.checks.find((c) => c.kind === 'signature');
     for (const warning of (signature?.detail.warnings as string[] | undefined) ?? []) this.logger.warn(`${candidate.file.filename}: ${warning}`);
     const signed = signature?.result === 'pass' ? `, signature by ${signature.detail.signer}` : ` (signature: ${signature?.detail.reason})`;
-    this.logger.info(`${candidate.project} ${candidate.version}: verified sha256 ${artifact.sha256}${signed}`);
+    this.step(`${candidate.project} ${candidate.version}`, `verified sha256 ${artifact.sha256}${signed}`);
     const unpackDir = join(dir, 'src');
     await mkdir(unpackDir);
     const sourceDir = await unpackSdist(artifact, unpackDir);
@@ -352,10 +367,11 @@ class Pipeline {
     let requiresDist: string[];
     if (this.building) {
       // The wheel is needed anyway: its METADATA is the authority on its requirements.
-      this.logger.info(`${label}: building the wheel (offline)`);
+      this.step(label, 'building the wheel (offline)');
       const built = await buildWheel({ sourceDir, outDir: join(dir, 'wheel'), logFile, sourceDateEpoch: epoch, projectLabel: label, env: recipe.env });
       wheel = Promise.resolve(built);
       requiresDist = await wheelRequirements(built, label);
+      this.logger.progress?.phase(label, 'wheel built; packaging after its dependencies');
     } else {
       requiresDist = await sourceRequirements({ sourceDir, outDir: join(dir, 'metadata'), logFile, sourceDateEpoch: epoch, projectLabel: label, env: recipe.env });
     }
@@ -399,7 +415,7 @@ class Pipeline {
     for (const plan of plans) {
       for (const item of plan.items) items.set(key(plan.target.name, item.project), item);
       for (const f of plan.failed) {
-        const failure: FailureReport = { project: f.project, target: plan.target.name, requiredBy: f.requiredBy, code: f.error.code, exitCode: f.error.exitCode, message: f.error.message };
+        const failure: FailureReport = { project: f.project, version: f.version, target: plan.target.name, requiredBy: f.requiredBy, code: f.error.code, exitCode: f.error.exitCode, message: f.error.message };
         this.errors.set(failure, f.error);
         failures.push(failure);
         outcome.set(key(plan.target.name, f.project), Promise.resolve({ ok: false, reason: `${f.project} failed: ${f.error.message.split('\n')[0]}` }));
@@ -418,8 +434,9 @@ class Pipeline {
         const results = await Promise.all(depOutcomes);
         const failedDep = results.find((r) => !r.o.ok);
         if (failedDep) {
-          const reason = `dependency ${failedDep.dk.split('\u0000')[1]} failed${!failedDep.o.ok ? ` (${failedDep.o.reason})` : ''}`;
+          const reason = `dependency ${failedDep.dk.split('\u0000')[1]} failed${!failedDep.o.ok ? ` (${failedDep.o.reason.replace(/ The last lines of its output:$/, '')})` : ''}`;
           failures.push({ project: item.project, version: item.candidate?.version, target: item.target.name, requiredBy: item.requiredBy, code: 'DEPENDENCY_FAILED', exitCode: 4, message: `${item.project} was not built: ${reason}.`, becauseOf: failedDep.dk.split('\u0000')[1] });
+          this.logger.progress?.file(jobLabel(item), 'failed');
           return { ok: false as const, reason };
         }
         return queue.add(async () => {
@@ -428,12 +445,15 @@ class Pipeline {
             if (report) packages.push(report);
             return { ok: true as const };
           } catch (error) {
+            this.logger.progress?.file(jobLabel(item), 'failed');
             if (!(error instanceof Pkg2osError)) throw error;
             const failure: FailureReport = { project: item.project, version: item.candidate?.version, target: item.target.name, requiredBy: item.requiredBy, code: error.code, exitCode: error.exitCode, message: error.message };
             this.errors.set(failure, error);
             failures.push(failure);
             this.logger.warn(`${item.project}${item.candidate ? ` ${item.candidate.version}` : ''} for ${item.target.name} failed: ${error.message.split('\n')[0]}`);
             return { ok: false as const, reason: error.message.split('\n')[0]! };
+          } finally {
+            this.logger.progress?.end(jobLabel(item));
           }
         }) as Promise<{ ok: true } | { ok: false; reason: string }>;
       })();
@@ -473,7 +493,7 @@ class Pipeline {
     const ensurePrepared = async (): Promise<Prepared> => {
       prepared ??= await this.prepare(candidate);
       prepared.wheel ??= (async () => {
-        this.logger.info(`${label}: building the wheel (offline)`);
+        this.step(label, 'building the wheel (offline)');
         return buildWheel({ sourceDir: prepared!.sourceDir, outDir: join(prepared!.dir, 'wheel'), logFile: prepared!.logFile, sourceDateEpoch: prepared!.sourceDateEpoch, projectLabel: label, env: item.recipe.env });
       })();
       return prepared;
@@ -494,8 +514,13 @@ class Pipeline {
     for (const format of this.request.formats) {
       if (item.providedFor.includes(format)) continue;
       const sha256 = this.verified.get(candidate.file.url)?.sha256 ?? candidate.file.hashes.sha256;
-      const key = sha256 && this.cache ? cacheKey({ kind: 'package', sha256, format, target: item.target.name, recipe: item.recipe, dependencies: item.dependencies.map((d) => [d.project, d.specifier, packageNameFor(d.project, this.recipes.get(d.project), format)]), maintainer: this.request.maintainer, release: this.request.release, environment: await this.buildEnvironmentIdentity() }) : undefined;
-      type Meta = { built: Omit<BuiltPackage, 'path'> & { file: string }; byteCompiled: boolean; skipped: string[] };
+      // Everything that shapes the package besides its release; the same inputs give the same bytes.
+      const inputs = cacheKey({ kind: 'package', sha256, format, target: item.target.name, recipe: item.recipe, dependencies: item.dependencies.map((d) => [d.project, d.specifier, packageNameFor(d.project, this.recipes.get(d.project), format)]), maintainer: this.request.maintainer, environment: await this.buildEnvironmentIdentity() });
+      const slot = { target: item.target.name, format, package: packageNameFor(candidate.project, item.recipe, format), version: candidate.version };
+      const release = this.request.releases?.releaseFor(slot, inputs, this.request.release) ?? this.request.release;
+      if (release !== this.request.release) this.logger.info(`${label}: ${format} release ${release}, from the repository's release ledger`);
+      const key = sha256 && this.cache ? cacheKey({ inputs, release }) : undefined;
+      type Meta = { built: PackageFileReport; byteCompiled: boolean; skipped: string[] };
       const hit = key ? await this.cache!.get<Meta>('package', key) : undefined;
       if (hit) {
         const [name, path] = [...hit.files][0]!;
@@ -505,7 +530,8 @@ class Pipeline {
         report.byteCompiled[format] = hit.meta.byteCompiled;
         report.skippedRequirements = hit.meta.skipped;
         this.stats.reused++;
-        this.logger.info(`${label}: ${format} for ${item.target.name} reused from the cache`);
+        this.step(label, `${format} for ${item.target.name} reused from the cache`);
+        this.logger.progress?.file(label, 'reused');
         continue;
       }
       const p = await ensurePrepared();
@@ -514,14 +540,14 @@ class Pipeline {
       const root = join(formatDir, 'root');
       await rm(formatDir, { recursive: true, force: true });
       await mkdir(root, { recursive: true });
-      this.logger.info(`${label}: packaging ${format} for ${item.target.name}`);
+      this.step(label, `packaging ${format} for ${item.target.name}`);
       const tree = await stageWheel({ wheel, format, target: item.target, project: candidate.project, root, logFile: p.logFile, sourceDateEpoch: p.sourceDateEpoch });
       const info = makePackageInfo({
         project: candidate.project,
         tree,
         target: item.target,
         maintainer: this.request.maintainer,
-        release: this.request.release,
+        release,
         sdist: { filename: candidate.file.filename, sha256: p.artifact.sha256, url: redactUrl(candidate.file.url) },
         licenseTexts: await readLicenseTexts(root, tree.distInfo, tree.metadata.licenseFiles),
         sourceDateEpoch: p.sourceDateEpoch,
@@ -531,14 +557,16 @@ class Pipeline {
       });
       const built = await PACKAGERS[format].build(info, formatDir, join(staged, format), p.logFile);
       const { path, ...rest } = built;
-      const entry = { ...rest, file: `${format}/${basename(path)}` };
+      const entry = { ...rest, file: `${format}/${basename(path)}`, target: item.target.name, upstreamVersion: candidate.version, release, inputs };
       report.packages.push(entry);
       report.byteCompiled[format] = tree.byteCompiled;
       report.skippedRequirements = info.skippedRequirements;
       this.stats.built++;
+      this.logger.progress?.file(label, 'built');
       if (key) await this.cache!.put<Meta>('package', key, { built: entry, byteCompiled: tree.byteCompiled, skipped: info.skippedRequirements }, [path]);
       await rm(root, { recursive: true, force: true });
     }
+    if (prepared) report.log = relative(this.request.outDir, prepared.logFile);
     const verified = this.verified.get(candidate.file.url);
     if (verified) {
       report.sdist.sha256 = verified.sha256;
@@ -547,6 +575,11 @@ class Pipeline {
     }
     return report;
   }
+}
+
+/** Where a project's build log is kept, relative to <out>. */
+export function logName(project: string, version: string): string {
+  return join('logs', `${project}-${version}.log`);
 }
 
 /** Requires-Dist from a built wheel's METADATA. */
@@ -601,6 +634,10 @@ export async function buildPackages(request: BuildRequest): Promise<BuildReport>
     const plans = await pipeline.plan();
     const staged = join(work, 'out');
     const { packages, provided, failures } = await pipeline.build(plans, staged);
+    for (const f of failures) {
+      const log = f.version && f.code !== 'DEPENDENCY_FAILED' ? logName(f.project, f.version) : undefined;
+      if (log && (await stat(join(request.outDir, log)).catch(() => undefined))) f.log = log;
+    }
     const report: BuildReport = {
       pkg2os: PKG2OS_VERSION,
       indexUrl: redactUrl(request.indexUrl),

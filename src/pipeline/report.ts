@@ -1,68 +1,147 @@
-/** report.json: what was built, from which bytes, what was checked, and what failed and why. */
-import type { Check } from '../verify/verified-artifact.js';
-import type { BuiltPackage } from '../package/packager.types.js';
+/**
+ * report.json (`build`/`rebuild --json`) and the plan (`build --dry-run
+ * --json`): what was built, from which bytes, what was checked, what failed
+ * and why, and what was published. The zod schemas here are the contract;
+ * `make schema` publishes them as JSON Schema in schemas/, and a test
+ * validates real output against the published files.
+ */
+import { z } from 'zod';
 
-export interface PackageReport {
-  requirement: string;
-  project: string;
-  version: string;
-  target: string;
-  /** The chain of requirements that brought it in. */
-  requiredBy: string[];
-  sdist: { url: string; filename: string; sha256: string; size: number };
-  verification: { result: 'verified'; checks: Check[] };
-  packages: Array<Omit<BuiltPackage, 'path'> & { file: string }>;
-  dependencies: string[];
-  skippedRequirements: string[];
-  byteCompiled: Record<string, boolean>;
-}
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const format = z.enum(['deb', 'rpm']);
 
-export interface FailureReport {
-  project: string;
-  version?: string;
-  target: string;
-  requiredBy: string[];
-  code: string;
-  exitCode: number;
-  message: string;
-  /** Set when it failed because a dependency did. */
-  becauseOf?: string;
-}
+export const checkSchema = z
+  .object({
+    kind: z.enum(['hash', 'signature', 'lockfile']),
+    /** `pass`, or `skipped` with the reason (e.g. "no signature published, policy if-available"). */
+    result: z.enum(['pass', 'skipped']),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .strict()
+  .describe('one piece of evidence that was checked');
 
-export interface ProvidedReport {
-  project: string;
-  target: string;
-  format: string;
-  package: string;
-  requiredBy: string[];
-}
+export const packageFileSchema = z
+  .object({
+    format,
+    name: z.string().describe('distribution package name, e.g. python3-django'),
+    version: z.string().describe('distribution version, with revision/release'),
+    arch: z.string(),
+    sha256,
+    size: z.number().int().min(0),
+    file: z.string().describe('path relative to the output directory'),
+    target: z.string(),
+    upstreamVersion: z.string().describe('the PEP 440 version it was built from'),
+    release: z.number().int().min(1).describe('Debian revision / RPM release'),
+    inputs: sha256.describe('digest of everything that shaped it besides the release (sdist, recipe, templates, dependencies, build environment)'),
+  })
+  .strict();
 
-export interface BuildReport {
-  pkg2os: string;
-  indexUrl: string;
-  packages: PackageReport[];
-  provided: ProvidedReport[];
-  failures: FailureReport[];
-  /** Package files built now, reused from the cache, failed; cache entries found corrupt (and rebuilt); index pages the index said had not changed. */
-  summary: { built: number; reused: number; failed: number; corruptCacheEntries: number; pagesNotModified: number };
-  /** Set by `build --repo`. */
-  published?: unknown;
-}
+export const packageReportSchema = z
+  .object({
+    requirement: z.string(),
+    project: z.string(),
+    version: z.string(),
+    target: z.string(),
+    requiredBy: z.array(z.string()).describe('the chain of requirements that brought it in'),
+    sdist: z.object({ url: z.string(), filename: z.string(), sha256, size: z.number().int().min(0) }).strict(),
+    verification: z.object({ result: z.literal('verified'), checks: z.array(checkSchema) }).strict(),
+    packages: z.array(packageFileSchema),
+    dependencies: z.array(z.string()),
+    skippedRequirements: z.array(z.string()),
+    byteCompiled: z.record(z.string(), z.boolean()),
+    log: z.string().optional().describe('its build log, relative to the output directory (absent when every file came from the cache)'),
+  })
+  .strict();
 
-/** The plan `--dry-run` prints: what would be built, from which file, for which target. */
-export interface PlanReport {
-  pkg2os: string;
-  indexUrl: string;
-  plan: Array<{
-    target: string;
-    project: string;
-    version?: string;
-    file?: string;
-    url?: string;
-    formats: string[];
-    providedBy: Record<string, string>;
-    requiredBy: string[];
-    dependencies: string[];
-  }>;
-  failures: FailureReport[];
+export const failureReportSchema = z
+  .object({
+    project: z.string(),
+    version: z.string().optional(),
+    target: z.string(),
+    requiredBy: z.array(z.string()),
+    code: z.string(),
+    exitCode: z.number().int(),
+    message: z.string(),
+    becauseOf: z.string().optional().describe('set when it failed because this dependency did'),
+    log: z.string().optional().describe('its build log, relative to the output directory'),
+  })
+  .strict();
+
+export const providedReportSchema = z
+  .object({ project: z.string(), target: z.string(), format, package: z.string(), requiredBy: z.array(z.string()) })
+  .strict()
+  .describe('a dependency the target distribution already ships');
+
+const repoKind = {
+  added: z.array(z.string()),
+  packages: z.number().int().min(0).describe('packages the indices list'),
+  retired: z.array(z.string()).describe('files that left the indices in this publish (older than the newest N versions)'),
+  removed: z.array(z.string()).describe('retired files removed after the retention window'),
+};
+
+export const publishSummarySchema = z
+  .object({
+    root: z.string(),
+    apt: z.object({ ...repoKind, release: z.string() }).strict().optional(),
+    yum: z.object({ ...repoKind, repomd: z.string() }).strict().optional(),
+    fingerprint: z.string().regex(/^[0-9A-F]{40}([0-9A-F]{24})?$/),
+  })
+  .strict();
+
+export const buildReportSchema = z
+  .object({
+    pkg2os: z.string().describe('the pkg2os version'),
+    indexUrl: z.string(),
+    packages: z.array(packageReportSchema),
+    provided: z.array(providedReportSchema),
+    failures: z.array(failureReportSchema),
+    summary: z
+      .object({
+        built: z.number().int().min(0),
+        reused: z.number().int().min(0).describe('package files reused from the cache'),
+        failed: z.number().int().min(0),
+        corruptCacheEntries: z.number().int().min(0).describe('cache entries found corrupt, evicted and rebuilt'),
+        pagesNotModified: z.number().int().min(0).describe('index pages the index said had not changed (HTTP 304)'),
+      })
+      .strict(),
+    published: publishSummarySchema.optional().describe('set by build --repo and rebuild'),
+  })
+  .strict();
+
+export const planReportSchema = z
+  .object({
+    pkg2os: z.string(),
+    indexUrl: z.string(),
+    plan: z.array(
+      z
+        .object({
+          target: z.string(),
+          project: z.string(),
+          version: z.string().optional(),
+          file: z.string().optional(),
+          url: z.string().optional(),
+          formats: z.array(format),
+          providedBy: z.record(z.string(), z.string()),
+          requiredBy: z.array(z.string()),
+          dependencies: z.array(z.string()),
+        })
+        .strict(),
+    ),
+    failures: z.array(failureReportSchema),
+  })
+  .strict();
+
+export type PackageFileReport = z.infer<typeof packageFileSchema>;
+export type PackageReport = z.infer<typeof packageReportSchema>;
+export type FailureReport = z.infer<typeof failureReportSchema>;
+export type ProvidedReport = z.infer<typeof providedReportSchema>;
+export type BuildReport = z.infer<typeof buildReportSchema>;
+export type PlanReport = z.infer<typeof planReportSchema>;
+
+/** The published JSON Schemas (schemas/report.schema.json, schemas/plan.schema.json). */
+export function reportJsonSchemas(): Record<'report' | 'plan', object> {
+  return {
+    report: { title: 'pkg2os report (build/rebuild --json, <out>/report.json)', ...z.toJSONSchema(buildReportSchema) },
+    plan: { title: 'pkg2os plan (build --dry-run --json)', ...z.toJSONSchema(planReportSchema) },
+  };
 }

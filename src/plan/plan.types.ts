@@ -41,7 +41,7 @@ export interface ResolvedPlan {
   target: TargetProfile;
   items: PlanItem[];
   /** Projects that could not be planned (their own metadata failed): dependents fail with them. */
-  failed: Array<{ project: string; error: Pkg2osError; requiredBy: string[] }>;
+  failed: Array<{ project: string; version?: string; error: Pkg2osError; requiredBy: string[] }>;
 }
 
 /** Everything the resolver reads; gathered by the discovery step. */

@@ -47,7 +47,7 @@ export function resolve(input: ResolveInput): ResolveNeeds | ResolvedPlan {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const needPages = new Set<string>();
     const needMeta = new Map<string, SdistCandidate>();
-    const failed = new Map<string, { error: Pkg2osError; requiredBy: string[] }>();
+    const failed = new Map<string, { error: Pkg2osError; requiredBy: string[]; version?: string }>();
     const states = new Map<string, ProjectState>();
     const queue: Array<{ req: Requirement; chain: string[] }> = input.roots.map((req) => ({ req, chain: [req.text] }));
     while (queue.length > 0) {
@@ -86,7 +86,7 @@ export function resolve(input: ResolveInput): ResolveNeeds | ResolvedPlan {
         continue;
       }
       if (metadata instanceof Pkg2osError) {
-        if (!failed.has(req.project)) failed.set(req.project, { error: metadata, requiredBy: chain });
+        if (!failed.has(req.project)) failed.set(req.project, { error: metadata, requiredBy: chain, version: state.candidate.version });
         continue;
       }
       for (const extra of ['', ...state.extras]) {

@@ -4,7 +4,7 @@
  * setup files. Each repository kind checks its own output as a client would
  * before it switches anything live, so a failure leaves the previous state.
  */
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import * as openpgp from 'openpgp';
@@ -18,6 +18,7 @@ import { writeAtomic } from './fs-atomic.js';
 import { acquirePublishLock } from './publish-lock.js';
 import type { PublishSummary, RepoSettings } from './repo.types.js';
 import { YumPublisher } from './yum/yum-publisher.js';
+import { type ReleaseChoice, ReleaseLedger } from './release-ledger.js';
 
 export interface PublishRequest {
   settings: RepoSettings;
@@ -29,6 +30,8 @@ export interface PublishRequest {
   lockTimeoutMs?: number;
   /** Allow publishing with a key other than the one the repository was signed with. */
   replaceKey?: boolean;
+  /** The releases chosen for these packages, recorded in the repository's release ledger. */
+  releases?: ReleaseChoice[];
 }
 
 async function existing(path: string): Promise<boolean> {
@@ -42,6 +45,8 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
   const lock = await acquirePublishLock(settings.root, request.lockTimeoutMs ?? 120_000);
   const keys = await mkdtemp(join(tmpdir(), 'pkg2os-pubkey-'));
   try {
+    // Holding the lock, whatever an interrupted publisher left behind is garbage.
+    await removeLeftovers(settings.root, logger);
     // With a new key everything is signed again, changed or not.
     const keyChanged = await checkKeyContinuity(settings.root, signer, request.replaceKey ?? false);
     const armored = join(keys, 'KEY.asc');
@@ -60,13 +65,22 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
       await apt?.abort();
       throw error;
     }
+    // The ledger is written before anything goes live: an interrupted publish is then finished by the next run with the same releases.
+    try {
+      const ledger = await ReleaseLedger.load(settings.root);
+      if (request.releases && ledger.record(request.releases)) await ledger.save();
+    } catch (error) {
+      await apt?.abort();
+      await yum?.abort();
+      throw error;
+    }
     if (apt) {
       summary.apt = await apt.commit();
-      logger.info(`apt: ${summary.apt.packages} package(s) in ${settings.codename}, ${summary.apt.added.length} added`);
+      logger.info(`apt: ${summary.apt.packages} package(s) in ${settings.codename}, ${summary.apt.added.length} added${summary.apt.retired.length ? `, ${summary.apt.retired.length} older version(s) left the indices` : ''}`);
     }
     if (yum) {
       summary.yum = await yum.commit();
-      logger.info(`yum: ${summary.yum.packages} package(s), ${summary.yum.added.length} added`);
+      logger.info(`yum: ${summary.yum.packages} package(s), ${summary.yum.added.length} added${summary.yum.retired.length ? `, ${summary.yum.retired.length} older version(s) left the metadata` : ''}`);
     }
     await writeAtomic(join(settings.root, 'KEY.asc'), signer.publicArmored);
     await writeAtomic(join(settings.root, 'KEY.gpg'), signer.publicBinary);
@@ -79,6 +93,22 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
   } finally {
     await rm(keys, { recursive: true, force: true });
     await lock.release();
+  }
+}
+
+/**
+ * Staging directories of a publisher that was killed (the lock is ours now).
+ * Its half-copied temporary files in the pool are never indexed (they do not
+ * end in .deb/.rpm) and are left alone: walking the pool for them would cost
+ * every publish.
+ */
+async function removeLeftovers(root: string, logger: Logger): Promise<void> {
+  for (const dir of [root, join(root, 'deb'), join(root, 'rpm')]) {
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (!(e.isDirectory() && /^\.staging-/.test(e.name))) continue;
+      await rm(join(dir, e.name), { recursive: true, force: true });
+      logger.info(`removed ${join(dir, e.name)}, left by an interrupted publish`);
+    }
   }
 }
 

@@ -10,8 +10,10 @@ export interface RepoSettings {
   architectures: string[];
   /** How long a Release stays valid (seconds): apt refuses it afterwards (Valid-Until). */
   validFor: number;
-  /** How long superseded by-hash indices and yum metadata stay (seconds). */
+  /** How long superseded by-hash indices, yum metadata and retired package files stay (seconds). */
   retention: number;
+  /** How many versions of each package the indices list, newest first (0: all). */
+  keepVersions: number;
   /** Where clients reach <root>, for pkg2os.sources and pkg2os.repo. */
   baseUrl?: string;
   /** The clock, for tests. */
@@ -21,8 +23,8 @@ export interface RepoSettings {
 /** What one publish did. */
 export interface PublishSummary {
   root: string;
-  apt?: { added: string[]; packages: number; release: string };
-  yum?: { added: string[]; packages: number; repomd: string };
+  apt?: { added: string[]; packages: number; release: string; retired: string[]; removed: string[] };
+  yum?: { added: string[]; packages: number; repomd: string; retired: string[]; removed: string[] };
   fingerprint: string;
 }
 

@@ -15,6 +15,7 @@ import { AptClient } from '../support/clients.js';
 import { CORPUS, corpusMissing } from '../support/corpus.js';
 import { pkg2os } from '../support/run-cli.js';
 import { StaticServer } from '../support/static-server.js';
+import { validReport } from '../support/report-schema.js';
 
 describe('acceptance: pkg2os build django publishes the closure, apt installs it', { skip: corpusMissing }, () => {
   const index = new StaticServer(join(CORPUS, 'index'));
@@ -35,7 +36,7 @@ describe('acceptance: pkg2os build django publishes the closure, apt installs it
       dir,
     );
     assert.equal(result.exitCode, 0, result.stderr);
-    report = JSON.parse(result.stdout);
+    report = validReport('report', result.stdout);
   });
   after(async () => {
     await index.stop();

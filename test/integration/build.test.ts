@@ -13,6 +13,7 @@ import { IndexServer, sha256 } from '../support/index-server.js';
 import { debField, debFiles, extract, rpmFiles, rpmQuery, rpmRequires, sh, sha256File, systemPython } from '../support/inspect.js';
 import { pkg2os, type CliResult } from '../support/run-cli.js';
 import { makeMaliciousSdist, makeSdist } from '../support/sdist-fixtures.js';
+import { validReport } from '../support/report-schema.js';
 
 const server = new IndexServer();
 const htmlServer = new IndexServer({ mode: 'html' });
@@ -169,7 +170,7 @@ describe('pkg2os build: index protocols and selection', () => {
     const out = await freshOut();
     const result = await pkg2os(['build', 'pure-fixture==1.0', '--no-deps', '--out', out, '--format', 'rpm', '--json'], { PKG2OS_INDEX_URL: server.url });
     assert.equal(result.exitCode, 0, result.stderr);
-    const report = JSON.parse(result.stdout);
+    const report = validReport('report', result.stdout);
     assert.equal(report.packages[0].version, '1.0');
     assert.ok(existsSync(join(out, 'rpm/python3-pure-fixture-1.0-1.noarch.rpm')));
   });

@@ -13,6 +13,7 @@ import { IndexServer } from '../support/index-server.js';
 import { debField, rpmRequires } from '../support/inspect.js';
 import { pkg2os } from '../support/run-cli.js';
 import { makeSdist } from '../support/sdist-fixtures.js';
+import { validReport } from '../support/report-schema.js';
 
 const server = new IndexServer();
 
@@ -36,7 +37,7 @@ describe('dependency closure', () => {
     const dir = await out();
     const result = await pkg2os(['build', 'closure-a', '--index-url', server.url, '--out', dir, '--target', 'debian-12', '--format', 'deb', '--json', '--jobs', '2']);
     assert.equal(result.exitCode, 0, result.stderr);
-    const report = JSON.parse(result.stdout);
+    const report = validReport('report', result.stdout);
     assert.deepEqual(report.packages.map((p: { project: string; version: string }) => `${p.project} ${p.version}`).sort(), ['closure-a 1.0', 'closure-b 2.0', 'closure-d 1.0']);
     const depends = await debField(join(dir, 'deb/python3-closure-a_1.0-1_all.deb'), 'Depends');
     assert.equal(depends, 'python3:any, python3-closure-b (>= 1.0), python3-closure-d');
@@ -49,7 +50,7 @@ describe('dependency closure', () => {
     const dir = await out();
     const result = await pkg2os(['build', 'closure-a', '--index-url', server.url, '--out', dir, '--target', 'el9', '--format', 'rpm', '--json']);
     assert.equal(result.exitCode, 0, result.stderr);
-    const report = JSON.parse(result.stdout);
+    const report = validReport('report', result.stdout);
     assert.deepEqual(report.packages.map((p: { project: string }) => p.project).sort(), ['closure-a', 'closure-b', 'closure-c', 'closure-d']);
     const requires = await rpmRequires(join(dir, 'rpm/python3-closure-a-1.0-1.noarch.rpm'));
     for (const r of ['python(abi) = 3.9', 'python3dist(closure-b) >= 1.0', 'python3dist(closure-c)', 'python3dist(closure-d)']) assert.ok(requires.includes(r), `${r} in ${requires.join(', ')}`);
@@ -62,7 +63,7 @@ describe('dependency closure', () => {
     const result = await pkg2os(['build', 'closure-a', '--index-url', server.url, '--out', dir, '--target', 'debian-12', '--target', 'el9', '--format', 'rpm', '--json', '-v']);
     assert.equal(result.exitCode, 0, result.stderr);
     assert.equal((result.stderr.match(/closure-b 2\.0: building the wheel/g) ?? []).length, 1, 'one wheel build for closure-b, used by both targets');
-    const report = JSON.parse(result.stdout);
+    const report = validReport('report', result.stdout);
     assert.deepEqual(report.packages.map((p: { project: string; target: string }) => `${p.target}:${p.project}`).sort(), ['debian-12:closure-a', 'debian-12:closure-b', 'debian-12:closure-d', 'el9:closure-a', 'el9:closure-b', 'el9:closure-c', 'el9:closure-d']);
   });
 
@@ -79,6 +80,14 @@ describe('dependency closure', () => {
     assert.equal(dependent.code, 'DEPENDENCY_FAILED');
     assert.equal(dependent.becauseOf, 'broken-dep');
     assert.match(result.stderr, /FAILED needs-broken/);
+    // Each package's build log is kept under <out>/logs; a failure shows the tool's last lines and the path.
+    validReport('report', JSON.stringify(report));
+    assert.equal(broken.log, 'logs/broken-dep-1.0.log');
+    assert.match(await readFile(join(dir, broken.log), 'utf8'), /\$ .*python3 -m build/);
+    assert.match(result.stderr, /FAILED broken-dep 1\.0 \(debian-12\): [\s\S]*last lines[\s\S]*Full log: .*logs\/broken-dep-1\.0\.log/);
+    const standalone = report.packages.find((p: { project: string }) => p.project === 'standalone');
+    assert.match(await readFile(join(dir, standalone.log), 'utf8'), /dpkg-deb/, 'a successful build keeps its log too');
+    assert.match(result.stderr, /summary: 1 package file\(s\) built, 0 reused from the cache, 2 failed/);
   });
 
   it('--dry-run prints the plan and builds nothing', async () => {
@@ -89,7 +98,7 @@ describe('dependency closure', () => {
     assert.match(result.stdout, /closure-d 1\.0 from closure_d-1\.0\.tar\.gz/);
     assert.ok(!existsSync(dir), 'nothing was written');
     const json = await pkg2os(['build', 'closure-a', '--index-url', server.url, '--out', dir, '--dry-run', '--json', '--target', 'el9']);
-    const plan = JSON.parse(json.stdout);
+    const plan = validReport('plan', json.stdout);
     assert.deepEqual(plan.plan.map((p: { project: string }) => p.project).sort(), ['closure-a', 'closure-b', 'closure-c', 'closure-d']);
     assert.ok(plan.plan.every((p: { url: string; target: string }) => p.url.startsWith('http://127.0.0.1') && p.target === 'el9'));
   });

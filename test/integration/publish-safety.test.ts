@@ -20,12 +20,13 @@ import { rejectsWithCode } from '../support/assert-error.js';
 import { makeKey } from '../support/pgp.js';
 import { type BuiltFixtures, buildFixturePackages } from '../support/repo-fixtures.js';
 import { pkg2os } from '../support/run-cli.js';
+import { validReport } from '../support/report-schema.js';
 
 let fixtures: BuiltFixtures;
 let keyDir: string;
 let signer: Signer;
 
-const settings = (root: string): RepoSettings => ({ root, codename: 'bookworm', suite: 'bookworm', origin: 'pkg2os', label: 'pkg2os', architectures: ['amd64'], validFor: 86400, retention: 172800 });
+const settings = (root: string): RepoSettings => ({ root, codename: 'bookworm', suite: 'bookworm', origin: 'pkg2os', label: 'pkg2os', architectures: ['amd64'], validFor: 86400, retention: 172800, keepVersions: 3 });
 
 /** Everything a client can read, by path → bytes. */
 async function snapshot(root: string): Promise<Map<string, string>> {
@@ -184,7 +185,7 @@ describe('pkg2os build --repo', () => {
       await mkdir(join(dir, 'repo'));
       const result = await pkg2os(['build', 'one-go', '--index-url', server.url, '--out', join(dir, 'out'), '--repo', join(dir, 'repo'), '--key', join(keyDir, 'private.asc'), '--json'], {}, dir);
       assert.equal(result.exitCode, 0, result.stderr);
-      const report = JSON.parse(result.stdout);
+      const report = validReport('report', result.stdout);
       assert.deepEqual(report.published.apt.added, ['pool/main/p/python3-one-go/python3-one-go_1.0-1_all.deb']);
       assert.deepEqual(report.published.yum.added, ['Packages/python3-one-go-1.0-1.noarch.rpm']);
       await execa('gpgv', ['--keyring', join(dir, 'repo/KEY.gpg'), join(dir, 'repo/deb/dists/bookworm/InRelease')]);

@@ -4,6 +4,7 @@
  * cache entry is found and rebuilt; a new upstream version builds only that.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { IndexServer } from '../support/index-server.js';
 import { pkg2os, type CliResult } from '../support/run-cli.js';
 import { makeSdist } from '../support/sdist-fixtures.js';
+import { validReport } from '../support/report-schema.js';
 
 const server = new IndexServer();
 let dir: string;
@@ -31,11 +33,30 @@ before(async () => {
   const key = await pkg2os(['keys', 'generate', '--name', 'Nightly', '--email', 'nightly@example.org', '--out', join(dir, 'key'), '--type', 'ed25519'], {}, dir);
   assert.equal(key.exitCode, 0, key.stderr);
   await writeFile(join(dir, 'requirements.txt'), '# what the organization runs\nnightly-one\n');
-  await writeFile(
-    join(dir, 'pkg2os.config.yaml'),
-    [`index-url: ${server.url}`, 'requirements-file: requirements.txt', `repo: ${repo()}`, `signing-key: ${join(dir, 'key', 'private.asc')}`, 'maintainer: Nightly <nightly@example.org>', 'out: out', `cache-dir: ${join(dir, 'cache')}`, 'jobs: 2', ''].join('\n'),
-  );
+  await writeConfig();
 });
+
+const writeConfig = (...extra: string[]) =>
+  writeFile(
+    join(dir, 'pkg2os.config.yaml'),
+    [`index-url: ${server.url}`, 'requirements-file: requirements.txt', `repo: ${repo()}`, `signing-key: ${join(dir, 'key', 'private.asc')}`, 'maintainer: Nightly <nightly@example.org>', 'out: out', `cache-dir: ${join(dir, 'cache')}`, 'jobs: 2', ...extra, ''].join('\n'),
+  );
+
+/** The versions apt's Packages index lists for a package. */
+async function aptVersions(pkg: string): Promise<string[]> {
+  const text = await readFile(join(repo(), 'deb/dists/bookworm/main/binary-amd64/Packages'), 'utf8');
+  return [...text.matchAll(new RegExp(`^Package: ${pkg}\nVersion: (\\S+)$`, 'gm'))].map((m) => m[1]!).sort();
+}
+
+/** The rpm files yum's primary metadata lists for a package. */
+async function yumFiles(pkg: string): Promise<string[]> {
+  const repomd = await readFile(join(repo(), 'rpm/repodata/repomd.xml'), 'utf8');
+  const primary = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)![1]!;
+  const xml = execFileSync('xz', ['-dc', join(repo(), 'rpm', primary)], { encoding: 'utf8' });
+  return [...xml.matchAll(/<location href="Packages\/([^"]+)"/g)].map((m) => m[1]!).filter((f) => f.startsWith(`${pkg}-`)).sort();
+}
+
+const pool = async (sub: string) => (await readdir(join(repo(), sub), { recursive: true })).map(String).filter((f) => /\.(deb|rpm)$/.test(f)).map((f) => f.split('/').pop()!).sort();
 after(() => server.stop());
 
 describe('pkg2os rebuild', () => {
@@ -44,7 +65,7 @@ describe('pkg2os rebuild', () => {
   it('builds the closure of the manifest and publishes it', async () => {
     const result = await rebuild();
     assert.equal(result.exitCode, 0, result.stderr);
-    first = JSON.parse(result.stdout);
+    first = validReport('report', result.stdout);
     assert.deepEqual(first.summary, { built: 4, reused: 0, failed: 0, corruptCacheEntries: 0, pagesNotModified: 0 });
     assert.deepEqual((await readdir(join(repo(), 'rpm/Packages'))).sort(), ['python3-nightly-one-1.0-1.noarch.rpm', 'python3-nightly-two-1.0-1.noarch.rpm']);
   });
@@ -53,7 +74,7 @@ describe('pkg2os rebuild', () => {
     const before = await snapshot();
     const result = await rebuild('-v');
     assert.equal(result.exitCode, 0, result.stderr);
-    const report = JSON.parse(result.stdout);
+    const report = validReport('report', result.stdout);
     assert.deepEqual(report.summary, { built: 0, reused: 4, failed: 0, corruptCacheEntries: 0, pagesNotModified: 2 }, 'one conditional request per project, answered 304');
     assert.doesNotMatch(result.stderr, /building the wheel|downloading/, 'no download, no Python');
     assert.deepEqual(await snapshot(), before, 'InRelease and repomd.xml are unchanged');
@@ -68,7 +89,7 @@ describe('pkg2os rebuild', () => {
     await writeFile(cached, 'not a deb any more');
     const result = await rebuild();
     assert.equal(result.exitCode, 0, result.stderr);
-    const report = JSON.parse(result.stdout);
+    const report = validReport('report', result.stdout);
     assert.equal(report.summary.corruptCacheEntries, 1);
     assert.equal(report.summary.built, 1);
     assert.deepEqual((await snapshot()).inRelease, before.inRelease, 'the rebuilt .deb is bit-identical, so nothing is republished');
@@ -78,13 +99,60 @@ describe('pkg2os rebuild', () => {
     server.add('nightly-two', await makeSdist({ name: 'nightly-two', version: '1.1' }));
     const result = await rebuild('-v');
     assert.equal(result.exitCode, 0, result.stderr);
-    const report = JSON.parse(result.stdout);
+    const report = validReport('report', result.stdout);
     assert.equal(report.summary.built, 2, 'deb and rpm of nightly-two 1.1');
     assert.match(result.stderr, /nightly-two 1\.1: building the wheel/);
     assert.doesNotMatch(result.stderr, /nightly-one 1\.0: building the wheel/);
     const packages = await readFile(join(repo(), 'deb/dists/bookworm/main/binary-amd64/Packages'), 'utf8');
     assert.match(packages, /^Package: python3-nightly-two\nVersion: 1\.0-1$/m);
     assert.match(packages, /^Package: python3-nightly-two\nVersion: 1\.1-1$/m);
+  });
+
+  it('a rebuild of the same version from changed inputs gets the next release; the old build leaves the indices', async () => {
+    await mkdir(join(dir, 'recipes'));
+    await writeFile(join(dir, 'recipes', 'nightly-one.yaml'), 'env:\n  NIGHTLY_FLAVOUR: "2"\n');
+    await writeConfig('recipes-dir: recipes');
+    const result = await rebuild('-v');
+    assert.equal(result.exitCode, 0, result.stderr);
+    const report = validReport('report', result.stdout);
+    assert.equal(report.summary.built, 2, 'deb and rpm of nightly-one, nothing else');
+    const one = report.packages.find((p: { project: string }) => p.project === 'nightly-one');
+    assert.deepEqual(one.packages.map((f: { release: number }) => f.release), [2, 2]);
+    assert.deepEqual(await aptVersions('python3-nightly-one'), ['1.0-2'], 'release 1 left the indices at once');
+    assert.deepEqual(await yumFiles('python3-nightly-one'), ['python3-nightly-one-1.0-2.noarch.rpm']);
+    assert.ok((await pool('deb/pool')).includes('python3-nightly-one_1.0-1_all.deb'), 'but stays in the pool for clients holding the previous index');
+    const ledger = JSON.parse(await readFile(join(repo(), '.pkg2os/releases.json'), 'utf8'));
+    assert.equal(ledger['debian-12 deb python3-nightly-one 1.0'].release, 2);
+
+    // The same inputs again: the same release, from the cache, nothing republished.
+    const before = await snapshot();
+    const again = await rebuild();
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.equal(validReport('report', again.stdout).summary.built, 0);
+    assert.deepEqual(await snapshot(), before);
+  });
+
+  it('keeps the newest 3 versions: older ones leave the indices at once and the pool after the retention window', async () => {
+    for (const version of ['1.2', '1.3']) {
+      server.add('nightly-two', await makeSdist({ name: 'nightly-two', version }));
+      const result = await rebuild();
+      assert.equal(result.exitCode, 0, result.stderr);
+    }
+    assert.deepEqual(await aptVersions('python3-nightly-two'), ['1.1-1', '1.2-1', '1.3-1']);
+    assert.deepEqual(await yumFiles('python3-nightly-two'), ['python3-nightly-two-1.1-1.noarch.rpm', 'python3-nightly-two-1.2-1.noarch.rpm', 'python3-nightly-two-1.3-1.noarch.rpm']);
+    assert.ok((await pool('deb/pool')).includes('python3-nightly-two_1.0-1_all.deb'), 'within the window the pool keeps 1.0');
+    assert.ok((await pool('rpm/Packages')).includes('python3-nightly-two-1.0-1.noarch.rpm'));
+
+    // A one-second window has passed: the next run (nothing else changed) removes the retired files.
+    await writeConfig('recipes-dir: recipes', 'retention:', '  versions: 3', '  window: 1s');
+    await new Promise((r) => setTimeout(r, 1100));
+    const result = await rebuild();
+    assert.equal(result.exitCode, 0, result.stderr);
+    const published = validReport('report', result.stdout).published;
+    assert.deepEqual([...published.apt.removed].sort(), ['pool/main/p/python3-nightly-one/python3-nightly-one_1.0-1_all.deb', 'pool/main/p/python3-nightly-two/python3-nightly-two_1.0-1_all.deb']);
+    assert.deepEqual([...published.yum.removed].sort(), ['Packages/python3-nightly-one-1.0-1.noarch.rpm', 'Packages/python3-nightly-two-1.0-1.noarch.rpm']);
+    assert.deepEqual(await pool('deb/pool'), ['python3-nightly-one_1.0-2_all.deb', 'python3-nightly-two_1.1-1_all.deb', 'python3-nightly-two_1.2-1_all.deb', 'python3-nightly-two_1.3-1_all.deb']);
+    assert.deepEqual(await pool('rpm/Packages'), ['python3-nightly-one-1.0-2.noarch.rpm', 'python3-nightly-two-1.1-1.noarch.rpm', 'python3-nightly-two-1.2-1.noarch.rpm', 'python3-nightly-two-1.3-1.noarch.rpm']);
   });
 
   it('refuses a manifest that names nothing (exit 2)', async () => {

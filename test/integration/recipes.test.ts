@@ -8,6 +8,7 @@ import { IndexServer } from '../support/index-server.js';
 import { debField, extract, rpmQuery, rpmRequires, systemPython } from '../support/inspect.js';
 import { pkg2os } from '../support/run-cli.js';
 import { makeSdist } from '../support/sdist-fixtures.js';
+import { validReport } from '../support/report-schema.js';
 
 const server = new IndexServer();
 let recipes: string;
@@ -51,7 +52,7 @@ describe('recipes', () => {
     assert.equal(await rpmQuery(rpm, '%{NAME}'), 'python3-recipe-renamed');
     const requires = await rpmRequires(rpm);
     assert.ok(requires.includes('glibc >= 2.17') && requires.includes('python3dist(kept-dep)') && !requires.some((r) => r.includes('unwanted')), requires.join(', '));
-    const report = JSON.parse(result.stdout);
+    const report = validReport('report', result.stdout);
     assert.deepEqual(report.packages.map((p: { project: string }) => p.project).sort(), ['kept-dep', 'recipe-fixture'], 'the dropped dependency was not even looked up');
   });
 

@@ -8,7 +8,7 @@ import { renderClientConfig } from '../../src/publish/client-config.js';
 import type { RepoSettings } from '../../src/publish/repo.types.js';
 import { repomdLocations } from '../../src/publish/yum/yum-publisher.js';
 
-const settings: RepoSettings = { root: '/srv/repo', codename: 'bookworm', suite: 'bookworm', origin: 'Example', label: 'Example Python', architectures: ['amd64', 'arm64'], validFor: 14 * 86400, retention: 2 * 86400 };
+const settings: RepoSettings = { root: '/srv/repo', codename: 'bookworm', suite: 'bookworm', origin: 'Example', label: 'Example Python', architectures: ['amd64', 'arm64'], validFor: 14 * 86400, retention: 2 * 86400, keepVersions: 3 };
 
 describe('apt Release', () => {
   const now = new Date('2026-11-25T12:00:00Z');

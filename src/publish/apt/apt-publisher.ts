@@ -26,10 +26,24 @@ import { copyAtomic, writeAtomic } from '../fs-atomic.js';
 import type { PreparedPublish, RepoSettings } from '../repo.types.js';
 import { type Stanza, field, formatStanza, parseStanza } from './control-stanza.js';
 import { type IndexFileEntry, renderRelease } from './release.js';
+import { compareDebianVersions } from '../../package/version-compare.js';
+import { RetiredFiles, selectRetained } from '../retention.js';
+
+/** What one apt publish did: files added to the pool, packages listed, files that left the indices and the pool. */
+export interface AptSummary {
+  added: string[];
+  packages: number;
+  release: string;
+  retired: string[];
+  removed: string[];
+}
 
 interface PoolEntry {
   /** Path relative to <root>/deb. */
   filename: string;
+  pkg: string;
+  arch: string;
+  version: string;
   size: number;
   sha256: string;
   sha512: string;
@@ -107,7 +121,7 @@ export class AptPublisher {
    * directory, checked with gpgv. Nothing a client reads changes until
    * `commit()`; `abort()` takes back the pool files this run added.
    */
-  async prepare(debs: readonly string[], keyringPath: string, force = false): Promise<PreparedPublish<{ added: string[]; packages: number; release: string }>> {
+  async prepare(debs: readonly string[], keyringPath: string, force = false): Promise<PreparedPublish<AptSummary>> {
     const added: string[] = [];
     await mkdir(this.aptRoot, { recursive: true });
     const staging = await mkdtemp(join(this.aptRoot, '.staging-'));
@@ -121,13 +135,18 @@ export class AptPublisher {
         const path = await this.addToPool(deb, controls.get(deb));
         if (path) added.push(path);
       }
-      const entries = await this.scanPool();
+      const pool = await this.scanPool();
       const now = this.settings.now ?? new Date();
+      // The newest N versions of each package are listed; the others leave the indices now and the pool after the window.
+      const { kept: entries, retired } = selectRetained(pool, (e) => `${e.pkg}\u0000${e.arch}`, (a, b) => compareDebianVersions(a.version, b.version), (e) => e.version.replace(/-[^-]*$/, ''), this.settings.keepVersions);
+      const retiredFiles = await RetiredFiles.load(join(this.aptRoot, '.pkg2os', 'retired.json'));
+      const newlyRetired = retiredFiles.update(retired.map((e) => e.filename), now.getTime());
+      const summary = (): AptSummary => ({ added, packages: entries.length, release: join(this.dist, 'InRelease'), retired: newlyRetired, removed: [] });
       const indexFiles = await this.writeIndices(entries, staging);
       if (!force && added.length === 0 && (await this.unchanged(indexFiles, now))) {
         // Nothing new and the live Release is far from expiry: publish nothing, sign nothing.
         await rm(staging, { recursive: true, force: true });
-        return { abort, commit: async () => ({ added, packages: entries.length, release: join(this.dist, 'InRelease') }) };
+        return { abort, commit: async () => ({ ...summary(), removed: await this.prunePool(retiredFiles, now) }) };
       }
       const release = renderRelease(this.settings, indexFiles, now);
       await writeFile(join(staging, 'Release'), release);
@@ -142,7 +161,7 @@ export class AptPublisher {
           } finally {
             await rm(staging, { recursive: true, force: true });
           }
-          return { added, packages: entries.length, release: join(this.dist, 'InRelease') };
+          return { ...summary(), removed: await this.prunePool(retiredFiles, now) };
         },
       };
     } catch (error) {
@@ -200,7 +219,7 @@ export class AptPublisher {
       const st = await stat(file);
       stats.set(file, st);
       const cached = cache[relative(this.aptRoot, file)];
-      if (!(cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs)) missing.push(file);
+      if (!(cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs && cached.version !== undefined)) missing.push(file);
     }
     const controls = await readControls(missing);
     const queue = new PQueue({ concurrency: Math.max(2, cpus().length) });
@@ -210,7 +229,13 @@ export class AptPublisher {
           const filename = relative(this.aptRoot, file);
           const st = stats.get(file)!;
           const control = controls.get(file);
-          const entry: PoolEntry = control === undefined ? cache[filename]! : { filename, size: st.size, ...(await digests(file)), control };
+          let entry: PoolEntry;
+          if (control === undefined) {
+            entry = cache[filename]!;
+          } else {
+            const stanza = parseStanza(control);
+            entry = { filename, pkg: field(stanza, 'Package') ?? '', arch: field(stanza, 'Architecture') ?? '', version: field(stanza, 'Version') ?? '', size: st.size, ...(await digests(file)), control };
+          }
           fresh[filename] = { ...entry, mtimeMs: st.mtimeMs };
           return entry;
         }),
@@ -297,6 +322,21 @@ export class AptPublisher {
       }
     }
     return dirs;
+  }
+
+  /**
+   * Remove pool files that left the indices longer ago than the retention
+   * window: no index a client may still hold (by-hash) lists them any more.
+   */
+  private async prunePool(retiredFiles: RetiredFiles, now: Date): Promise<string[]> {
+    const removed = retiredFiles.due(this.settings.retention * 1000, now.getTime());
+    for (const file of removed) {
+      await rm(join(this.aptRoot, file), { force: true });
+      retiredFiles.forget(file);
+      this.logger.info(`apt: removed ${file} from the pool (left the indices more than the retention window ago)`);
+    }
+    await retiredFiles.save();
+    return removed;
   }
 
   /** Remove by-hash files that are no longer current and were superseded longer ago than the retention. */

@@ -16,6 +16,27 @@ import type { Logger } from '../../log.js';
 import { shipped } from '../../paths.js';
 import { copyAtomic } from '../fs-atomic.js';
 import type { PreparedPublish, RepoSettings } from '../repo.types.js';
+import { compareRpmEvr, type Evr } from '../../package/version-compare.js';
+import { RetiredFiles, selectRetained } from '../retention.js';
+import { writeAtomic } from '../fs-atomic.js';
+
+/** What one yum publish did. */
+export interface YumSummary {
+  added: string[];
+  packages: number;
+  repomd: string;
+  retired: string[];
+  removed: string[];
+}
+
+interface RpmEntry extends Evr {
+  /** Path relative to <root>/rpm. */
+  file: string;
+  name: string;
+  arch: string;
+}
+
+type RpmCache = Record<string, RpmEntry & { size: number; mtimeMs: number }>;
 
 /** The files a repomd.xml points at (repodata/<name>). */
 export function repomdLocations(xml: string): Set<string> {
@@ -41,7 +62,7 @@ export class YumPublisher {
    * Sign and check the new rpms, add them to Packages/, and make new signed
    * metadata in a staging directory. Clients see nothing new until `commit()`.
    */
-  async prepare(rpms: readonly string[], keyFiles: { armored: string; gpgv: string }, force = false): Promise<PreparedPublish<{ added: string[]; packages: number; repomd: string }>> {
+  async prepare(rpms: readonly string[], keyFiles: { armored: string; gpgv: string }, force = false): Promise<PreparedPublish<YumSummary>> {
     await mkdir(join(this.yumRoot, 'Packages'), { recursive: true });
     // Staging lies outside rpm/, so that createrepo_c does not index it.
     const staging = await mkdtemp(join(this.settings.root, '.staging-yum-'));
@@ -62,16 +83,25 @@ export class YumPublisher {
         }
       }
       const live = join(this.yumRoot, 'repodata');
-      if (!force && toSign.length === 0 && (await stat(join(live, 'repomd.xml.asc')).catch(() => undefined))) {
+      // The newest N versions of each package are indexed; the others leave the metadata now and Packages/ after the window.
+      const { kept, retired } = selectRetained(await this.scanPackages(), (e) => `${e.name}\u0000${e.arch}`, compareRpmEvr, (e) => `${e.epoch}:${e.version}`, this.settings.keepVersions);
+      const now = (this.settings.now ?? new Date()).getTime();
+      const retiredFiles = await RetiredFiles.load(join(this.yumRoot, '.pkg2os', 'retired.json'));
+      const newlyRetired = retiredFiles.update(retired.map((e) => e.file), now);
+      const pkglist = `${kept.map((e) => e.file).sort().join('\n')}\n`;
+      const pkglistPath = join(this.yumRoot, '.pkg2os', 'pkglist');
+      const summary = (removed: string[]): YumSummary => ({ added, packages: kept.length, repomd: join(live, 'repomd.xml'), retired: newlyRetired, removed });
+      const listed = await readFile(pkglistPath, 'utf8').catch(() => undefined);
+      if (!force && toSign.length === 0 && listed === pkglist && (await stat(join(live, 'repomd.xml.asc')).catch(() => undefined))) {
         // Nothing new: the signed metadata stands as it is.
         await rm(staging, { recursive: true, force: true });
-        const packages = (await readdir(join(this.yumRoot, 'Packages'))).filter((f) => f.endsWith('.rpm')).length;
-        return { abort, commit: async () => ({ added, packages, repomd: join(live, 'repomd.xml') }) };
+        return { abort, commit: async () => summary(await this.prunePackages(retiredFiles, now)) };
       }
       const out = join(staging, 'out');
       await mkdir(out);
       if (await stat(live).catch(() => undefined)) await cp(live, join(out, 'repodata'), { recursive: true });
-      await run('createrepo_c', ['--update', '--no-database', '--general-compress-type=xz', '--quiet', '--outputdir', out, this.yumRoot], { purpose: 'indexing the yum repository' });
+      await writeFile(join(staging, 'pkglist'), pkglist);
+      await run('createrepo_c', ['--update', '--no-database', '--general-compress-type=xz', '--quiet', '--pkglist', join(staging, 'pkglist'), '--outputdir', out, this.yumRoot], { purpose: 'indexing the yum repository' });
       const newRepodata = join(out, 'repodata');
       const repomd = await readFile(join(newRepodata, 'repomd.xml'));
       await writeFile(join(newRepodata, 'repomd.xml.asc'), await this.signer.detached(repomd, 'armored'));
@@ -81,17 +111,56 @@ export class YumPublisher {
         commit: async () => {
           try {
             await this.switchOver(newRepodata);
+            await writeAtomic(pkglistPath, pkglist);
           } finally {
             await rm(staging, { recursive: true, force: true });
           }
-          const packages = (await readdir(join(this.yumRoot, 'Packages'))).filter((f) => f.endsWith('.rpm')).length;
-          return { added, packages, repomd: join(live, 'repomd.xml') };
+          return summary(await this.prunePackages(retiredFiles, now));
         },
       };
     } catch (error) {
       await abort();
       throw error;
     }
+  }
+
+  /** Name, EVR and arch of every rpm in Packages/ (cached by size and mtime; one rpm process for the rest). */
+  private async scanPackages(): Promise<RpmEntry[]> {
+    const cachePath = join(this.yumRoot, '.pkg2os', 'rpm-cache.json');
+    const cache: RpmCache = JSON.parse(await readFile(cachePath, 'utf8').catch(() => '{}'));
+    const fresh: RpmCache = {};
+    const missing: Array<{ file: string; size: number; mtimeMs: number }> = [];
+    for (const name of (await readdir(join(this.yumRoot, 'Packages'))).filter((f) => f.endsWith('.rpm')).sort()) {
+      const file = `Packages/${name}`;
+      const st = await stat(join(this.yumRoot, file));
+      const cached = cache[file];
+      if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) fresh[file] = cached;
+      else missing.push({ file, size: st.size, mtimeMs: st.mtimeMs });
+    }
+    for (let i = 0; i < missing.length; i += 500) {
+      const chunk = missing.slice(i, i + 500);
+      const { stdout } = await run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', '%{NAME}\t%{EPOCHNUM}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n', ...chunk.map((m) => join(this.yumRoot, m.file))], { purpose: 'reading the versions of the rpms in the repository' });
+      const lines = stdout.split('\n').filter(Boolean);
+      if (lines.length !== chunk.length) throw new PublishError('PUBLISH_FAILED', `rpm read ${lines.length} of ${chunk.length} packages in ${join(this.yumRoot, 'Packages')}; one of them is not a usable rpm.`);
+      chunk.forEach((m, k) => {
+        const [name, epoch, version, release, arch] = lines[k]!.split('\t');
+        fresh[m.file] = { file: m.file, name: name!, epoch: Number(epoch), version: version!, release: release!, arch: arch!, size: m.size, mtimeMs: m.mtimeMs };
+      });
+    }
+    if (missing.length > 0) await writeAtomic(cachePath, JSON.stringify(fresh));
+    return Object.values(fresh).map(({ size: _s, mtimeMs: _m, ...entry }) => entry);
+  }
+
+  /** Remove rpms that left the metadata longer ago than the retention window. */
+  private async prunePackages(retiredFiles: RetiredFiles, now: number): Promise<string[]> {
+    const removed = retiredFiles.due(this.settings.retention * 1000, now);
+    for (const file of removed) {
+      await rm(join(this.yumRoot, file), { force: true });
+      retiredFiles.forget(file);
+      this.logger.info(`yum: removed ${file} (left the metadata more than the retention window ago)`);
+    }
+    await retiredFiles.save();
+    return removed;
   }
 
   /** Copies of the rpms that are not in the repository yet; a same-named rpm with other contents is a conflict. */
