@@ -4,7 +4,8 @@
  * Debian package to install; a failing one becomes a `ToolError` with the
  * command, its exit status and the tail of its output.
  */
-import { appendFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { execa, type ExecaError } from 'execa';
 import { ToolError, ToolMissingError } from './errors.js';
 
@@ -61,6 +62,11 @@ export function tail(text: string, lines = TAIL_LINES): string {
   return all.slice(-lines).join('\n');
 }
 
+async function appendLog(file: string, text: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await appendFile(file, text);
+}
+
 /** Run `tool args…`; resolves with its output or rejects with a typed error. */
 export async function run(tool: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const shown = [tool, ...args].join(' ');
@@ -74,7 +80,7 @@ export async function run(tool: string, args: readonly string[], options: RunOpt
       all: true,
       stripFinalNewline: false,
     });
-    if (options.logFile) await appendFile(options.logFile, `$ ${shown}\n${result.all ?? ''}\n`);
+    if (options.logFile) await appendLog(options.logFile, `$ ${shown}\n${result.all ?? ''}\n`);
     return { stdout: result.stdout, stderr: result.stderr };
   } catch (error) {
     const e = error as ExecaError;
@@ -86,7 +92,7 @@ export async function run(tool: string, args: readonly string[], options: RunOpt
       });
     }
     const output = String(e.all ?? `${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-    if (options.logFile) await appendFile(options.logFile, `$ ${shown}\n${output}\n[exit ${e.exitCode ?? e.signal ?? '?'}]\n`);
+    if (options.logFile) await appendLog(options.logFile, `$ ${shown}\n${output}\n[exit ${e.exitCode ?? e.signal ?? '?'}]\n`);
     const status = e.timedOut ? `timed out after ${options.timeoutMs} ms` : e.exitCode !== undefined ? `exited with status ${e.exitCode}` : `was killed by ${e.signal ?? 'a signal'}`;
     const where = options.logFile ? `\nFull log: ${options.logFile}` : '';
     throw new ToolError(

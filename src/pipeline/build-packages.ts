@@ -336,11 +336,11 @@ class Pipeline {
 
   private async doPrepare(candidate: SdistCandidate): Promise<Prepared> {
     const dir = join(this.work, 'projects', `${candidate.project}-${candidate.version}`);
-    // Build logs are kept under <out>/logs (a plan-only run keeps them with its work files).
+    // Build logs are kept under <out>/logs (a plan-only run keeps them with its work files); an sdist that fails verification runs no tool and leaves none.
     const logFile = join(this.building ? this.request.outDir : this.work, logName(candidate.project, candidate.version));
     await mkdir(join(dir, 'download'), { recursive: true });
-    await mkdir(dirname(logFile), { recursive: true });
-    await writeFile(logFile, `pkg2os ${PKG2OS_VERSION}: ${candidate.project} ${candidate.version} from ${redactUrl(candidate.file.url)}\n`);
+    // A log from an earlier run of the same version is replaced; the file appears when the first tool runs.
+    await rm(logFile, { force: true });
     const recipe = await this.recipe(candidate.project);
     const policy = recipe.signature ?? this.request.signaturePolicy;
     this.step(`${candidate.project} ${candidate.version}`, `downloading ${candidate.file.filename}`);

@@ -4,7 +4,7 @@
  * imported with the system Python from the extracted payloads.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,12 @@ function assertCleanFailure(result: CliResult, exitCode: number, message: RegExp
   assert.match(result.stderr, message);
   assert.match(result.stderr, /^pkg2os: error: /m);
   assert.doesNotMatch(result.stderr, /^\s+at .*\(.*:\d+:\d+\)$/m, 'no stack trace for a user error');
-  if (out) assert.equal(existsSync(out), false, 'nothing is written to <out> on failure');
+  if (out && exitCode === 4) {
+    // A failed build keeps its log in <out>/logs, and nothing else.
+    if (existsSync(out)) assert.deepEqual(readdirSync(out), ['logs'], 'only build logs are written to <out> on failure');
+  } else if (out) {
+    assert.equal(existsSync(out), false, 'nothing is written to <out> on failure');
+  }
 }
 
 before(async () => {
@@ -213,7 +218,8 @@ describe('pkg2os build: refusals', () => {
     assertCleanFailure(result, 4, /(Building the wheel|Preparing the metadata) of broken-fixture 1\.0 failed/, out);
     assert.match(result.stderr, /this sdist is broken on purpose/);
     const log = /Full log: (\S+)/.exec(result.stderr)?.[1];
-    assert.ok(log && existsSync(log), 'the full log is kept');
+    assert.equal(log, join(out, 'logs', 'broken-fixture-1.0.log'), 'the full log is kept under <out>/logs');
+    assert.ok(existsSync(log!));
     assert.match(await readFile(log!, 'utf8'), /broken on purpose/);
   });
 
