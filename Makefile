@@ -37,9 +37,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# tsc checks and compiles (tests import dist/); esbuild bundles the CLI into
+# one file, which starts in about half the time of hundreds of ES modules.
 build: node-packages
 	rm -rf dist
 	npx tsc -p tsconfig.json
+	npx esbuild dist/src/cli/main.js --bundle --platform=node --format=esm --target=node20 \
+		--outfile=dist/bundle/pkg2os.mjs --log-level=warning \
+		--banner:js="import { createRequire as __pkg2osRequire } from 'node:module'; const require = __pkg2osRequire(import.meta.url);"
 
 test: setup
 	node --test --test-concurrency=$(TEST_CONCURRENCY) dist/test/

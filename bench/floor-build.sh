@@ -17,6 +17,9 @@ for sdist in "$sdists"/*.tar.gz; do
   printf 'Package: python3-%s\nVersion: %s-1\nArchitecture: all\nMaintainer: Bench <bench@example.org>\nDescription: bench\n' "$name" "$version" > "$work/deb/DEBIAN/control"
   dpkg-deb --build --root-owner-group -Zxz "$work/deb" "$out/python3-${name}_${version}-1_all.deb" >/dev/null
   /usr/bin/python3 -m installer --destdir "$work/rpmroot" --prefix /usr "$work"/wheel/*.whl
+  # pkg2os byte-compiles RPM payloads at build time (both optimization levels), so the floor does too.
+  site=$(find "$work/rpmroot" -type d \( -name site-packages -o -name dist-packages \) | head -1)
+  /usr/bin/python3 -m compileall -q -f -o 0 -o 1 --invalidation-mode checked-hash -s "$work/rpmroot" -p / "$site" >/dev/null
   mkdir -p "$work/top/SPECS"
   cat > "$work/top/SPECS/p.spec" <<SPEC
 Name: python3-$name
@@ -33,7 +36,8 @@ cp -a $work/rpmroot/. %{buildroot}/
 %files
 /usr
 SPEC
-  rpmbuild -bb --define "_topdir $work/top" --define "_build_id_links none" --define "__os_install_post %{nil}" "$work/top/SPECS/p.spec" >/dev/null 2>&1
+  # The same payload compression pkg2os uses (Fedora's and RHEL 9's default; Debian's rpm would use gzip).
+  rpmbuild -bb --define "_topdir $work/top" --define "_build_id_links none" --define "__os_install_post %{nil}" --define "_binary_payload w19.zstdio" "$work/top/SPECS/p.spec" >/dev/null 2>&1
   cp "$work"/top/RPMS/noarch/*.rpm "$out/"
   rm -rf "$work"
 done

@@ -26,6 +26,7 @@ const TOOL_PACKAGES: Record<string, string> = {
   'createrepo_c': 'createrepo-c',
   'apt-get': 'apt',
   patch: 'patch',
+  tar: 'tar',
   'dpkg-query': 'dpkg',
 };
 
@@ -70,6 +71,8 @@ async function appendLog(file: string, text: string): Promise<void> {
 /** Run `tool args…`; resolves with its output or rejects with a typed error. */
 export async function run(tool: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const shown = [tool, ...args].join(' ');
+  const started = Date.now();
+  const took = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
   try {
     const result = await execa(tool, args, {
       cwd: options.cwd,
@@ -80,7 +83,7 @@ export async function run(tool: string, args: readonly string[], options: RunOpt
       all: true,
       stripFinalNewline: false,
     });
-    if (options.logFile) await appendLog(options.logFile, `$ ${shown}\n${result.all ?? ''}\n`);
+    if (options.logFile) await appendLog(options.logFile, `$ ${shown}\n${result.all ?? ''}\n[ok, ${took()}]\n`);
     return { stdout: result.stdout, stderr: result.stderr };
   } catch (error) {
     const e = error as ExecaError;
@@ -92,7 +95,7 @@ export async function run(tool: string, args: readonly string[], options: RunOpt
       });
     }
     const output = String(e.all ?? `${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-    if (options.logFile) await appendLog(options.logFile, `$ ${shown}\n${output}\n[exit ${e.exitCode ?? e.signal ?? '?'}]\n`);
+    if (options.logFile) await appendLog(options.logFile, `$ ${shown}\n${output}\n[exit ${e.exitCode ?? e.signal ?? '?'}, ${took()}]\n`);
     const status = e.timedOut ? `timed out after ${options.timeoutMs} ms` : e.exitCode !== undefined ? `exited with status ${e.exitCode}` : `was killed by ${e.signal ?? 'a signal'}`;
     const where = options.logFile ? `\nFull log: ${options.logFile}` : '';
     throw new ToolError(

@@ -64,6 +64,10 @@ export interface Packager {
   fileName(info: PackageInfo): string;
   /** The texts of control files / spec, by name. Pure: no I/O. */
   render(info: PackageInfo): Record<string, string>;
-  /** Build the package into `outDir`; returns the file. */
+  /**
+   * Build the package into `outDir`; returns the file. The staged tree
+   * (`info.tree.root`) is the packager's: it may add files to it or link it
+   * into a build root, and it is removed afterwards.
+   */
   build(info: PackageInfo, workDir: string, outDir: string, logFile: string): Promise<BuiltPackage>;
 }

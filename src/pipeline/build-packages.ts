@@ -37,6 +37,7 @@ import { PACKAGERS } from '../package/registry.js';
 import type { Requirement } from '../pep/requirement.js';
 import type { PlanItem, ResolvedPlan } from '../plan/plan.types.js';
 import { resolve } from '../plan/resolve.js';
+import { writeAtomic } from '../publish/fs-atomic.js';
 import type { ReleaseLedger } from '../publish/release-ledger.js';
 import { Lockfile } from '../verify/lockfile.js';
 import { type PublishedSignature, shouldFetchSignature } from '../verify/signature.js';
@@ -198,18 +199,37 @@ class Pipeline {
    */
   private buildEnvironmentIdentity(): Promise<Record<string, string>> {
     this.environment ??= (async () => {
-      const identity: Record<string, string> = { pkg2os: PKG2OS_VERSION, python: await hostPythonVersion() };
-      const packages = ['python3-build', 'python3-installer', 'python3-setuptools', 'python3-wheel', 'python3-hatchling', 'python3-poetry-core', 'flit', 'dpkg', 'rpm'];
-      const { stdout } = await run('dpkg-query', ['-W', '-f=${Package} ${Version}\n', ...packages], { purpose: 'identifying the build environment' }).catch((e: { stdout?: string }) => ({ stdout: String(e.stdout ?? '') }));
-      for (const line of stdout.split('\n').filter(Boolean)) {
-        const [name, version] = line.split(' ');
-        identity[name!] = version ?? '';
-      }
+      const identity: Record<string, string> = { pkg2os: PKG2OS_VERSION, ...(await this.installedVersions()) };
       identity.templates = await treeDigest(shipped('templates'));
       identity.helpers = await treeDigest(shipped('src', 'build'), /\.py$/);
       return identity;
     })();
     return this.environment;
+  }
+
+  /**
+   * The system Python's version and the versions of the Debian packages that
+   * build and package. Asking costs two processes per run, so the answer is
+   * kept in the cache directory for as long as dpkg's status file (which
+   * every package installation or upgrade rewrites) stays the same.
+   */
+  private async installedVersions(): Promise<Record<string, string>> {
+    const status = await stat('/var/lib/dpkg/status').catch(() => undefined);
+    const stamp = status ? `${status.size}:${status.mtimeMs}:${SYSTEM_PYTHON}` : undefined;
+    const file = this.request.cacheDir ? join(this.request.cacheDir, 'environment.json') : undefined;
+    if (stamp && file) {
+      const kept = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { stamp?: string; versions?: Record<string, string> };
+      if (kept.stamp === stamp && kept.versions) return kept.versions;
+    }
+    const versions: Record<string, string> = { python: await hostPythonVersion() };
+    const packages = ['python3-build', 'python3-installer', 'python3-setuptools', 'python3-wheel', 'python3-hatchling', 'python3-poetry-core', 'flit', 'dpkg', 'rpm'];
+    const { stdout } = await run('dpkg-query', ['-W', '-f=${Package} ${Version}\n', ...packages], { purpose: 'identifying the build environment' }).catch((e: { stdout?: string }) => ({ stdout: String(e.stdout ?? '') }));
+    for (const line of stdout.split('\n').filter(Boolean)) {
+      const [name, version] = line.split(' ');
+      versions[name!] = version ?? '';
+    }
+    if (stamp && file) await writeAtomic(file, JSON.stringify({ stamp, versions })).catch(() => undefined);
+    return versions;
   }
 
   /** A job's next step: a log line, and the live view's phase. */
@@ -656,7 +676,7 @@ export async function buildPackages(request: BuildRequest): Promise<BuildReport>
 }
 
 async function withPipeline<T>(request: BuildRequest, body: (pipeline: Pipeline, work: string) => Promise<T>, building: boolean): Promise<T> {
-  await requireTools([SYSTEM_PYTHON, 'unshare', ...(building ? request.formats.map((f) => PACKAGERS[f].tool) : [])], building ? `building ${request.formats.join(' and ')} packages` : 'planning');
+  await requireTools([SYSTEM_PYTHON, 'unshare', 'tar', ...(building ? request.formats.map((f) => PACKAGERS[f].tool) : [])], building ? `building ${request.formats.join(' and ')} packages` : 'planning');
   const lockfile = request.lockfile ? await Lockfile.load(request.lockfile) : undefined;
   if (request.frozen && (!lockfile || !lockfile.existed)) {
     throw new ConfigError('USAGE', `--frozen needs a lockfile, and ${request.lockfile ?? 'none'} does not exist.`, { hint: 'Run once without --frozen to create pkg2os.lock, and commit it.' });

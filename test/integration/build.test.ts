@@ -261,8 +261,8 @@ describe('pkg2os build: refusals', () => {
     await symlink(process.execPath, join(bin, 'node'));
     const requestsBefore = server.requests.length;
     const result = await pkg2os(['build', 'pure-fixture', '--index-url', server.url, '--out', out], { PATH: bin });
-    assertCleanFailure(result, 5, /needs unshare, dpkg-deb, rpmbuild/, out);
-    assert.match(result.stderr, /apt-get install util-linux dpkg rpm/);
+    assertCleanFailure(result, 5, /needs unshare, tar, dpkg-deb, rpmbuild/, out);
+    assert.match(result.stderr, /apt-get install util-linux tar dpkg rpm/);
     assert.equal(server.requests.length, requestsBefore, 'the index was not contacted');
   });
 });

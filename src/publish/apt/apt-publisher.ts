@@ -106,6 +106,8 @@ function parseReleaseHashes(text: string): Set<string> {
 export class AptPublisher {
   readonly aptRoot: string;
   private readonly dist: string;
+  /** Pool entries this publish added, with what was read of them. */
+  private readonly known: ControlCache = {};
 
   constructor(
     private readonly settings: RepoSettings,
@@ -130,9 +132,11 @@ export class AptPublisher {
       await rm(staging, { recursive: true, force: true });
     };
     try {
-      const controls = await readControls([...debs]);
-      for (const deb of debs) {
-        const path = await this.addToPool(deb, controls.get(deb));
+      // A .deb whose bytes the pool already holds needs no control file read.
+      const incoming = await this.notInPool(debs);
+      const controls = await readControls([...incoming.keys()]);
+      for (const [deb, digest] of incoming) {
+        const path = await this.addToPool(deb, digest, controls.get(deb));
         if (path) added.push(path);
       }
       const pool = await this.scanPool();
@@ -181,9 +185,30 @@ export class AptPublisher {
     return Number.isFinite(expires) && expires - now.getTime() > (this.settings.validFor * 1000) / 2 && /^Architectures: (.*)$/m.exec(live)?.[1] === this.settings.architectures.join(' ');
   }
 
+  /** The .debs whose exact bytes are not in the pool (by sha256, from the pool's control cache, checked against the file's size and mtime). */
+  private async notInPool(debs: readonly string[]): Promise<Map<string, { sha256: string; sha512: string }>> {
+    const cache: ControlCache = JSON.parse(await readFile(join(this.aptRoot, '.pkg2os', 'control-cache.json'), 'utf8').catch(() => '{}'));
+    const bySha = new Map(Object.values(cache).map((e) => [e.sha256, e]));
+    const out = new Map<string, { sha256: string; sha512: string }>();
+    const queue = new PQueue({ concurrency: Math.max(2, cpus().length) });
+    await Promise.all(
+      debs.map((deb) =>
+        queue.add(async () => {
+          const digest = await digests(deb);
+          const entry = bySha.get(digest.sha256);
+          const st = entry ? await stat(join(this.aptRoot, entry.filename)).catch(() => undefined) : undefined;
+          if (!(entry && st && st.size === entry.size && st.mtimeMs === entry.mtimeMs)) out.set(deb, digest);
+        }),
+      ),
+    );
+    // In the order given, so that errors and additions are reported in that order.
+    return new Map(debs.filter((d) => out.has(d)).map((d) => [d, out.get(d)!]));
+  }
+
   /** Copy a .deb into the pool; returns its pool path, or undefined when it is there already. */
-  private async addToPool(deb: string, controlText?: string): Promise<string | undefined> {
-    const control = parseStanza(controlText ?? (await readControl(deb)));
+  private async addToPool(deb: string, digest: { sha256: string; sha512: string }, controlText?: string): Promise<string | undefined> {
+    const text = controlText ?? (await readControl(deb));
+    const control = parseStanza(text);
     const pkg = field(control, 'Package');
     const arch = field(control, 'Architecture');
     if (!pkg || !arch) throw new PublishError('PUBLISH_FAILED', `${deb} has no Package or Architecture field; it is not a usable .deb.`);
@@ -198,19 +223,22 @@ export class AptPublisher {
     const dest = join(this.aptRoot, rel);
     const existing = await stat(dest).catch(() => undefined);
     if (existing) {
-      if ((await fileDigest(dest)) === (await fileDigest(deb))) return undefined;
+      if ((await fileDigest(dest)) === digest.sha256) return undefined;
       throw new PublishError('PUBLISH_CONFLICT', `The repository already has ${rel} with different contents; a published version never changes its bytes.`, {
         hint: 'Build it with a higher --release (Debian revision) instead.',
       });
     }
     await copyAtomic(deb, dest);
+    // What the pool scan would read again: this file's control and digests, known now.
+    const st = await stat(dest);
+    this.known[rel] = { filename: rel, pkg, arch, version, size: st.size, mtimeMs: st.mtimeMs, ...digest, control: text };
     return rel;
   }
 
   /** Every .deb in the pool with its control file and hashes (cached by size and mtime). */
   private async scanPool(): Promise<PoolEntry[]> {
     const cachePath = join(this.aptRoot, '.pkg2os', 'control-cache.json');
-    const cache: ControlCache = JSON.parse(await readFile(cachePath, 'utf8').catch(() => '{}'));
+    const cache: ControlCache = { ...JSON.parse(await readFile(cachePath, 'utf8').catch(() => '{}')), ...this.known };
     const fresh: ControlCache = {};
     const files = await walkDebs(join(this.aptRoot, 'pool'));
     const stats = new Map<string, { size: number; mtimeMs: number }>();
@@ -248,6 +276,7 @@ export class AptPublisher {
   /** Packages, Packages.gz and Packages.xz per architecture, in `staging`; returns what Release lists. */
   private async writeIndices(entries: PoolEntry[], staging: string): Promise<IndexFileEntry[]> {
     const listed: IndexFileEntry[] = [];
+    const released = parseReleaseHashes(await readFile(join(this.dist, 'Release'), 'utf8').catch(() => ''));
     for (const arch of this.settings.architectures) {
       const stanzas = entries
         .map((e) => ({ e, control: parseStanza(e.control) }))
@@ -255,12 +284,15 @@ export class AptPublisher {
         .map(({ e, control }) => formatStanza(control, [['Filename', e.filename], ['Size', String(e.size)], ['SHA256', e.sha256], ['SHA512', e.sha512]] as Stanza));
       const text = stanzas.join('\n');
       const dir = join(staging, 'main', `binary-${arch}`);
+      const liveDir = join(this.dist, 'main', `binary-${arch}`);
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'Packages'), text);
-      await writeFile(join(dir, 'Packages.gz'), gzipSync(text, { level: 9 }));
-      await writeFile(join(dir, 'Packages.xz.src'), text);
-      await run('xz', ['-6', '-T1', '-f', join(dir, 'Packages.xz.src')], { purpose: 'compressing Packages' });
-      await rename(join(dir, 'Packages.xz.src.xz'), join(dir, 'Packages.xz'));
+      if (!(await this.reuseCompressed(text, liveDir, dir, released))) {
+        await writeFile(join(dir, 'Packages.gz'), gzipSync(text, { level: 9 }));
+        await writeFile(join(dir, 'Packages.xz.src'), text);
+        await run('xz', ['-6', '-T1', '-f', join(dir, 'Packages.xz.src')], { purpose: 'compressing Packages' });
+        await rename(join(dir, 'Packages.xz.src.xz'), join(dir, 'Packages.xz'));
+      }
       for (const name of ['Packages', 'Packages.gz', 'Packages.xz']) {
         const data = await readFile(join(dir, name));
         listed.push({
@@ -272,6 +304,22 @@ export class AptPublisher {
       }
     }
     return listed;
+  }
+
+  /**
+   * When the index text is the one the live Release lists, and the live
+   * Packages.gz and Packages.xz are the ones it lists too, copy those instead
+   * of compressing again (the costly part of an unchanged publish). Files a
+   * killed publish left half switched do not match the Release and are made anew.
+   */
+  private async reuseCompressed(text: string, liveDir: string, dir: string, released: Set<string>): Promise<boolean> {
+    if (!released.has(createHash('sha256').update(text).digest('hex'))) return false;
+    for (const name of ['Packages.gz', 'Packages.xz']) {
+      const data = await readFile(join(liveDir, name)).catch(() => undefined);
+      if (!data || !released.has(createHash('sha256').update(data).digest('hex'))) return false;
+      await writeFile(join(dir, name), data);
+    }
+    return true;
   }
 
   /** Check the new signatures as apt would, with gpgv and only our key. */

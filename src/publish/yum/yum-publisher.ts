@@ -34,6 +34,8 @@ interface RpmEntry extends Evr {
   file: string;
   name: string;
   arch: string;
+  /** The payload digest: the same for a package before and after signing. */
+  payload: string;
 }
 
 type RpmCache = Record<string, RpmEntry & { size: number; mtimeMs: number }>;
@@ -43,8 +45,22 @@ export function repomdLocations(xml: string): Set<string> {
   return new Set([...xml.matchAll(/<location\s+href="repodata\/([^"]+)"/g)].map((m) => m[1]!));
 }
 
-async function payloadIdentity(rpm: string): Promise<string> {
-  return (await run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', '%{NEVRA} %{PAYLOADDIGEST}', rpm], { purpose: `reading ${basename(rpm)}` })).stdout.trim();
+const QUERY_FORMAT = '%{NAME}\t%{EPOCHNUM}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{PAYLOADDIGEST}\n';
+
+/** Name, EVR, arch and payload digest of many rpms, in one rpm process per 500. */
+async function queryRpms(paths: readonly string[], what: string): Promise<Array<Omit<RpmEntry, 'file'>>> {
+  const out: Array<Omit<RpmEntry, 'file'>> = [];
+  for (let i = 0; i < paths.length; i += 500) {
+    const chunk = paths.slice(i, i + 500);
+    const { stdout } = await run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', QUERY_FORMAT, ...chunk], { purpose: `reading ${what}` });
+    const lines = stdout.split('\n').filter(Boolean);
+    if (lines.length !== chunk.length) throw new PublishError('PUBLISH_FAILED', `rpm read ${lines.length} of ${chunk.length} packages in ${what}; one of them is not a usable rpm.`);
+    for (const line of lines) {
+      const [name, epoch, version, release, arch, payload] = line.split('\t');
+      out.push({ name: name!, epoch: Number(epoch), version: version!, release: release!, arch: arch!, payload: payload! });
+    }
+  }
+  return out;
 }
 
 export class YumPublisher {
@@ -72,7 +88,7 @@ export class YumPublisher {
       await rm(staging, { recursive: true, force: true });
     };
     try {
-      const toSign = await this.stageNew(rpms, join(staging, 'sign'));
+      const toSign = await this.stageNew(rpms, join(staging, 'sign'), await this.scanPackages());
       if (toSign.length > 0) {
         await this.sign(toSign);
         await this.checkRpms(toSign, keyFiles.armored, join(staging, 'rpmdb'));
@@ -134,19 +150,13 @@ export class YumPublisher {
       const file = `Packages/${name}`;
       const st = await stat(join(this.yumRoot, file));
       const cached = cache[file];
-      if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) fresh[file] = cached;
+      if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs && cached.payload) fresh[file] = cached;
       else missing.push({ file, size: st.size, mtimeMs: st.mtimeMs });
     }
-    for (let i = 0; i < missing.length; i += 500) {
-      const chunk = missing.slice(i, i + 500);
-      const { stdout } = await run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', '%{NAME}\t%{EPOCHNUM}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n', ...chunk.map((m) => join(this.yumRoot, m.file))], { purpose: 'reading the versions of the rpms in the repository' });
-      const lines = stdout.split('\n').filter(Boolean);
-      if (lines.length !== chunk.length) throw new PublishError('PUBLISH_FAILED', `rpm read ${lines.length} of ${chunk.length} packages in ${join(this.yumRoot, 'Packages')}; one of them is not a usable rpm.`);
-      chunk.forEach((m, k) => {
-        const [name, epoch, version, release, arch] = lines[k]!.split('\t');
-        fresh[m.file] = { file: m.file, name: name!, epoch: Number(epoch), version: version!, release: release!, arch: arch!, size: m.size, mtimeMs: m.mtimeMs };
-      });
-    }
+    const read = await queryRpms(missing.map((m) => join(this.yumRoot, m.file)), join(this.yumRoot, 'Packages'));
+    missing.forEach((m, k) => {
+      fresh[m.file] = { file: m.file, ...read[k]!, size: m.size, mtimeMs: m.mtimeMs };
+    });
     if (missing.length > 0) await writeAtomic(cachePath, JSON.stringify(fresh));
     return Object.values(fresh).map(({ size: _s, mtimeMs: _m, ...entry }) => entry);
   }
@@ -163,18 +173,28 @@ export class YumPublisher {
     return removed;
   }
 
-  /** Copies of the rpms that are not in the repository yet; a same-named rpm with other contents is a conflict. */
-  private async stageNew(rpms: readonly string[], dir: string): Promise<string[]> {
+  /**
+   * Copies of the rpms that are not in the repository yet; one already there
+   * (signed) with the same payload is skipped, with another payload it is a
+   * conflict. The payloads of the new files are read in one rpm process.
+   */
+  private async stageNew(rpms: readonly string[], dir: string, present: RpmEntry[]): Promise<string[]> {
     await mkdir(dir, { recursive: true });
-    const staged: string[] = [];
-    for (const rpm of rpms) {
-      const existing = join(this.yumRoot, 'Packages', basename(rpm));
-      if (await stat(existing).catch(() => undefined)) {
-        if ((await payloadIdentity(existing)) === (await payloadIdentity(rpm))) continue;
+    const published = new Map(present.map((e) => [basename(e.file), e.payload]));
+    const clashing = rpms.filter((rpm) => published.has(basename(rpm)));
+    const payloads = await queryRpms(clashing, 'the rpms to publish');
+    const same = new Set<string>();
+    clashing.forEach((rpm, k) => {
+      if (payloads[k]!.payload !== published.get(basename(rpm))) {
         throw new PublishError('PUBLISH_CONFLICT', `The repository already has Packages/${basename(rpm)} with a different payload; a published version never changes its bytes.`, {
           hint: 'Build it with a higher --release instead.',
         });
       }
+      same.add(rpm);
+    });
+    const staged: string[] = [];
+    for (const rpm of rpms) {
+      if (same.has(rpm)) continue;
       const copy = join(dir, basename(rpm));
       await cp(rpm, copy);
       staged.push(copy);
