@@ -154,9 +154,10 @@ async function benchPublish(n: number): Promise<void> {
   await execa('gpg', ['--batch', '--import', join(dir, 'key/private.asc')], { env: { GNUPGHOME: gnupg } });
   const floorRoot = join(dir, 'floor');
   await mkdir(join(floorRoot, 'pool'), { recursive: true });
-  for (const f of await readdir(debs)) await copyFile(join(debs, f), join(floorRoot, 'pool', f));
   await mkdir(join(floorRoot, 'dists/bookworm/main/binary-amd64'), { recursive: true });
+  // Both start from a directory of .debs and end with a signed repository: the floor copies them into its pool too.
   const floorScript = `set -e; cd ${floorRoot}
+cp ${debs}/*.deb pool/
 apt-ftparchive packages pool > dists/bookworm/main/binary-amd64/Packages
 gzip -9 -k -f dists/bookworm/main/binary-amd64/Packages; xz -6 -k -f dists/bookworm/main/binary-amd64/Packages
 apt-ftparchive -o APT::FTPArchive::Release::Codename=bookworm release dists/bookworm > Release.tmp && mv Release.tmp dists/bookworm/Release

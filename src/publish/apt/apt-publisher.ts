@@ -52,6 +52,14 @@ interface PoolEntry {
 
 type ControlCache = Record<string, PoolEntry & { mtimeMs: number }>;
 
+/** A .deb's place in the pool. */
+interface PoolTarget {
+  rel: string;
+  pkg: string;
+  arch: string;
+  version: string;
+}
+
 /** The pool directory of a package (Debian's layout: lib* packages by their first four letters). */
 export function poolDir(pkg: string): string {
   const prefix = pkg.startsWith('lib') && pkg.length > 3 ? pkg.slice(0, 4) : pkg[0]!;
@@ -135,10 +143,26 @@ export class AptPublisher {
       // A .deb whose bytes the pool already holds needs no control file read.
       const incoming = await this.notInPool(debs);
       const controls = await readControls([...incoming.keys()]);
+      // Where each goes is decided first (and a batch that names one pool file twice with other bytes refused), then the copies run in parallel.
+      const placed = new Map<string, { deb: string; digest: { sha256: string; sha512: string }; control: string; target: PoolTarget }>();
       for (const [deb, digest] of incoming) {
-        const path = await this.addToPool(deb, digest, controls.get(deb));
-        if (path) added.push(path);
+        const control = controls.get(deb) ?? (await readControl(deb));
+        const target = this.poolTarget(deb, control);
+        const twin = placed.get(target.rel);
+        if (twin && twin.digest.sha256 !== digest.sha256) {
+          throw new PublishError('PUBLISH_CONFLICT', `${basename(twin.deb)} and ${basename(deb)} are both ${target.rel} but differ; a published version has one set of bytes.`, { hint: 'Publish one of them, or build the other with a higher --release.' });
+        }
+        if (!twin) placed.set(target.rel, { deb, digest, control, target });
       }
+      const copies = new PQueue({ concurrency: 8 });
+      await Promise.all(
+        [...placed.values()].map((p) =>
+          copies.add(async () => {
+            if (await this.addToPool(p.deb, p.digest, p.control, p.target)) added.push(p.target.rel);
+          }),
+        ),
+      );
+      added.sort();
       const pool = await this.scanPool();
       const now = this.settings.now ?? new Date();
       // The newest N versions of each package are listed; the others leave the indices now and the pool after the window.
@@ -205,9 +229,8 @@ export class AptPublisher {
     return new Map(debs.filter((d) => out.has(d)).map((d) => [d, out.get(d)!]));
   }
 
-  /** Copy a .deb into the pool; returns its pool path, or undefined when it is there already. */
-  private async addToPool(deb: string, digest: { sha256: string; sha512: string }, controlText?: string): Promise<string | undefined> {
-    const text = controlText ?? (await readControl(deb));
+  /** Where a .deb goes in the pool, from its control file (which must be a usable one, for an architecture the repository publishes). */
+  private poolTarget(deb: string, text: string): PoolTarget {
     const control = parseStanza(text);
     const pkg = field(control, 'Package');
     const arch = field(control, 'Architecture');
@@ -219,11 +242,16 @@ export class AptPublisher {
     }
     const version = field(control, 'Version') ?? '';
     // The pool name is the canonical one (Debian Policy §4.2.2 / dpkg-name), whatever the file was called.
-    const rel = `${poolDir(pkg)}/${pkg}_${version.replace(/^\d+:/, '')}_${arch}.deb`;
+    return { rel: `${poolDir(pkg)}/${pkg}_${version.replace(/^\d+:/, '')}_${arch}.deb`, pkg, arch, version };
+  }
+
+  /** Copy a .deb into the pool; returns false when it is there already, with the same bytes. */
+  private async addToPool(deb: string, digest: { sha256: string; sha512: string }, text: string, target: PoolTarget): Promise<boolean> {
+    const { rel, pkg, arch, version } = target;
     const dest = join(this.aptRoot, rel);
     const existing = await stat(dest).catch(() => undefined);
     if (existing) {
-      if ((await fileDigest(dest)) === digest.sha256) return undefined;
+      if ((await fileDigest(dest)) === digest.sha256) return false;
       throw new PublishError('PUBLISH_CONFLICT', `The repository already has ${rel} with different contents; a published version never changes its bytes.`, {
         hint: 'Build it with a higher --release (Debian revision) instead.',
       });
@@ -232,7 +260,7 @@ export class AptPublisher {
     // What the pool scan would read again: this file's control and digests, known now.
     const st = await stat(dest);
     this.known[rel] = { filename: rel, pkg, arch, version, size: st.size, mtimeMs: st.mtimeMs, ...digest, control: text };
-    return rel;
+    return true;
   }
 
   /** Every .deb in the pool with its control file and hashes (cached by size and mtime). */
