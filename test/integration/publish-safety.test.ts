@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -110,6 +110,24 @@ describe('publishing fails closed', () => {
     const result = await pkg2os(['publish', '--repo', root, other], env);
     assert.equal(result.exitCode, 7, result.stderr);
     assert.match(result.stderr, /already has pool\/main\/p\/python3-safe-one\/python3-safe-one_1\.0-1_all\.deb with different contents/);
+  });
+
+  it('keeps the pool\'s record honest: a lost record means a walk of the pool, a file deleted by hand leaves the index', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pkg2os-safe-'));
+    await publishRepository({ settings: settings(root), debs: fixtures.debs, rpms: [], signer });
+    const packages = () => readFile(join(root, 'deb/dists/bookworm/main/binary-amd64/Packages'), 'utf8');
+    const before = await packages();
+    assert.equal((before.match(/^Package: /gm) ?? []).length, 2);
+    // The record is lost: the next publish walks the pool and lists the same packages.
+    await rm(join(root, 'deb/.pkg2os/control-cache.json'));
+    await publishRepository({ settings: settings(root), debs: [], rpms: [], signer });
+    assert.equal(await packages(), before);
+    // A pool file deleted by hand is not listed any more (a client would get 404 for it).
+    const gone = /^Filename: (\S+)$/m.exec(before)![1]!;
+    await rm(join(root, 'deb', gone));
+    await publishRepository({ settings: settings(root), debs: [], rpms: [], signer });
+    assert.doesNotMatch(await packages(), new RegExp(`Filename: ${gone}`));
+    assert.equal(((await packages()).match(/^Package: /gm) ?? []).length, 1);
   });
 
   it('refuses to re-sign a repository with another key unless told to', async () => {

@@ -90,7 +90,7 @@ for (const type of ['rsa4096', 'ed25519'] as const) {
       const validUntil = new Date(/^Valid-Until: (.*)$/m.exec(release)![1]!.replace('UTC', 'GMT'));
       assert.ok(Math.abs(date.getTime() - Date.now()) < 120_000);
       assert.equal(Math.round((validUntil.getTime() - date.getTime()) / 86_400_000), 14);
-      for (const name of ['Packages', 'Packages.gz', 'Packages.xz']) {
+      for (const name of ['Packages', 'Packages.gz']) {
         const path = join(dist(), 'main/binary-amd64', name);
         const data = await readFile(path);
         const s256 = createHash('sha256').update(data).digest('hex');
@@ -133,7 +133,7 @@ for (const type of ['rsa4096', 'ed25519'] as const) {
       // Every form of the index, by path and by hash, says something the signed Release does not vouch for.
       const original = await readFile(join(binary, 'Packages'), 'utf8');
       const forged = Buffer.from(original.replace('Version: 1.0-1', 'Version: 9.9-1'));
-      for (const name of ['Packages', 'Packages.gz', 'Packages.xz']) await writeFile(join(binary, name), forged);
+      for (const name of ['Packages', 'Packages.gz']) await writeFile(join(binary, name), forged);
       for (const alg of ['SHA256', 'SHA512']) for (const name of await readdir(join(binary, 'by-hash', alg))) await writeFile(join(binary, 'by-hash', alg, name), forged);
       const apt = await AptClient.create(f.url, publicKey);
       const update = await apt.update();

@@ -4,7 +4,7 @@
  * Signed-By our published key; Check-Valid-Until on) and dnf in an
  * --installroot with gpgcheck, repo_gpgcheck and skip_if_unavailable=False.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -88,6 +88,11 @@ export class DnfClient {
       ['-y', '--disableplugin=local', `--installroot=${this.root}`, `--setopt=reposdir=${this.root}/etc/yum.repos.d`, `--setopt=cachedir=${this.root}/var/cache/dnf`, '--releasever=12', ...args],
       { reject: false, all: true, env: { LANG: 'C.UTF-8' } },
     );
+    // dnf's repo_gpgcheck starts a gpg-agent per repository keyring, and leaves it running.
+    const cache = join(this.root, 'var/cache/dnf');
+    for (const repo of await readdir(cache).catch(() => [] as string[])) {
+      await execa('gpgconf', ['--homedir', join(cache, repo, 'pubring'), '--kill', 'gpg-agent'], { reject: false });
+    }
     return { exitCode: r.exitCode ?? -1, output: String(r.all) };
   }
 }
