@@ -12,7 +12,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { SYSTEM_PYTHON } from '../../build/build-wheel.js';
 import { shipped } from '../../paths.js';
-import { cpus } from 'node:os';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -108,6 +107,11 @@ async function readControls(files: string[]): Promise<Map<string, string>> {
 async function digests(path: string): Promise<{ sha256: string; sha512: string }> {
   const a = createHash('sha256');
   const b = createHash('sha512');
+  // Small files (most .debs) in one read; a stream costs more than the hashing for them.
+  if ((await stat(path)).size < 4 * 1024 * 1024) {
+    const data = await readFile(path);
+    return { sha256: a.update(data).digest('hex'), sha512: b.update(data).digest('hex') };
+  }
   for await (const chunk of createReadStream(path)) {
     a.update(chunk as Buffer);
     b.update(chunk as Buffer);
@@ -127,6 +131,8 @@ export class AptPublisher {
   private readonly dist: string;
   /** Pool entries this publish added, with what was read of them. */
   private readonly known: ControlCache = {};
+  /** Whether the pool had no files before this publish (then it needs no walk). */
+  private poolWasEmpty = false;
 
   constructor(
     private readonly settings: RepoSettings,
@@ -151,6 +157,7 @@ export class AptPublisher {
       await rm(staging, { recursive: true, force: true });
     };
     try {
+      this.poolWasEmpty = (await readdir(join(this.aptRoot, 'pool')).catch(() => [])).length === 0;
       // A .deb whose bytes the pool already holds needs no control file read.
       const incoming = await this.notInPool(debs);
       const controls = await readControls([...incoming.keys()]);
@@ -228,7 +235,7 @@ export class AptPublisher {
     const cache: ControlCache = JSON.parse(await readFile(join(this.aptRoot, '.pkg2os', 'control-cache.json'), 'utf8').catch(() => '{}'));
     const bySha = new Map(Object.values(cache).map((e) => [e.sha256, e]));
     const out = new Map<string, { sha256: string; sha512: string }>();
-    const queue = new PQueue({ concurrency: Math.max(2, cpus().length) });
+    const queue = new PQueue({ concurrency: 16 });
     await Promise.all(
       debs.map((deb) =>
         queue.add(async () => {
@@ -296,10 +303,18 @@ export class AptPublisher {
     const cachePath = join(this.aptRoot, '.pkg2os', 'control-cache.json');
     const stored = JSON.parse(await readFile(cachePath, 'utf8').catch(() => 'null')) as ControlCache | null;
     const cache: ControlCache = { ...(stored ?? {}), ...this.known };
-    const files = stored ? Object.keys(cache).map((rel) => join(this.aptRoot, rel)) : await walkDebs(join(this.aptRoot, 'pool'));
+    // A new repository's pool holds only what this publish added; an old one without a record is walked.
+    const walk = !stored && !(Object.keys(this.known).length > 0 && this.poolWasEmpty);
+    const files = walk ? await walkDebs(join(this.aptRoot, 'pool')) : Object.keys(cache).map((rel) => join(this.aptRoot, rel));
     const queue = new PQueue({ concurrency: 16 });
     const stats = new Map<string, { size: number; mtimeMs: number }>();
     await Promise.all(files.map((file) => queue.add(async () => {
+      // Files this publish wrote are as recorded; every other one is checked.
+      const known = this.known[relative(this.aptRoot, file)];
+      if (known) {
+        stats.set(file, known);
+        return;
+      }
       const st = await stat(file).catch(() => undefined);
       if (st?.isFile()) stats.set(file, st);
     })));
