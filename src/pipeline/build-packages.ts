@@ -13,7 +13,7 @@
  *    lists every failure); a run in which nothing succeeded writes nothing.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import PQueue from 'p-queue';
@@ -37,7 +37,7 @@ import { PACKAGERS } from '../package/registry.js';
 import type { Requirement } from '../pep/requirement.js';
 import type { PlanItem, ResolvedPlan } from '../plan/plan.types.js';
 import { resolve } from '../plan/resolve.js';
-import { writeAtomic } from '../publish/fs-atomic.js';
+import { copyAtomic, writeAtomic } from '../fs-atomic.js';
 import type { ReleaseLedger } from '../publish/release-ledger.js';
 import { Lockfile } from '../verify/lockfile.js';
 import { type PublishedSignature, shouldFetchSignature } from '../verify/signature.js';
@@ -215,12 +215,9 @@ class Pipeline {
    */
   private async installedVersions(): Promise<Record<string, string>> {
     const status = await stat('/var/lib/dpkg/status').catch(() => undefined);
-    const stamp = status ? `${status.size}:${status.mtimeMs}:${SYSTEM_PYTHON}` : undefined;
-    const file = this.request.cacheDir ? join(this.request.cacheDir, 'environment.json') : undefined;
-    if (stamp && file) {
-      const kept = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { stamp?: string; versions?: Record<string, string> };
-      if (kept.stamp === stamp && kept.versions) return kept.versions;
-    }
+    const key = status && this.cache ? cacheKey({ kind: 'environment', size: status.size, mtimeMs: status.mtimeMs, python: SYSTEM_PYTHON }) : undefined;
+    const hit = key ? await this.cache!.get<Record<string, string>>('environment', key) : undefined;
+    if (hit) return hit.meta;
     const versions: Record<string, string> = { python: await hostPythonVersion() };
     const packages = ['python3-build', 'python3-installer', 'python3-setuptools', 'python3-wheel', 'python3-hatchling', 'python3-poetry-core', 'flit', 'dpkg', 'rpm'];
     const { stdout } = await run('dpkg-query', ['-W', '-f=${Package} ${Version}\n', ...packages], { purpose: 'identifying the build environment' }).catch((e: { stdout?: string }) => ({ stdout: String(e.stdout ?? '') }));
@@ -228,7 +225,7 @@ class Pipeline {
       const [name, version] = line.split(' ');
       versions[name!] = version ?? '';
     }
-    if (stamp && file) await writeAtomic(file, JSON.stringify({ stamp, versions })).catch(() => undefined);
+    if (key) await this.cache!.put('environment', key, versions);
     return versions;
   }
 
@@ -700,17 +697,8 @@ async function withPipeline<T>(request: BuildRequest, body: (pipeline: Pipeline,
 
 /** Move the finished packages into `<out>` and write report.json last (temp + rename). */
 async function publishOutput(staged: string, outDir: string, report: BuildReport): Promise<void> {
-  await mkdir(outDir, { recursive: true });
   for (const format of await readdir(staged).catch(() => [] as string[])) {
-    await mkdir(join(outDir, format), { recursive: true });
-    for (const file of await readdir(join(staged, format))) {
-      const target = join(outDir, format, file);
-      const temp = join(outDir, format, `.${file}.tmp`);
-      await copyFile(join(staged, format, file), temp);
-      await rename(temp, target);
-    }
+    for (const file of await readdir(join(staged, format))) await copyAtomic(join(staged, format, file), join(outDir, format, file));
   }
-  const temp = join(outDir, '.report.json.tmp');
-  await writeFile(temp, `${JSON.stringify(report, null, 2)}\n`);
-  await rename(temp, join(outDir, 'report.json'));
+  await writeAtomic(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
 }

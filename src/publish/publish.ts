@@ -14,7 +14,7 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { AptPublisher } from './apt/apt-publisher.js';
 import { renderClientConfig } from './client-config.js';
-import { writeAtomic } from './fs-atomic.js';
+import { writeAtomic } from '../fs-atomic.js';
 import { acquirePublishLock } from './publish-lock.js';
 import type { PublishSummary, RepoSettings } from './repo.types.js';
 import { YumPublisher } from './yum/yum-publisher.js';

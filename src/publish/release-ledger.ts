@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PublishError } from '../errors.js';
-import { writeAtomic } from './fs-atomic.js';
+import { writeAtomic } from '../fs-atomic.js';
 
 export interface LedgerEntry {
   release: number;

@@ -5,8 +5,9 @@
  * still reading an index published before (within that window) can fetch
  * every file it lists.
  */
-import { readFile } from 'node:fs/promises';
-import { writeAtomic } from './fs-atomic.js';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeAtomic } from '../fs-atomic.js';
 
 /**
  * Split `items` into those the indices list and the rest: per group (package
@@ -41,16 +42,20 @@ export function selectRetained<T>(
 }
 
 /**
- * When each file left the indices (ms since the epoch), kept beside the
- * repository (`.pkg2os/retired.json`), written only when a publish commits.
+ * When each file of a repository (apt's deb/, yum's rpm/) left the indices
+ * (ms since the epoch), kept in `<root>/.pkg2os/retired.json`, written only
+ * when a publish commits.
  */
 export class RetiredFiles {
   private constructor(
+    private readonly root: string,
     private readonly path: string,
     private readonly since: Map<string, number>,
   ) {}
 
-  static async load(path: string): Promise<RetiredFiles> {
+  /** The record of the repository rooted at `root` (file names are relative to it). */
+  static async load(root: string): Promise<RetiredFiles> {
+    const path = join(root, '.pkg2os', 'retired.json');
     const text = await readFile(path, 'utf8').catch(() => '{}');
     let data: Record<string, number> = {};
     try {
@@ -58,7 +63,7 @@ export class RetiredFiles {
     } catch {
       // A damaged record only delays removal: every retired file counts from now.
     }
-    return new RetiredFiles(path, new Map(Object.entries(data).filter(([, v]) => typeof v === 'number')));
+    return new RetiredFiles(root, path, new Map(Object.entries(data).filter(([, v]) => typeof v === 'number')));
   }
 
   /** Record the files retired now (those already recorded keep their time), forget the ones back in the indices or gone; returns the newly retired. */
@@ -70,16 +75,17 @@ export class RetiredFiles {
     return fresh;
   }
 
-  /** Files retired longer ago than `windowMs`. */
-  due(windowMs: number, now: number): string[] {
-    return [...this.since].filter(([, t]) => now - t >= windowMs).map(([f]) => f).sort();
-  }
-
-  forget(file: string): void {
-    this.since.delete(file);
-  }
-
-  async save(): Promise<void> {
+  /**
+   * Delete the files retired longer ago than `windowMs` (no index a client
+   * may still hold lists them any more) and save the record; returns them.
+   */
+  async removeDue(windowMs: number, now: number): Promise<string[]> {
+    const due = [...this.since].filter(([, t]) => now - t >= windowMs).map(([f]) => f).sort();
+    for (const file of due) {
+      await rm(join(this.root, file), { force: true });
+      this.since.delete(file);
+    }
     await writeAtomic(this.path, `${JSON.stringify(Object.fromEntries([...this.since].sort()), null, 1)}\n`);
+    return due;
   }
 }

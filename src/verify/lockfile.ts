@@ -3,7 +3,8 @@
  * the signer's fingerprint. YAML, sorted, one line per fact, so that a diff
  * shows exactly what changed upstream. Later runs must match it.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeAtomic } from '../fs-atomic.js';
 import { parse as parseYaml, stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, LockfileError } from '../errors.js';
@@ -129,9 +130,7 @@ export class Lockfile {
       packages[project] = [...this.packages.get(project)!].sort((a, b) => (a.filename < b.filename ? -1 : 1));
     }
     const text = HEADER + stringify({ 'lockfile-version': 1, packages }, { lineWidth: 0 });
-    const temp = `${this.path}.tmp`;
-    await writeFile(temp, text);
-    await rename(temp, this.path);
+    await writeAtomic(this.path, text);
     this.changed = false;
     return true;
   }

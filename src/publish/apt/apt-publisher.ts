@@ -21,7 +21,7 @@ import { run } from '../../exec.js';
 import type { Signer } from '../../keys/signer.js';
 import type { Logger } from '../../log.js';
 import { fileDigest } from '../../package/common.js';
-import { copyAtomic, writeAtomic } from '../fs-atomic.js';
+import { copyAtomic, writeAtomic } from '../../fs-atomic.js';
 import type { PreparedPublish, RepoSettings } from '../repo.types.js';
 import { type Stanza, field, formatStanza, parseStanza } from './control-stanza.js';
 import { type IndexFileEntry, renderRelease } from './release.js';
@@ -188,7 +188,7 @@ export class AptPublisher {
       const now = this.settings.now ?? new Date();
       // The newest N versions of each package are listed; the others leave the indices now and the pool after the window.
       const { kept: entries, retired } = selectRetained(pool, (e) => `${e.pkg}\u0000${e.arch}`, (a, b) => compareDebianVersions(a.version, b.version), (e) => e.version.replace(/-[^-]*$/, ''), this.settings.keepVersions);
-      const retiredFiles = await RetiredFiles.load(join(this.aptRoot, '.pkg2os', 'retired.json'));
+      const retiredFiles = await RetiredFiles.load(this.aptRoot);
       const newlyRetired = retiredFiles.update(retired.map((e) => e.filename), now.getTime());
       const summary = (): AptSummary => ({ added, packages: entries.length, release: join(this.dist, 'InRelease'), retired: newlyRetired, removed: [] });
       const indexFiles = await this.writeIndices(entries, staging);
@@ -439,18 +439,10 @@ export class AptPublisher {
     return dirs;
   }
 
-  /**
-   * Remove pool files that left the indices longer ago than the retention
-   * window: no index a client may still hold (by-hash) lists them any more.
-   */
+  /** Pool files that left the indices longer ago than the retention window are deleted. */
   private async prunePool(retiredFiles: RetiredFiles, now: Date): Promise<string[]> {
-    const removed = retiredFiles.due(this.settings.retention * 1000, now.getTime());
-    for (const file of removed) {
-      await rm(join(this.aptRoot, file), { force: true });
-      retiredFiles.forget(file);
-      this.logger.info(`apt: removed ${file} from the pool (left the indices more than the retention window ago)`);
-    }
-    await retiredFiles.save();
+    const removed = await retiredFiles.removeDue(this.settings.retention * 1000, now.getTime());
+    for (const file of removed) this.logger.info(`apt: removed ${file} from the pool (left the indices more than the retention window ago)`);
     return removed;
   }
 

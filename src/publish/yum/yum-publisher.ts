@@ -14,11 +14,10 @@ import { startSignServer } from '../../keys/sign-server.js';
 import type { Signer } from '../../keys/signer.js';
 import type { Logger } from '../../log.js';
 import { shipped } from '../../paths.js';
-import { copyAtomic } from '../fs-atomic.js';
+import { copyAtomic, writeAtomic } from '../../fs-atomic.js';
 import type { PreparedPublish, RepoSettings } from '../repo.types.js';
 import { compareRpmEvr, type Evr } from '../../package/version-compare.js';
 import { RetiredFiles, selectRetained } from '../retention.js';
-import { writeAtomic } from '../fs-atomic.js';
 
 /** What one yum publish did. */
 export interface YumSummary {
@@ -102,7 +101,7 @@ export class YumPublisher {
       // The newest N versions of each package are indexed; the others leave the metadata now and Packages/ after the window.
       const { kept, retired } = selectRetained(await this.scanPackages(), (e) => `${e.name}\u0000${e.arch}`, compareRpmEvr, (e) => `${e.epoch}:${e.version}`, this.settings.keepVersions);
       const now = (this.settings.now ?? new Date()).getTime();
-      const retiredFiles = await RetiredFiles.load(join(this.yumRoot, '.pkg2os', 'retired.json'));
+      const retiredFiles = await RetiredFiles.load(this.yumRoot);
       const newlyRetired = retiredFiles.update(retired.map((e) => e.file), now);
       const pkglist = `${kept.map((e) => e.file).sort().join('\n')}\n`;
       const pkglistPath = join(this.yumRoot, '.pkg2os', 'pkglist');
@@ -161,15 +160,10 @@ export class YumPublisher {
     return Object.values(fresh).map(({ size: _s, mtimeMs: _m, ...entry }) => entry);
   }
 
-  /** Remove rpms that left the metadata longer ago than the retention window. */
+  /** Rpms that left the metadata longer ago than the retention window are deleted. */
   private async prunePackages(retiredFiles: RetiredFiles, now: number): Promise<string[]> {
-    const removed = retiredFiles.due(this.settings.retention * 1000, now);
-    for (const file of removed) {
-      await rm(join(this.yumRoot, file), { force: true });
-      retiredFiles.forget(file);
-      this.logger.info(`yum: removed ${file} (left the metadata more than the retention window ago)`);
-    }
-    await retiredFiles.save();
+    const removed = await retiredFiles.removeDue(this.settings.retention * 1000, now);
+    for (const file of removed) this.logger.info(`yum: removed ${file} (left the metadata more than the retention window ago)`);
     return removed;
   }
 
