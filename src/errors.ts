@@ -74,6 +74,8 @@ export interface ErrorOptions {
   cause?: unknown;
   /** What the user can do about it, printed after the message. */
   hint?: string;
+  /** Supporting text kept apart from the one-paragraph message: a tool's last lines of output. */
+  detail?: string;
 }
 
 /** Base class of every expected error. */
@@ -81,12 +83,14 @@ export abstract class Pkg2osError extends Error {
   abstract readonly exitCode: ExitCode;
   readonly code: ErrorCode;
   readonly hint?: string;
+  readonly detail?: string;
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.hint = options.hint;
+    this.detail = options.detail;
   }
 }
 
@@ -130,17 +134,22 @@ export class ToolMissingError extends Pkg2osError {
   readonly exitCode = ExitCode.missingTool;
 }
 
-/** A system tool ran and failed (exit 4: it happens while building or packaging). */
+/** The stage a tool runs in decides what its failure means: exit 4 while building, 7 while publishing. */
+export type ToolPhase = 'build' | 'publish';
+
+/** A system tool ran and failed: exit 4 while building or packaging, 7 while publishing. */
 export class ToolError extends Pkg2osError {
-  readonly exitCode = ExitCode.build;
+  readonly exitCode: ExitCode;
   constructor(
     message: string,
     readonly command: string,
     readonly exitStatus: number | undefined,
-    readonly stderrTail: string,
-    options: ErrorOptions = {},
+    /** The last lines of its output (also in `detail`). */
+    readonly outputTail: string,
+    options: ErrorOptions & { phase?: ToolPhase } = {},
   ) {
-    super('TOOL_FAILED', message, options);
+    super('TOOL_FAILED', message, { detail: outputTail, ...options });
+    this.exitCode = options.phase === 'publish' ? ExitCode.publish : ExitCode.build;
   }
 }
 

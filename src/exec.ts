@@ -1,18 +1,24 @@
 /**
  * The one door to the outside world: every child process pkg2os starts goes
- * through `run()`. A missing program becomes a `ToolMissingError` that names the
- * Debian package to install; a failing one becomes a `ToolError` with the
- * command, its exit status and the tail of its output.
+ * through `run()`. A child gets an allow-listed environment (never a key path,
+ * passphrase or token of pkg2os's own unless a caller passes it on purpose);
+ * its output streams to a capped log file in constant memory, and only the
+ * last lines are kept for the error. A missing program becomes a
+ * `ToolMissingError` that names the Debian package to install; a failing one
+ * becomes a `ToolError` with the command, its exit status and its last lines.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { dirname } from 'node:path';
-import { execa, type ExecaError } from 'execa';
-import { ToolError, ToolMissingError } from './errors.js';
+import { execa } from 'execa';
+import { ToolError, ToolMissingError, type ToolPhase } from './errors.js';
 
 /** Debian packages that provide the programs pkg2os runs. */
 const TOOL_PACKAGES: Record<string, string> = {
   'dpkg-deb': 'dpkg',
-  'dpkg': 'dpkg',
+  dpkg: 'dpkg',
+  'dpkg-query': 'dpkg',
   'dpkg-architecture': 'dpkg-dev',
   rpmbuild: 'rpm',
   rpm: 'rpm',
@@ -20,14 +26,18 @@ const TOOL_PACKAGES: Record<string, string> = {
   rpmkeys: 'rpm',
   lintian: 'lintian',
   unshare: 'util-linux',
+  setpriv: 'util-linux',
+  prlimit: 'util-linux',
+  bwrap: 'bubblewrap',
+  mmdebstrap: 'mmdebstrap',
   '/usr/bin/python3': 'python3',
   python3: 'python3',
   gpgv: 'gpgv',
-  'createrepo_c': 'createrepo-c',
+  createrepo_c: 'createrepo-c',
   'apt-get': 'apt',
   patch: 'patch',
   tar: 'tar',
-  'dpkg-query': 'dpkg',
+  bzip2: 'bzip2',
 };
 
 /** The Debian package that provides `tool`, for install hints. */
@@ -35,19 +45,43 @@ export function packageForTool(tool: string): string | undefined {
   return TOOL_PACKAGES[tool] ?? TOOL_PACKAGES[tool.split('/').pop() ?? tool];
 }
 
+/**
+ * What a child inherits from pkg2os's environment: where programs are, the
+ * locale, the time zone, the home and temporary directories. Nothing else —
+ * not PKG2OS_KEY_PASSPHRASE, PKG2OS_SIGNING_KEY or an index URL with credentials.
+ */
+const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ'];
+
+/** The allow-listed environment for a child, plus `extra`. */
+export function childEnvironment(extra: Record<string, string> = {}, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of INHERITED) if (from[name] !== undefined) env[name] = from[name]!;
+  return { ...env, ...extra };
+}
+
 export interface RunOptions {
   cwd?: string;
-  /** Variables added to (or, with `extendEnv: false`, instead of) the environment. */
-  env?: Record<string, string | undefined>;
-  extendEnv?: boolean;
+  /** Variables added to the allow-listed environment. */
+  env?: Record<string, string>;
+  /** Exactly `env`, nothing inherited (upstream code). */
+  cleanEnv?: boolean;
   input?: string | Buffer;
-  /** Append the command and its output to this log file. */
+  /** Append the command and its output to this log file (capped at `logCapBytes`). */
   logFile?: string;
+  logCapBytes?: number;
+  /** Keep stdout in memory for the caller (default); otherwise it only goes to the log and the error's tail. */
+  capture?: boolean;
   timeoutMs?: number;
   /** What the command was for, used in error messages ("building the wheel"). */
   purpose?: string;
   /** Extra text for the hint of a `ToolError`. */
   hint?: string;
+  /** Whether a failure is a build (exit 4, default) or a publish (exit 7) failure. */
+  phase?: ToolPhase;
+  /** Cancels the child (SIGKILL). */
+  signal?: AbortSignal;
+  /** Exit statuses that are not failures (besides 0), e.g. dpkg-query's 1 for "some were not found". */
+  okExitCodes?: number[];
 }
 
 export interface RunResult {
@@ -55,17 +89,49 @@ export interface RunResult {
   stderr: string;
 }
 
+/** 64 MiB of output per log file; then a note says the rest was dropped. */
+export const DEFAULT_LOG_CAP = 64 * 1024 * 1024;
+const TAIL_BYTES = 32 * 1024;
 const TAIL_LINES = 25;
 
 /** Last lines of a tool's output, for error messages. */
 export function tail(text: string, lines = TAIL_LINES): string {
-  const all = text.trimEnd().split('\n');
-  return all.slice(-lines).join('\n');
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-async function appendLog(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  await appendFile(file, text);
+/** A log file that accepts at most `cap` bytes of output per command, and says when it dropped the rest. */
+class CappedLog {
+  private written = 0;
+  private truncated = false;
+  private constructor(private readonly stream: WriteStream | undefined, private readonly cap: number) {}
+
+  static async open(file: string | undefined, cap: number, header: string): Promise<CappedLog> {
+    if (!file) return new CappedLog(undefined, cap);
+    await mkdir(dirname(file), { recursive: true });
+    const stream = createWriteStream(file, { flags: 'a' });
+    stream.write(header);
+    return new CappedLog(stream, cap);
+  }
+
+  write(chunk: Buffer): void {
+    if (!this.stream || this.truncated) return;
+    const room = this.cap - this.written;
+    if (chunk.length <= room) {
+      this.stream.write(chunk);
+      this.written += chunk.length;
+      return;
+    }
+    this.stream.write(chunk.subarray(0, Math.max(0, room)));
+    this.stream.write(`\n[pkg2os: output truncated here: more than ${this.cap} bytes]\n`);
+    this.written = this.cap;
+    this.truncated = true;
+  }
+
+  async close(footer: string): Promise<void> {
+    if (!this.stream) return;
+    const stream = this.stream;
+    await new Promise<void>((resolve, reject) => stream.end(footer, () => resolve()).once('error', reject));
+  }
 }
 
 /** Run `tool args…`; resolves with its output or rejects with a typed error. */
@@ -73,45 +139,68 @@ export async function run(tool: string, args: readonly string[], options: RunOpt
   const shown = [tool, ...args].join(' ');
   const started = Date.now();
   const took = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
-  try {
-    const result = await execa(tool, args, {
-      cwd: options.cwd,
-      env: options.env,
-      extendEnv: options.extendEnv ?? true,
-      input: options.input,
-      timeout: options.timeoutMs,
-      all: true,
-      stripFinalNewline: false,
+  const log = await CappedLog.open(options.logFile, options.logCapBytes ?? DEFAULT_LOG_CAP, `$ ${shown}\n`);
+  const capture = options.capture ?? true;
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  let recent = Buffer.alloc(0);
+  const keepTail = (chunk: Buffer) => {
+    recent = Buffer.concat([recent, chunk]);
+    if (recent.length > TAIL_BYTES) recent = recent.subarray(recent.length - TAIL_BYTES);
+  };
+  const child = execa(tool, args, {
+    cwd: options.cwd,
+    env: options.cleanEnv ? (options.env ?? {}) : childEnvironment(options.env),
+    extendEnv: false,
+    input: options.input,
+    timeout: options.timeoutMs,
+    killSignal: 'SIGKILL',
+    cancelSignal: options.signal,
+    buffer: false,
+    stripFinalNewline: false,
+    reject: false,
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (capture) stdout.push(chunk);
+    log.write(chunk);
+    keepTail(chunk);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (capture) stderr.push(chunk);
+    log.write(chunk);
+    keepTail(chunk);
+  });
+  const result = await child;
+  const tolerated = result.exitCode !== undefined && (options.okExitCodes ?? []).includes(result.exitCode) && !result.timedOut && !result.isCanceled;
+  const failure = result.failed && !tolerated ? result : undefined;
+  if (failure && (failure as { code?: string }).code === 'ENOENT' && failure.exitCode === undefined) {
+    await log.close('[not found]\n');
+    const pkg = packageForTool(tool);
+    throw new ToolMissingError('TOOL_MISSING', `${tool} was not found on this system; pkg2os needs it${options.purpose ? ` for ${options.purpose}` : ''}.`, {
+      hint: pkg ? `Install the Debian package \`${pkg}\` (apt-get install ${pkg}), or run \`make setup\`.` : 'Install it and make sure it is on PATH, or run `make setup`.',
+      cause: failure,
     });
-    if (options.logFile) await appendLog(options.logFile, `$ ${shown}\n${result.all ?? ''}\n[ok, ${took()}]\n`);
-    return { stdout: result.stdout, stderr: result.stderr };
-  } catch (error) {
-    const e = error as ExecaError;
-    if ((e as { code?: string }).code === 'ENOENT' && !e.exitCode) {
-      const pkg = packageForTool(tool);
-      throw new ToolMissingError('TOOL_MISSING', `${tool} was not found on this system; pkg2os needs it${options.purpose ? ` for ${options.purpose}` : ''}.`, {
-        hint: pkg ? `Install the Debian package \`${pkg}\` (apt-get install ${pkg}), or run \`make setup\`.` : 'Install it and make sure it is on PATH, or run `make setup`.',
-        cause: error,
-      });
-    }
-    const output = String(e.all ?? `${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-    if (options.logFile) await appendLog(options.logFile, `$ ${shown}\n${output}\n[exit ${e.exitCode ?? e.signal ?? '?'}, ${took()}]\n`);
-    const status = e.timedOut ? `timed out after ${options.timeoutMs} ms` : e.exitCode !== undefined ? `exited with status ${e.exitCode}` : `was killed by ${e.signal ?? 'a signal'}`;
-    const where = options.logFile ? `\nFull log: ${options.logFile}` : '';
-    throw new ToolError(
-      `${tool} ${status}${options.purpose ? ` while ${options.purpose}` : ''}. Its last lines of output:\n${tail(output)}${where}`,
-      shown,
-      e.exitCode,
-      tail(output),
-      { hint: options.hint, cause: error },
-    );
   }
+  const status = !failure ? 'ok' : result.timedOut ? 'timed out' : result.isCanceled ? 'cancelled' : result.exitCode !== undefined ? `exit ${result.exitCode}` : (result.signal ?? 'killed');
+  await log.close(`\n[${status}, ${took()}]\n`);
+  if (!failure) return { stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
+  const output = tail(recent.toString('utf8'));
+  const how = result.timedOut
+    ? `timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)} s and was killed`
+    : result.isCanceled
+      ? 'was cancelled'
+      : result.exitCode !== undefined
+        ? `exited with status ${result.exitCode}`
+        : `was killed by ${result.signal ?? 'a signal'}`;
+  throw new ToolError(`${tool} ${how}${options.purpose ? ` while ${options.purpose}` : ''}.${options.logFile ? ` Full log: ${options.logFile}` : ''}`, shown, result.exitCode, output, {
+    hint: options.hint,
+    phase: options.phase,
+    cause: failure,
+  });
 }
 
 /** Find `tool` on PATH (or check an absolute path); undefined when absent. */
 export async function findTool(tool: string, path = process.env.PATH ?? ''): Promise<string | undefined> {
-  const { access } = await import('node:fs/promises');
-  const { constants } = await import('node:fs');
   const candidates = tool.includes('/') ? [tool] : path.split(':').filter(Boolean).map((dir) => `${dir}/${tool}`);
   for (const candidate of candidates) {
     try {

@@ -6,15 +6,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileDigest } from '../package/common.js';
-
-/** `PKG2OS_CACHE_DIR`, else `$XDG_CACHE_HOME/pkg2os`, else `~/.cache/pkg2os`. */
-export function defaultCacheDir(): string {
-  if (process.env.PKG2OS_CACHE_DIR) return process.env.PKG2OS_CACHE_DIR;
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pkg2os');
-}
+import { type Clock, systemClock } from '../clock.js';
+import { fileDigest } from '../digest.js';
 
 /** The hex sha256 of a canonical JSON rendering of `parts` (object keys sorted). */
 export function cacheKey(parts: unknown): string {
@@ -39,7 +33,10 @@ export class ContentCache {
   /** Keys found corrupt (and evicted) during this process. */
   readonly corrupt: string[] = [];
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   private entryDir(kind: string, key: string): string {
     return join(this.dir, kind, 'sha256', key.slice(0, 2), key.slice(2, 4), key);
@@ -65,7 +62,7 @@ export class ContentCache {
       }
       files.set(f.name, path);
     }
-    const now = new Date();
+    const now = this.clock.now();
     await utimes(join(dir, 'index.json'), now, now).catch(() => undefined); // last use, for prune
     return { meta: index.meta, files };
   }
@@ -97,7 +94,7 @@ export class ContentCache {
 
   /** Remove entries not used for `maxAgeSeconds`; returns how many. */
   async prune(maxAgeSeconds: number): Promise<number> {
-    const cutoff = Date.now() - maxAgeSeconds * 1000;
+    const cutoff = this.clock.now().getTime() - maxAgeSeconds * 1000;
     let removed = 0;
     const walk = async (dir: string, depth: number): Promise<void> => {
       for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {

@@ -1,7 +1,8 @@
 /** `pkg2os cache prune`: drop cache entries not used for a while. */
 import type { Command } from 'commander';
-import { ContentCache, defaultCacheDir } from '../cache/content-cache.js';
-import { parseDuration } from '../keys/generate-key.js';
+import { ContentCache } from '../cache/content-cache.js';
+import { defaultCacheDir } from '../config/default-dirs.js';
+import { parseDuration } from '../config/duration.js';
 import { reporting } from './output.js';
 
 export function registerCache(program: Command): Command {
@@ -14,7 +15,7 @@ export function registerCache(program: Command): Command {
     .action(
       reporting(async (flags: { cacheDir?: string; olderThan: string }) => {
         const store = new ContentCache(flags.cacheDir ?? defaultCacheDir());
-        const removed = await store.prune(parseDuration(flags.olderThan));
+        const removed = await store.prune(parseDuration(flags.olderThan, '--older-than'));
         process.stdout.write(`removed ${removed} cache entr${removed === 1 ? 'y' : 'ies'} from ${store.dir}\n`);
       }),
     );

@@ -1,10 +1,12 @@
 /** `pkg2os keys add|list`: the upstream keys pinned per project. */
 import type { Command } from 'commander';
 import { normalizeName } from '../pep/names.js';
-import { TrustStore, defaultKeysDir } from '../verify/trust-store.js';
+import { defaultKeysDir } from '../config/default-dirs.js';
+import { TrustStore } from '../verify/trust-store.js';
 import { reporting } from './output.js';
 import { ConfigError } from '../errors.js';
-import { generateSigningKey, parseDuration } from '../keys/generate-key.js';
+import { parseDuration } from '../config/duration.js';
+import { generateSigningKey } from '../keys/generate-key.js';
 import { loadSigningKey, readPassphrase } from '../keys/signing-key.js';
 
 export function registerKeys(program: Command): Command {
@@ -32,12 +34,12 @@ export function registerKeys(program: Command): Command {
     .requiredOption('--email <email>', 'user ID email')
     .requiredOption('--out <dir>', 'writes <dir>/private.asc (mode 0600) and <dir>/public.asc')
     .option('--type <type>', 'rsa4096 (default; RHEL 8 cannot verify EdDSA) or ed25519', 'rsa4096')
-    .option('--expires <duration>', 'validity, e.g. 2y, 18m, 365d', '2y')
+    .option('--expires <duration>', 'validity: a number and one unit, d (days), w (weeks) or y (years), e.g. 2y, 540d', '2y')
     .action(
       reporting(async (flags: { name: string; email: string; out: string; type: string; expires: string }) => {
         if (flags.type !== 'rsa4096' && flags.type !== 'ed25519') throw new ConfigError('USAGE', `Unknown key type "${flags.type}".`, { hint: 'Use --type rsa4096 or --type ed25519.' });
         const passphrase = await readPassphrase();
-        const key = await generateSigningKey({ name: flags.name, email: flags.email, outDir: flags.out, type: flags.type, expiresIn: parseDuration(flags.expires), passphrase });
+        const key = await generateSigningKey({ name: flags.name, email: flags.email, outDir: flags.out, type: flags.type, expiresIn: keyLifetime(flags.expires), passphrase });
         process.stdout.write(
           `fingerprint: ${key.fingerprint}\nprivate key: ${key.privatePath} (mode 0600, ${key.encrypted ? 'encrypted with PKG2OS_KEY_PASSPHRASE' : 'NOT encrypted: set PKG2OS_KEY_PASSPHRASE to encrypt it'})\npublic key:  ${key.publicPath}\nexpires:     ${key.expires.toISOString()}\n`,
         );
@@ -74,4 +76,13 @@ export function registerKeys(program: Command): Command {
       }),
     );
   return keys;
+}
+
+/** A key's lifetime: at least a day (a unit of minutes or seconds here is surely a slip for months). */
+function keyLifetime(text: string): number {
+  const seconds = parseDuration(text, '--expires');
+  if (seconds < 86400) {
+    throw new ConfigError('USAGE', `--expires ${text} would make a signing key that expires in under a day.`, { hint: 'Give days, weeks or years, e.g. 2y or 540d (m means minutes, not months).' });
+  }
+  return seconds;
 }

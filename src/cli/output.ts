@@ -17,6 +17,7 @@ export function stderrLogger(verbose: boolean): Logger {
 export function reportError(error: unknown, extra?: string): number {
   if (isPkg2osError(error)) {
     const lines = [`pkg2os: error: ${error.message}`];
+    if (error.detail) lines.push('pkg2os: its last lines of output:', ...error.detail.split('\n').map((l) => `  ${l}`));
     if (error.hint) lines.push(`pkg2os: hint: ${error.hint}`);
     if (extra) lines.push(`pkg2os: ${extra}`);
     process.stderr.write(`${lines.join('\n')}\n`);

@@ -6,7 +6,7 @@
  * uses plain one-line-per-event logs instead (stderrLogger).
  */
 import { createLogUpdate } from 'log-update';
-import type { Logger } from '../log.js';
+import { type Logger, describeStep } from '../log.js';
 
 export interface ProgressView extends Logger {
   /** Remove the view; what was printed above it stays. */
@@ -54,9 +54,9 @@ export function progressView(verbose: boolean, stream: NodeJS.WriteStream = proc
       if (verbose) above(`pkg2os: ${m}`);
     },
     progress: {
-      phase(job, phase) {
-        running.set(job, { phase: phase.replace(/ sha256 [0-9a-f]{64}/, ''), since: Date.now() });
-        if (verbose) above(`pkg2os: ${job}: ${phase}`);
+      step(job, step) {
+        running.set(job, { phase: describeStep(step, false), since: Date.now() });
+        if (verbose) above(`pkg2os: ${job}: ${describeStep(step)}`);
         else render();
       },
       file(_job, outcome) {

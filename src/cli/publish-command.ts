@@ -7,7 +7,8 @@ import { DEFAULT_TARGET, getTarget } from '../config/targets.js';
 import { ConfigError } from '../errors.js';
 import { publishRepository } from '../publish/publish.js';
 import { reportError, stderrLogger } from './output.js';
-import { type RepoFlags, addRepoOptions, loadSigner, repoSettings } from './repo-options.js';
+import { type RepoFlags, repoSettings } from '../config/repo-settings.js';
+import { addRepoOptions, loadSigner } from './repo-options.js';
 
 interface PublishFlags extends RepoFlags {
   from?: string[];

@@ -7,7 +7,8 @@ import { ConfigError, ExitCode } from '../errors.js';
 import { normalizeName } from '../pep/names.js';
 import { readPublicKeys } from '../verify/openpgp-keys.js';
 import { verifyDetached } from '../verify/openpgp-signature.js';
-import { TrustStore, defaultKeysDir } from '../verify/trust-store.js';
+import { defaultKeysDir } from '../config/default-dirs.js';
+import { TrustStore } from '../verify/trust-store.js';
 import { reportError } from './output.js';
 
 interface VerifyFlags {

@@ -31,15 +31,6 @@ export interface GeneratedKey {
   encrypted: boolean;
 }
 
-/** Parse "2y", "18m", "90d", "0" (never) into seconds. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)\s*([ymwdhs]?)$/.exec(text.trim());
-  if (!m) throw new ConfigError('USAGE', `"${text}" is not a duration.`, { hint: 'Write it like 2y, 18m, 90d, 12h, 30s (years, months, days, hours, seconds).' });
-  const n = Number(m[1]);
-  const unit = { y: 365 * 86400, m: 30 * 86400, w: 7 * 86400, d: 86400, h: 3600, s: 1, '': 86400 }[m[2] as 'y'];
-  return n * unit;
-}
-
 export async function generateSigningKey(options: GenerateOptions): Promise<GeneratedKey> {
   if (!/^[^<>\n]+$/.test(options.name) || !/^[^<>\s@]+@[^<>\s@]+$/.test(options.email)) {
     throw new ConfigError('USAGE', `"${options.name} <${options.email}>" is not a usable user ID.`, { hint: 'Give --name "Example Org Packages" --email packages@example.org.' });

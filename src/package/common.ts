@@ -1,17 +1,8 @@
-/** Helpers shared by the packagers: hashing and safe copying of the staged tree. */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+/** Helpers shared by the packagers: describing a built file, and text fit for control files and specs. */
 import { stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { fileDigest } from '../digest.js';
 import type { BuiltPackage } from './packager.types.js';
 import type { PackageFormat } from '../config/targets.js';
-
-/** Hex digest of a file, streamed. */
-export async function fileDigest(path: string, algorithm = 'sha256'): Promise<string> {
-  const hash = createHash(algorithm);
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
 
 /** Describe a built package file. */
 export async function describeBuilt(format: PackageFormat, name: string, version: string, arch: string, path: string): Promise<BuiltPackage> {

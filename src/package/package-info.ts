@@ -3,11 +3,12 @@
  * metadata, the target and the configuration. Pure: no I/O.
  */
 import { type TargetProfile, markerEnvironment } from '../config/targets.js';
-import type { StagedTree } from '../build/stage.js';
+import type { StagedTree } from '../stage/stage.js';
 import { distroPackageName, normalizeName } from '../pep/names.js';
 import { requirementsFor } from '../pep/dependencies.js';
 import type { Dependency, PackageInfo } from './packager.types.js';
-import { translateSpecifier } from './versions.js';
+import { parsePep440, translateSpecifier } from './versions.js';
+import { BuildError, ConfigError } from '../errors.js';
 import type { Recipe } from '../config/recipes.js';
 import type { PlannedDependency } from '../plan/plan.types.js';
 
@@ -31,6 +32,7 @@ export interface PackageInfoInput {
 /** Assemble the `PackageInfo` a packager renders. */
 export function makePackageInfo(input: PackageInfoInput): PackageInfo {
   const meta = input.tree.metadata;
+  checkUpstreamVersion(input.project, meta.version);
   const nameOf = input.nameOf ?? ((project: string) => `python3-${project}`);
   // Without a plan (a single package), the wheel's own Requires-Dist, markers evaluated for the target as the resolver does.
   const planned =
@@ -76,4 +78,17 @@ export function makePackageInfo(input: PackageInfoInput): PackageInfo {
     sourceDateEpoch: input.sourceDateEpoch,
     tree: input.tree,
   };
+}
+
+/** An upstream version that is not PEP 440 is the package's fault, not the user's: a build failure (exit 4), not a usage error. */
+function checkUpstreamVersion(project: string, version: string): void {
+  try {
+    parsePep440(version);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new BuildError('INVALID_METADATA', `The wheel of ${project} says its version is "${version}", which is not a PEP 440 version; it has no Debian or RPM version.`, {
+      hint: 'Report it upstream; pin a release of the project with a valid version.',
+      cause: error,
+    });
+  }
 }

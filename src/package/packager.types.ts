@@ -1,5 +1,5 @@
 import type { PackageFormat, TargetProfile } from '../config/targets.js';
-import type { StagedTree } from '../build/stage.js';
+import type { StagedTree } from '../stage/stage.js';
 import type { Constraint } from './versions.js';
 
 /** A runtime dependency on another Python project, format-neutral. */

@@ -6,19 +6,10 @@
  * validates real output against the published files.
  */
 import { z } from 'zod';
+import { checkSchema } from '../verify/checks.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const format = z.enum(['deb', 'rpm']);
-
-export const checkSchema = z
-  .object({
-    kind: z.enum(['hash', 'signature', 'lockfile']),
-    /** `pass`, or `skipped` with the reason (e.g. "no signature published, policy if-available"). */
-    result: z.enum(['pass', 'skipped']),
-    detail: z.record(z.string(), z.unknown()),
-  })
-  .strict()
-  .describe('one piece of evidence that was checked');
 
 export const packageFileSchema = z
   .object({
@@ -62,6 +53,7 @@ export const failureReportSchema = z
     code: z.string(),
     exitCode: z.number().int(),
     message: z.string(),
+    detail: z.string().optional().describe('the failing tool\'s last lines of output'),
     becauseOf: z.string().optional().describe('set when it failed because this dependency did'),
     log: z.string().optional().describe('its build log, relative to the output directory'),
   })

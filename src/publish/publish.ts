@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import * as openpgp from 'openpgp';
+import { type Clock, systemClock } from '../clock.js';
 import { PublishError } from '../errors.js';
 import type { Signer } from '../keys/signer.js';
 import type { Logger } from '../log.js';
@@ -17,6 +18,7 @@ import { renderClientConfig } from './client-config.js';
 import { writeAtomic } from '../fs-atomic.js';
 import { acquirePublishLock } from './publish-lock.js';
 import type { PublishSummary, RepoSettings } from './repo.types.js';
+import type { StagedPublication } from './repo-publisher.js';
 import { YumPublisher } from './yum/yum-publisher.js';
 import { type ReleaseChoice, ReleaseLedger } from './release-ledger.js';
 
@@ -32,6 +34,7 @@ export interface PublishRequest {
   replaceKey?: boolean;
   /** The releases chosen for these packages, recorded in the repository's release ledger. */
   releases?: ReleaseChoice[];
+  clock?: Clock;
 }
 
 async function existing(path: string): Promise<boolean> {
@@ -49,38 +52,35 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
     await removeLeftovers(settings.root, logger);
     // With a new key everything is signed again, changed or not.
     const keyChanged = await checkKeyContinuity(settings.root, signer, request.replaceKey ?? false);
-    const armored = join(keys, 'KEY.asc');
-    const binary = join(keys, 'KEY.gpg');
-    await writeFile(armored, signer.publicArmored);
-    await writeFile(binary, signer.publicBinary);
+    const keyFiles = { armored: join(keys, 'KEY.asc'), binary: join(keys, 'KEY.gpg') };
+    await writeFile(keyFiles.armored, signer.publicArmored);
+    await writeFile(keyFiles.binary, signer.publicBinary);
     const summary: PublishSummary = { root: settings.root, fingerprint: signer.fingerprint };
+    const options = { force: keyChanged, clock: request.clock ?? systemClock };
     // Both kinds are prepared and checked first; only then does either go live.
     const wantApt = request.debs.length > 0 || (await existing(join(settings.root, 'deb', 'dists')));
     const wantYum = request.rpms.length > 0 || (await existing(join(settings.root, 'rpm', 'repodata')));
-    const apt = wantApt ? await new AptPublisher(settings, signer, logger).prepare(request.debs, binary, keyChanged) : undefined;
-    let yum;
+    const staged: Array<StagedPublication<unknown>> = [];
     try {
-      yum = wantYum ? await new YumPublisher(settings, signer, logger).prepare(request.rpms, { armored, gpgv: binary }, keyChanged) : undefined;
-    } catch (error) {
-      await apt?.abort();
-      throw error;
-    }
-    // The ledger is written before anything goes live: an interrupted publish is then finished by the next run with the same releases.
-    try {
+      const apt = wantApt ? await new AptPublisher(settings, signer, logger).prepare(request.debs, keyFiles, options) : undefined;
+      if (apt) staged.push(apt);
+      const yum = wantYum ? await new YumPublisher(settings, signer, logger).prepare(request.rpms, keyFiles, options) : undefined;
+      if (yum) staged.push(yum);
+      // The ledger is written before anything goes live: an interrupted publish is then finished by the next run with the same releases.
       const ledger = await ReleaseLedger.load(settings.root);
       if (request.releases && ledger.record(request.releases)) await ledger.save();
+      staged.length = 0;
+      if (apt) {
+        summary.apt = await apt.switchOver();
+        logger.info(`apt: ${summary.apt.packages} package(s) in ${settings.codename}, ${summary.apt.added.length} added${summary.apt.retired.length ? `, ${summary.apt.retired.length} older version(s) left the indices` : ''}`);
+      }
+      if (yum) {
+        summary.yum = await yum.switchOver();
+        logger.info(`yum: ${summary.yum.packages} package(s), ${summary.yum.added.length} added${summary.yum.retired.length ? `, ${summary.yum.retired.length} older version(s) left the metadata` : ''}`);
+      }
     } catch (error) {
-      await apt?.abort();
-      await yum?.abort();
+      for (const publication of staged) await publication.discard();
       throw error;
-    }
-    if (apt) {
-      summary.apt = await apt.commit();
-      logger.info(`apt: ${summary.apt.packages} package(s) in ${settings.codename}, ${summary.apt.added.length} added${summary.apt.retired.length ? `, ${summary.apt.retired.length} older version(s) left the indices` : ''}`);
-    }
-    if (yum) {
-      summary.yum = await yum.commit();
-      logger.info(`yum: ${summary.yum.packages} package(s), ${summary.yum.added.length} added${summary.yum.retired.length ? `, ${summary.yum.retired.length} older version(s) left the metadata` : ''}`);
     }
     await writeAtomic(join(settings.root, 'KEY.asc'), signer.publicArmored);
     await writeAtomic(join(settings.root, 'KEY.gpg'), signer.publicBinary);

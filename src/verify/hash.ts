@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { IntegrityError } from '../errors.js';
 import type { DownloadedFile } from '../index/index-client.js';
 import type { SdistCandidate } from '../index/index.types.js';
-import type { Check } from './verified-artifact.js';
+import type { HashCheck } from './checks.js';
 
 /** Strongest first. */
 const PREFERENCE = ['sha512', 'sha384', 'sha256'];
@@ -17,7 +17,7 @@ const PREFERENCE = ['sha512', 'sha384', 'sha256'];
  * `IntegrityError` (and deletes the file) on a mismatch or when the index
  * published no usable hash.
  */
-export async function verifyHash(candidate: SdistCandidate, download: DownloadedFile): Promise<Check> {
+export async function verifyHash(candidate: SdistCandidate, download: DownloadedFile): Promise<HashCheck> {
   const algorithm = PREFERENCE.find((alg) => candidate.file.hashes[alg] !== undefined);
   if (!algorithm) {
     await rm(download.path, { force: true });
@@ -33,7 +33,7 @@ export async function verifyHash(candidate: SdistCandidate, download: Downloaded
       hint: 'Do not build it. Try again; if it persists, tell the index operator, and compare with the hash your lockfile or upstream publishes.',
     });
   }
-  return { kind: 'hash', result: 'pass', detail: { source: 'index', algorithm, expected, sha256: download.digests.sha256 } };
+  return { kind: 'hash', result: 'pass', detail: { source: 'index', algorithm: algorithm as 'sha256' | 'sha384' | 'sha512', expected, sha256: download.digests.sha256! } };
 }
 
 function equalHex(a: string, b: string): boolean {

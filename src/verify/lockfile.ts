@@ -9,7 +9,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, LockfileError } from '../errors.js';
 import { describeIssues } from '../config/recipes.js';
-import type { Check } from './verified-artifact.js';
+import type { LockfileCheck } from './checks.js';
 
 const entrySchema = z
   .object({
@@ -83,7 +83,7 @@ export class Lockfile {
    * Compare a verified file with the lockfile and record it when new. Throws
    * `LockfileError` when it differs; returns the evidence otherwise.
    */
-  check(project: string, entry: LockEntry, options: LockOptions): Check {
+  check(project: string, entry: LockEntry, options: LockOptions): LockfileCheck {
     const entries = this.packages.get(project) ?? [];
     const locked = entries.find((e) => e.filename === entry.filename);
     const detail = { path: this.path, frozen: options.frozen };
@@ -94,7 +94,7 @@ export class Lockfile {
         });
       }
       this.set(project, [...entries, entry]);
-      return { kind: 'lockfile', result: 'pass', detail: { ...detail, status: 'recorded' satisfies LockStatus } };
+      return { kind: 'lockfile', result: 'pass', detail: { ...detail, status: 'recorded' } };
     }
     if (locked.sha256 !== entry.sha256) {
       throw new LockfileError('LOCK_MISMATCH', `Upstream artifact changed since it was locked: ${entry.filename} had sha256 ${locked.sha256} in ${this.path}, but the index now serves a file with sha256 ${entry.sha256}.`, {

@@ -9,7 +9,7 @@ import { SignatureError } from '../errors.js';
 import type { SdistCandidate } from '../index/index.types.js';
 import { readDetachedSignature, verifyDetached } from './openpgp-signature.js';
 import type { PinnedKeys } from './trust-store.js';
-import type { Check } from './verified-artifact.js';
+import type { SignatureCheck } from './checks.js';
 
 /** The signature as fetched, or undefined when none is published. */
 export interface PublishedSignature {
@@ -35,7 +35,7 @@ export interface SignatureStepInput {
 }
 
 /** Run the step: a `Check` (pass or skipped with the reason), or a `SignatureError`. */
-export async function verifySignatureStep(input: SignatureStepInput): Promise<Check> {
+export async function verifySignatureStep(input: SignatureStepInput): Promise<SignatureCheck> {
   const { candidate, policy, signature, pinned } = input;
   const filename = candidate.file.filename;
   const project = candidate.project;
@@ -66,7 +66,7 @@ export async function verifySignatureStep(input: SignatureStepInput): Promise<Ch
       signatureSha256: createHash('sha256').update(signature.bytes).digest('hex'),
       signer: verdict.signer,
       signingKey: verdict.signingKey,
-      userId: verdict.userId,
+      ...(verdict.userId !== undefined ? { userId: verdict.userId } : {}),
       signatureTime: verdict.created.toISOString(),
       keyExpires: verdict.keyExpires?.toISOString() ?? null,
       warnings: verdict.warnings,

@@ -5,18 +5,10 @@
  * keys directory or in a recipes directory's `keys/` folder.
  */
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Recipe } from '../config/recipes.js';
 import { type KeyDescription, type PublicKey, describeKey, fingerprintOf, normalizeFingerprint, readPublicKeys } from './openpgp-keys.js';
-
-/** `PKG2OS_KEYS_DIR`, else `$XDG_CONFIG_HOME/pkg2os/keys`, else `~/.config/pkg2os/keys`. */
-export function defaultKeysDir(): string {
-  if (process.env.PKG2OS_KEYS_DIR) return process.env.PKG2OS_KEYS_DIR;
-  const config = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
-  return join(config, 'pkg2os', 'keys');
-}
 
 const KEY_FILE = /\.(asc|gpg|pgp)$/;
 

@@ -4,14 +4,9 @@
  * no code path can build bytes that were not checked (DESIGN.md).
  */
 import type { SdistCandidate } from '../index/index.types.js';
+import type { Check } from './checks.js';
 
-/** One piece of evidence that was checked, for report.json. */
-export interface Check {
-  kind: 'hash' | 'signature' | 'lockfile';
-  /** `pass`, or `skipped` with the reason (e.g. "no signature published, policy if-available"). */
-  result: 'pass' | 'skipped';
-  detail: Record<string, unknown>;
-}
+export type { Check } from './checks.js';
 
 const token = Symbol('verified');
 /** @internal Only the verify stage imports this. */

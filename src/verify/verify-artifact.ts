@@ -31,7 +31,7 @@ export async function verifyArtifact(candidate: SdistCandidate, download: Downlo
     const signatureCheck = await verifySignatureStep({ candidate, data, policy: context.policy, signature: context.signature, pinned: context.pinned, now: context.now });
     checks.push(signatureCheck);
     if (context.lockfile) {
-      const signer = signatureCheck.result === 'pass' ? (signatureCheck.detail.signer as string) : null;
+      const signer = signatureCheck.result === 'pass' ? signatureCheck.detail.signer : null;
       checks.push(context.lockfile.check(candidate.project, { version: candidate.version, filename: candidate.file.filename, sha256: download.digests.sha256!, signer }, context.lockOptions ?? { frozen: false, acceptNewSigner: false }));
     }
   } catch (error) {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clearCriticalKeyExpiry } from '../../src/keys/rpm-compatible.js';
-import { formatStanza, parseStanza } from '../../src/publish/apt/control-stanza.js';
-import { poolDir } from '../../src/publish/apt/apt-publisher.js';
+import { formatParagraph, parseParagraph } from '../../src/publish/apt/deb822.js';
+import { poolDir } from '../../src/publish/apt/pool.js';
 import { releaseDate, renderRelease } from '../../src/publish/apt/release.js';
 import { renderClientConfig } from '../../src/publish/client-config.js';
 import type { RepoSettings } from '../../src/publish/repo.types.js';
-import { repomdLocations } from '../../src/publish/yum/yum-publisher.js';
+import { repomdLocations } from '../../src/publish/yum/repomd.js';
 
 const settings: RepoSettings = { root: '/srv/repo', codename: 'bookworm', suite: 'bookworm', origin: 'Example', label: 'Example Python', architectures: ['amd64', 'arm64'], validFor: 14 * 86400, retention: 2 * 86400, keepVersions: 3 };
 
@@ -27,7 +27,7 @@ describe('apt Release', () => {
 describe('Packages stanzas', () => {
   it('keep the control fields and put pool fields before Description', () => {
     const control = 'Package: python3-x\nVersion: 1.0-1\nArchitecture: all\nDescription: x\n A long\n .\n description\n';
-    const out = formatStanza(parseStanza(control), [['Filename', 'pool/main/p/python3-x/python3-x_1.0-1_all.deb'], ['Size', '10']]);
+    const out = formatParagraph(parseParagraph(control), [['Filename', 'pool/main/p/python3-x/python3-x_1.0-1_all.deb'], ['Size', '10']]);
     assert.equal(out, 'Package: python3-x\nVersion: 1.0-1\nArchitecture: all\nFilename: pool/main/p/python3-x/python3-x_1.0-1_all.deb\nSize: 10\nDescription: x\n A long\n .\n description\n');
   });
   it('puts packages in Debian\'s pool layout', () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { TARGETS, installLayout } from '../../src/config/targets.js';
-import type { StagedTree } from '../../src/build/stage.js';
+import type { StagedTree } from '../../src/stage/stage.js';
 import { BuildError } from '../../src/errors.js';
 import { debPackager } from '../../src/package/deb/deb-packager.js';
 import { makePackageInfo } from '../../src/package/package-info.js';
@@ -54,6 +54,7 @@ function fixtureInfo(format: 'deb' | 'rpm', overrides: { version?: string; pure?
       homepage: 'https://example.org/sample',
       requiresDist: ['requests>=2.31,<3', 'tomli; python_version < "3.11"', 'colorama; sys_platform == "win32"', 'attrs==23.*', 'pytest; extra == "test"', 'idna!=3.0,>=2'],
       licenseFiles: ['LICENSE'],
+      warnings: [],
     },
   };
   return makePackageInfo({

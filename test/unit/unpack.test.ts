@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
-import { unpackSdist } from '../../src/build/unpack.js';
+import { unpackSdist } from '../../src/sdist/unpack.js';
 import { IntegrityError } from '../../src/errors.js';
 import { VerifiedArtifact, verifiedToken } from '../../src/verify/verified-artifact.js';
 import { rejectsWithCode } from '../support/assert-error.js';

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { run } from '../../exec.js';
 import { machineArch } from '../../config/targets.js';
 import { renderTemplate } from '../templates.js';
-import { cleanText, describeBuilt, fileDigest, synopsis } from '../common.js';
+import { fileDigest } from '../../digest.js';
+import { cleanText, describeBuilt, synopsis } from '../common.js';
 import type { BuiltPackage, Dependency, PackageInfo, Packager } from '../packager.types.js';
 import { type Constraint, boundVersion, toDebianVersion } from '../versions.js';
 

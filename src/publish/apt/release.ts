@@ -1,8 +1,10 @@
 /**
- * The Release file of an apt suite (https://wiki.debian.org/DebianRepository/Format#A.22Release.22_files).
- * Pure: from the settings and the index files' hashes to the text.
+ * The Release file of an apt suite (https://wiki.debian.org/DebianRepository/Format#A.22Release.22_files):
+ * rendered from the settings and the index files' hashes, and parsed back
+ * (through the deb822 parser) when a publish needs what the live one lists.
  */
-import type { RepoSettings } from '../repo.types.js';
+import type { RepoSettings } from '../../config/repo-settings.js';
+import { field, parseParagraph } from './deb822.js';
 
 export interface IndexFileEntry {
   /** Path relative to dists/<codename>/. */
@@ -38,4 +40,31 @@ export function renderRelease(settings: RepoSettings, files: readonly IndexFileE
     ...list('sha512'),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** What a Release says: its files with their hashes, its validity and architectures. */
+export interface ParsedRelease {
+  files: Map<string, { size: number; sha256?: string; sha512?: string }>;
+  /** Every hash it lists (either algorithm), to recognize current files by name in by-hash/. */
+  hashes: Set<string>;
+  validUntil?: Date;
+  architectures: string[];
+}
+
+/** Parse a Release (or the text of an InRelease); an empty text is an empty Release. */
+export function parseRelease(text: string): ParsedRelease {
+  const paragraph = parseParagraph(text);
+  const files: ParsedRelease['files'] = new Map();
+  const hashes = new Set<string>();
+  for (const alg of ['sha256', 'sha512'] as const) {
+    for (const line of (field(paragraph, alg) ?? '').split('\n').slice(1)) {
+      const [hash, size, path] = line.trim().split(/\s+/);
+      if (!hash || !path) continue;
+      files.set(path, { ...files.get(path), size: Number(size), [alg]: hash });
+      hashes.add(hash);
+    }
+  }
+  const until = field(paragraph, 'Valid-Until');
+  const parsedUntil = until ? new Date(Date.parse(until.replace('UTC', 'GMT'))) : undefined;
+  return { files, hashes, validUntil: parsedUntil && Number.isFinite(parsedUntil.getTime()) ? parsedUntil : undefined, architectures: (field(paragraph, 'Architectures') ?? '').split(/\s+/).filter(Boolean) };
 }

@@ -6,18 +6,25 @@
  * signature passes gpgv before anything goes live; then data files,
  * repomd.xml.asc and repomd.xml are switched in, in that order.
  */
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile, cp } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { PublishError, ToolError } from '../../errors.js';
+import type { Clock } from '../../clock.js';
+import type { RepoSettings } from '../../config/repo-settings.js';
+import { fileDigest } from '../../digest.js';
+import { PublishError } from '../../errors.js';
 import { run } from '../../exec.js';
-import { startSignServer } from '../../keys/sign-server.js';
+import { copyAtomic, writeAtomic } from '../../fs-atomic.js';
 import type { Signer } from '../../keys/signer.js';
 import type { Logger } from '../../log.js';
-import { shipped } from '../../paths.js';
-import { copyAtomic, writeAtomic } from '../../fs-atomic.js';
-import type { PreparedPublish, RepoSettings } from '../repo.types.js';
-import { compareRpmEvr, type Evr } from '../../package/version-compare.js';
+import { compareRpmEvr } from '../../package/version-compare.js';
+import { PoolRecord } from '../pool-record.js';
+import type { PrepareOptions, PublicKeyFiles, RepoPublisher, StagedPublication } from '../repo-publisher.js';
 import { RetiredFiles, selectRetained } from '../retention.js';
+import { gpgvCheck, rpmkeysCheck } from '../self-check.js';
+import { pruneSuperseded, putLive, startRetention } from '../switch-over.js';
+import { repomdLocations } from './repomd.js';
+import { type RpmHeader, queryRpms } from './rpm-query.js';
+import { signRpms } from './rpm-sign.js';
 
 /** What one yum publish did. */
 export interface YumSummary {
@@ -28,41 +35,13 @@ export interface YumSummary {
   removed: string[];
 }
 
-interface RpmEntry extends Evr {
+interface RpmEntry extends RpmHeader {
   /** Path relative to <root>/rpm. */
   file: string;
-  name: string;
-  arch: string;
-  /** The payload digest: the same for a package before and after signing. */
-  payload: string;
 }
 
-type RpmCache = Record<string, RpmEntry & { size: number; mtimeMs: number }>;
-
-/** The files a repomd.xml points at (repodata/<name>). */
-export function repomdLocations(xml: string): Set<string> {
-  return new Set([...xml.matchAll(/<location\s+href="repodata\/([^"]+)"/g)].map((m) => m[1]!));
-}
-
-const QUERY_FORMAT = '%{NAME}\t%{EPOCHNUM}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{PAYLOADDIGEST}\n';
-
-/** Name, EVR, arch and payload digest of many rpms, in one rpm process per 500. */
-async function queryRpms(paths: readonly string[], what: string): Promise<Array<Omit<RpmEntry, 'file'>>> {
-  const out: Array<Omit<RpmEntry, 'file'>> = [];
-  for (let i = 0; i < paths.length; i += 500) {
-    const chunk = paths.slice(i, i + 500);
-    const { stdout } = await run('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', QUERY_FORMAT, ...chunk], { purpose: `reading ${what}` });
-    const lines = stdout.split('\n').filter(Boolean);
-    if (lines.length !== chunk.length) throw new PublishError('PUBLISH_FAILED', `rpm read ${lines.length} of ${chunk.length} packages in ${what}; one of them is not a usable rpm.`);
-    for (const line of lines) {
-      const [name, epoch, version, release, arch, payload] = line.split('\t');
-      out.push({ name: name!, epoch: Number(epoch), version: version!, release: release!, arch: arch!, payload: payload! });
-    }
-  }
-  return out;
-}
-
-export class YumPublisher {
+export class YumPublisher implements RepoPublisher<YumSummary> {
+  readonly kind = 'yum';
   readonly yumRoot: string;
 
   constructor(
@@ -75,22 +54,23 @@ export class YumPublisher {
 
   /**
    * Sign and check the new rpms, add them to Packages/, and make new signed
-   * metadata in a staging directory. Clients see nothing new until `commit()`.
+   * metadata in a staging directory. Clients see nothing new until `switchOver()`.
    */
-  async prepare(rpms: readonly string[], keyFiles: { armored: string; gpgv: string }, force = false): Promise<PreparedPublish<YumSummary>> {
+  async prepare(rpms: readonly string[], keys: PublicKeyFiles, options: PrepareOptions): Promise<StagedPublication<YumSummary>> {
     await mkdir(join(this.yumRoot, 'Packages'), { recursive: true });
     // Staging lies outside rpm/, so that createrepo_c does not index it.
     const staging = await mkdtemp(join(this.settings.root, '.staging-yum-'));
     const added: string[] = [];
-    const abort = async () => {
+    const discard = async () => {
       for (const rel of added) await rm(join(this.yumRoot, rel), { force: true });
       await rm(staging, { recursive: true, force: true });
     };
     try {
-      const toSign = await this.stageNew(rpms, join(staging, 'sign'), await this.scanPackages());
+      const record = await PoolRecord.load<RpmEntry>(join(this.yumRoot, '.pkg2os', 'rpm-cache.json'));
+      const toSign = await this.stageNew(rpms, join(staging, 'sign'), await this.scanPackages(record));
       if (toSign.length > 0) {
-        await this.sign(toSign);
-        await this.checkRpms(toSign, keyFiles.armored, join(staging, 'rpmdb'));
+        await signRpms(toSign, this.signer);
+        await rpmkeysCheck(toSign, keys.armored, join(staging, 'rpmdb'));
         for (const file of toSign) {
           const rel = `Packages/${basename(file)}`;
           await copyAtomic(file, join(this.yumRoot, rel));
@@ -99,70 +79,66 @@ export class YumPublisher {
       }
       const live = join(this.yumRoot, 'repodata');
       // The newest N versions of each package are indexed; the others leave the metadata now and Packages/ after the window.
-      const { kept, retired } = selectRetained(await this.scanPackages(), (e) => `${e.name}\u0000${e.arch}`, compareRpmEvr, (e) => `${e.epoch}:${e.version}`, this.settings.keepVersions);
-      const now = (this.settings.now ?? new Date()).getTime();
+      const { kept, retired } = selectRetained(await this.scanPackages(record), (e) => `${e.name}\u0000${e.arch}`, compareRpmEvr, (e) => `${e.epoch}:${e.version}`, this.settings.keepVersions);
       const retiredFiles = await RetiredFiles.load(this.yumRoot);
-      const newlyRetired = retiredFiles.update(retired.map((e) => e.file), now);
+      const newlyRetired = retiredFiles.update(retired.map((e) => e.file), options.clock.now().getTime());
       const pkglist = `${kept.map((e) => e.file).sort().join('\n')}\n`;
       const pkglistPath = join(this.yumRoot, '.pkg2os', 'pkglist');
-      const summary = (removed: string[]): YumSummary => ({ added, packages: kept.length, repomd: join(live, 'repomd.xml'), retired: newlyRetired, removed });
+      const summary = async (): Promise<YumSummary> => ({ added, packages: kept.length, repomd: join(live, 'repomd.xml'), retired: newlyRetired, removed: await this.removeRetired(retiredFiles, options.clock) });
       const listed = await readFile(pkglistPath, 'utf8').catch(() => undefined);
-      if (!force && toSign.length === 0 && listed === pkglist && (await stat(join(live, 'repomd.xml.asc')).catch(() => undefined))) {
+      if (!options.force && toSign.length === 0 && listed === pkglist && (await stat(join(live, 'repomd.xml.asc')).catch(() => undefined))) {
         // Nothing new: the signed metadata stands as it is.
         await rm(staging, { recursive: true, force: true });
-        return { abort, commit: async () => summary(await this.prunePackages(retiredFiles, now)) };
+        return { discard, switchOver: summary };
       }
       const out = join(staging, 'out');
       await mkdir(out);
       if (await stat(live).catch(() => undefined)) await cp(live, join(out, 'repodata'), { recursive: true });
       await writeFile(join(staging, 'pkglist'), pkglist);
-      await run('createrepo_c', ['--update', '--no-database', '--general-compress-type=xz', '--quiet', '--pkglist', join(staging, 'pkglist'), '--outputdir', out, this.yumRoot], { purpose: 'indexing the yum repository' });
+      await run('createrepo_c', ['--update', '--no-database', '--general-compress-type=xz', '--quiet', '--pkglist', join(staging, 'pkglist'), '--outputdir', out, this.yumRoot], { purpose: 'indexing the yum repository', phase: 'publish' });
       const newRepodata = join(out, 'repodata');
       const repomd = await readFile(join(newRepodata, 'repomd.xml'));
       await writeFile(join(newRepodata, 'repomd.xml.asc'), await this.signer.detached(repomd, 'armored'));
-      await this.checkRepomd(newRepodata, keyFiles.gpgv);
+      await gpgvCheck(keys.binary, join(newRepodata, 'repomd.xml.asc'), join(newRepodata, 'repomd.xml'), 'repomd.xml.asc');
       return {
-        abort,
-        commit: async () => {
+        discard,
+        switchOver: async () => {
           try {
-            await this.switchOver(newRepodata);
+            await this.switchOver(newRepodata, options.clock);
             await writeAtomic(pkglistPath, pkglist);
           } finally {
             await rm(staging, { recursive: true, force: true });
           }
-          return summary(await this.prunePackages(retiredFiles, now));
+          return summary();
         },
       };
     } catch (error) {
-      await abort();
+      await discard();
       throw error;
     }
   }
 
-  /** Name, EVR and arch of every rpm in Packages/ (cached by size and mtime; one rpm process for the rest). */
-  private async scanPackages(): Promise<RpmEntry[]> {
-    const cachePath = join(this.yumRoot, '.pkg2os', 'rpm-cache.json');
-    const cache: RpmCache = JSON.parse(await readFile(cachePath, 'utf8').catch(() => '{}'));
-    const fresh: RpmCache = {};
+  /** Name, EVR and arch of every rpm in Packages/ (from the record while size and mtime match; one rpm process for the rest). */
+  private async scanPackages(record: PoolRecord<RpmEntry>): Promise<RpmEntry[]> {
+    const present = new Set<string>();
     const missing: Array<{ file: string; size: number; mtimeMs: number }> = [];
     for (const name of (await readdir(join(this.yumRoot, 'Packages'))).filter((f) => f.endsWith('.rpm')).sort()) {
       const file = `Packages/${name}`;
+      present.add(file);
       const st = await stat(join(this.yumRoot, file));
-      const cached = cache[file];
-      if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs && cached.payload) fresh[file] = cached;
-      else missing.push({ file, size: st.size, mtimeMs: st.mtimeMs });
+      const known = record.get(file);
+      if (!(known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.payload)) missing.push({ file, size: st.size, mtimeMs: st.mtimeMs });
     }
+    for (const file of record.files()) if (!present.has(file)) record.delete(file);
     const read = await queryRpms(missing.map((m) => join(this.yumRoot, m.file)), join(this.yumRoot, 'Packages'));
-    missing.forEach((m, k) => {
-      fresh[m.file] = { file: m.file, ...read[k]!, size: m.size, mtimeMs: m.mtimeMs };
-    });
-    if (missing.length > 0) await writeAtomic(cachePath, JSON.stringify(fresh));
-    return Object.values(fresh).map(({ size: _s, mtimeMs: _m, ...entry }) => entry);
+    for (const [k, m] of missing.entries()) record.set(m.file, { file: m.file, ...read[k]!, size: m.size, mtimeMs: m.mtimeMs, sha256: await fileDigest(join(this.yumRoot, m.file)) });
+    await record.save();
+    return record.files().map((f) => record.get(f)!);
   }
 
   /** Rpms that left the metadata longer ago than the retention window are deleted. */
-  private async prunePackages(retiredFiles: RetiredFiles, now: number): Promise<string[]> {
-    const removed = await retiredFiles.removeDue(this.settings.retention * 1000, now);
+  private async removeRetired(retiredFiles: RetiredFiles, clock: Clock): Promise<string[]> {
+    const removed = await retiredFiles.removeDue(this.settings.retention * 1000, clock.now().getTime());
     for (const file of removed) this.logger.info(`yum: removed ${file} (left the metadata more than the retention window ago)`);
     return removed;
   }
@@ -196,72 +172,20 @@ export class YumPublisher {
     return staged;
   }
 
-  /** rpmsign --addsign, with %__gpg_sign_cmd pointing at bin/pkg2os-rpm-sign (absolute path first, as rpm execs it). */
-  private async sign(files: string[]): Promise<void> {
-    const server = await startSignServer(this.signer);
-    try {
-      const helper = shipped('bin', 'pkg2os-rpm-sign');
-      await run('rpmsign', ['--addsign', '--define', `_gpg_name ${this.signer.fingerprint}`, '--define', `__gpg_sign_cmd ${helper} pkg2os-rpm-sign %{__signature_filename}`, ...files], {
-        env: server.env,
-        purpose: 'signing the rpms',
-      });
-      if (server.count() < files.length) throw new PublishError('PUBLISH_FAILED', `rpmsign asked for ${server.count()} signatures for ${files.length} packages.`);
-    } finally {
-      await server.close();
-    }
-  }
-
-  /** `rpmkeys -K` on each rpm with a keyring holding only the published key. */
-  private async checkRpms(files: string[], publicKey: string, dbpath: string): Promise<void> {
-    await mkdir(dbpath, { recursive: true });
-    await run('rpmkeys', ['--dbpath', dbpath, '--import', publicKey], { purpose: 'importing the repository key into a private rpm keyring' });
-    // One rpmkeys for all of them; its output has a line per package.
-    let output: string;
-    try {
-      output = (await run('rpmkeys', ['--dbpath', dbpath, '-K', ...files], { purpose: 'checking the signatures of the new rpms' })).stdout;
-    } catch (error) {
-      throw new PublishError('PUBLISH_SELF_CHECK', 'rpmkeys refuses a signature pkg2os just made; nothing was published.', {
-        hint: error instanceof ToolError ? error.stderrTail : undefined,
-        cause: error,
-      });
-    }
-    for (const file of files) {
-      const line = output.split('\n').find((l) => l.startsWith(`${file}:`)) ?? '';
-      if (!/\bsignatures OK\b/.test(line)) {
-        throw new PublishError('PUBLISH_SELF_CHECK', `${basename(file)} carries no signature rpm can check after signing (rpmkeys -K said: ${line.trim() || 'nothing'}); nothing was published.`);
-      }
-    }
-  }
-
-  private async checkRepomd(repodata: string, gpgvKeyring: string): Promise<void> {
-    try {
-      await run('gpgv', ['--keyring', gpgvKeyring, join(repodata, 'repomd.xml.asc'), join(repodata, 'repomd.xml')], { purpose: 'checking repomd.xml.asc' });
-    } catch (error) {
-      throw new PublishError('PUBLISH_SELF_CHECK', 'gpgv does not accept the repomd.xml.asc pkg2os just made; nothing was published.', { cause: error });
-    }
-  }
-
   /** Data files first, then repomd.xml.asc, then repomd.xml; prune what is past retention. */
-  private async switchOver(newRepodata: string): Promise<void> {
+  private async switchOver(newRepodata: string, clock: Clock): Promise<void> {
     const live = join(this.yumRoot, 'repodata');
+    const now = clock.now();
     await mkdir(live, { recursive: true });
-    const previous = repomdLocations(await readFile(join(live, 'repomd.xml'), 'utf8').catch(() => ''));
-    const now = new Date();
-    for (const name of previous) await utimes(join(live, name), now, now).catch(() => undefined);
+    await startRetention(live, repomdLocations(await readFile(join(live, 'repomd.xml'), 'utf8').catch(() => '')), now);
     const current = repomdLocations(await readFile(join(newRepodata, 'repomd.xml'), 'utf8'));
-    for (const name of current) {
-      if (!(await stat(join(live, name)).catch(() => undefined))) await copyAtomic(join(newRepodata, name), join(live, name), true);
-    }
-    await rename(join(newRepodata, 'repomd.xml.asc'), join(live, 'repomd.xml.asc'));
-    await rename(join(newRepodata, 'repomd.xml'), join(live, 'repomd.xml'));
-    const cutoff = Date.now() - this.settings.retention * 1000;
-    for (const name of await readdir(live)) {
-      if (current.has(name) || name === 'repomd.xml' || name === 'repomd.xml.asc') continue;
-      const st = await stat(join(live, name)).catch(() => undefined);
-      if (st && st.mtimeMs < cutoff) {
-        await rm(join(live, name), { force: true, recursive: true });
-        this.logger.debug(`pruned repodata/${name}`);
-      }
-    }
+    const fresh: string[] = [];
+    for (const name of current) if (!(await stat(join(live, name)).catch(() => undefined))) fresh.push(name);
+    await putLive([
+      ...fresh.map((name) => ({ from: join(newRepodata, name), to: join(live, name), how: 'link' as const })),
+      { from: join(newRepodata, 'repomd.xml.asc'), to: join(live, 'repomd.xml.asc'), how: 'move' },
+      { from: join(newRepodata, 'repomd.xml'), to: join(live, 'repomd.xml'), how: 'move' },
+    ]);
+    await pruneSuperseded(live, (name) => current.has(name) || name === 'repomd.xml' || name === 'repomd.xml.asc', this.settings.retention * 1000, now, this.logger);
   }
 }

@@ -3,22 +3,16 @@
  * metadata. For RPM layouts the tree is byte-compiled here (when the host's
  * Python is the target's); Debian packages compile on the client.
  */
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildError } from '../errors.js';
 import { run } from '../exec.js';
 import { type InstallLayout, type PackageFormat, type TargetProfile, installLayout } from '../config/targets.js';
+import { buildEnvironment } from '../host/build-environment.js';
+import { SYSTEM_PYTHON, hostPythonVersion } from '../host/system-python.js';
 import { shipped } from '../paths.js';
-import { SYSTEM_PYTHON, buildEnvironment } from './build-wheel.js';
-import { type CoreMetadata, isPureWheel, parseCoreMetadata } from './metadata.js';
-
-/** An entry of the staged tree, by its absolute path on the target system. */
-export interface StagedEntry {
-  path: string;
-  type: 'file' | 'dir' | 'symlink';
-  /** Bytes, for files; 0 otherwise. */
-  size: number;
-}
+import { type CoreMetadata, isPureWheel, parseCoreMetadata } from '../pep/core-metadata.js';
+import { type StagedEntry, listTree } from './tree.js';
 
 export interface StagedTree {
   /** The directory that stands for "/" of the target system. */
@@ -33,32 +27,6 @@ export interface StagedTree {
   distInfo: string;
   /** Whether .pyc files were made at build time. */
   byteCompiled: boolean;
-}
-
-let hostPython: Promise<string> | undefined;
-
-/** "X.Y" of /usr/bin/python3. */
-export function hostPythonVersion(): Promise<string> {
-  hostPython ??= run(SYSTEM_PYTHON, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { purpose: 'finding the system Python version' }).then((r) => r.stdout.trim());
-  return hostPython;
-}
-
-/** All entries below `root`, as absolute target paths, sorted. */
-export async function listTree(root: string): Promise<StagedEntry[]> {
-  const entries: StagedEntry[] = [];
-  const walk = async (dir: string, prefix: string) => {
-    for (const d of await readdir(dir, { withFileTypes: true })) {
-      const path = `${prefix}/${d.name}`;
-      if (d.isSymbolicLink()) entries.push({ path, type: 'symlink', size: 0 });
-      else if (d.isDirectory()) {
-        entries.push({ path, type: 'dir', size: 0 });
-        await walk(join(dir, d.name), path);
-      } else if (d.isFile()) entries.push({ path, type: 'file', size: (await lstat(join(dir, d.name))).size });
-      else throw new BuildError('PACKAGING_FAILED', `The staged tree holds ${path}, which is neither a file, a directory nor a link.`);
-    }
-  };
-  await walk(root, '');
-  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 export interface StageOptions {
@@ -77,9 +45,9 @@ export async function stageWheel(options: StageOptions): Promise<StagedTree> {
   const layout = installLayout(options.format, options.target, options.project);
   const scheme = { purelib: layout.purelib, platlib: layout.platlib, headers: layout.headers, scripts: layout.scripts, data: layout.data };
   const env = buildEnvironment(join(options.root, '..', 'home'), options.sourceDateEpoch);
-  await run(SYSTEM_PYTHON, [shipped('src', 'build', 'stage-wheel.py'), JSON.stringify(scheme), options.wheel, options.root], {
+  await run(SYSTEM_PYTHON, [shipped('src', 'stage', 'stage-wheel.py'), JSON.stringify(scheme), options.wheel, options.root], {
     env,
-    extendEnv: false,
+    cleanEnv: true,
     logFile: options.logFile,
     purpose: `staging ${options.project} for ${options.target.name} (${options.format})`,
     hint: 'python3-installer must be installed (apt-get install python3-installer, or `make setup`).',
@@ -106,7 +74,7 @@ export async function stageWheel(options: StageOptions): Promise<StagedTree> {
     for (const dir of dirs) {
       await run(SYSTEM_PYTHON, ['-m', 'compileall', '-q', '-f', '-o', '0', '-o', '1', '--invalidation-mode', 'checked-hash', '-s', options.root, '-p', '/', join(options.root, dir)], {
         env,
-        extendEnv: false,
+        cleanEnv: true,
         logFile: options.logFile,
         purpose: `byte-compiling ${options.project}`,
       }).catch(() => {

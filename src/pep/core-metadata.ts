@@ -52,6 +52,8 @@ export interface CoreMetadata {
   requiresPython?: string;
   licenseFiles: string[];
   author?: string;
+  /** What was dropped or repaired, for the build log and report (e.g. a folded Home-page). */
+  warnings: string[];
 }
 
 /** Legacy `Description:` headers indent continuation lines with 8 spaces and "|". */
@@ -61,6 +63,9 @@ function unfoldDescription(value: string): string {
     .map((line, index) => (index === 0 ? line : line.replace(/^ {7}\|/, '').replace(/^\s{8}/, '')))
     .join('\n');
 }
+
+/** An http(s) URL with no white space or control characters. */
+const SINGLE_LINE_URL = /^https?:\/\/[^\s\u0000-\u001f\u007f]+$/;
 
 const LICENSE_CLASSIFIER = /^License :: (?:OSI Approved :: )?(.+)$/;
 
@@ -81,7 +86,11 @@ export function parseCoreMetadata(text: string, where: string): CoreMetadata {
     const comma = entry.indexOf(',');
     if (comma > 0) projectUrls.set(entry.slice(0, comma).trim().toLowerCase().replace(/[-_ ]/g, ''), entry.slice(comma + 1).trim());
   }
-  const homepage = one('home-page') ?? projectUrls.get('homepage') ?? projectUrls.get('home') ?? projectUrls.get('source') ?? projectUrls.get('repository') ?? projectUrls.get('documentation');
+  const warnings: string[] = [];
+  // A URL is one line (a folded Home-page once made rpmbuild fail with "Unknown tag"): anything else is dropped, with a warning.
+  const urls = [one('home-page'), projectUrls.get('homepage'), projectUrls.get('home'), projectUrls.get('source'), projectUrls.get('repository'), projectUrls.get('documentation')].filter((u): u is string => u !== undefined);
+  for (const url of urls.filter((u) => /[\s\u0000-\u001f\u007f]/.test(u))) warnings.push(`the project URL ${JSON.stringify(url)} is not one http(s) URL on one line; it was left out`);
+  const homepage = urls.find((u) => SINGLE_LINE_URL.test(u));
   const classifierLicenses = all('classifier')
     .map((c) => LICENSE_CLASSIFIER.exec(c.trim())?.[1])
     .filter((l): l is string => l !== undefined);
@@ -94,11 +103,12 @@ export function parseCoreMetadata(text: string, where: string): CoreMetadata {
     summary: (one('summary') ?? '').replace(/\s+/g, ' ').trim(),
     description: description.trim() === 'UNKNOWN' ? '' : description,
     license,
-    homepage: homepage && /^https?:\/\//.test(homepage) ? homepage : undefined,
+    homepage,
     requiresDist: all('requires-dist'),
     requiresPython: one('requires-python'),
     licenseFiles: all('license-file'),
     author: one('author') ?? one('author-email'),
+    warnings,
   };
 }
 

@@ -132,7 +132,7 @@ export async function unpackSdist(artifact: VerifiedArtifact, dest: string, limi
   await run('tar', ['--extract', '--gzip', '--file', artifact.path, '--directory', dest, '--no-same-owner', '--no-same-permissions', '--skip-old-files', '--warning=no-timestamp'], {
     purpose: `unpacking ${filename}`,
   }).catch((error: unknown) => {
-    throw new IntegrityError('UNSUPPORTED_ARCHIVE', `${filename} could not be unpacked: ${error instanceof ToolError ? error.stderrTail : (error as Error).message}`, {
+    throw new IntegrityError('UNSUPPORTED_ARCHIVE', `${filename} could not be unpacked: ${error instanceof ToolError ? error.outputTail : (error as Error).message}`, {
       hint: 'The sdist may be truncated or corrupt; check that it matches what upstream published.',
       cause: error,
     });

@@ -1,0 +1,57 @@
+/** What a build is asked to do: the contract between the command line (or a config file) and the pipeline. */
+import { join } from 'node:path';
+import type { Logger } from '../log.js';
+import type { Requirement } from '../pep/requirement.js';
+import type { SignaturePolicy } from './recipes.js';
+import type { PackageFormat, TargetProfile } from './targets.js';
+
+/** A package's place in a repository, for choosing its release. */
+export interface ReleaseSlot {
+  target: string;
+  format: string;
+  package: string;
+  version: string;
+}
+
+/** Which release a rebuild of a published version gets (the repository's release ledger). */
+export interface ReleaseSource {
+  releaseFor(slot: ReleaseSlot, inputs: string, base: number): number;
+}
+
+export interface BuildRequest {
+  requirements: Requirement[];
+  indexUrl: string;
+  allowInsecureIndex: boolean;
+  targets: TargetProfile[];
+  formats: PackageFormat[];
+  outDir: string;
+  maintainer: string;
+  /** The lowest release; the repository's ledger may choose a higher one. */
+  release: number;
+  pre: boolean;
+  maxDownloadBytes?: number;
+  keepWork?: boolean;
+  logger?: Logger;
+  /** Global signature policy; a recipe's `signature:` wins for its project. */
+  signaturePolicy: SignaturePolicy;
+  keysDir: string;
+  /** The user's recipe directories (pkg2os's own recipes/ is always searched last). */
+  recipeDirs?: string[];
+  /** Lockfile path; undefined disables the lockfile. */
+  lockfile?: string;
+  frozen?: boolean;
+  acceptNewSigner?: boolean;
+  /** Build only the named requirements. */
+  noDeps?: boolean;
+  /** Parallel builds (default: the number of cores). */
+  jobs?: number;
+  /** Content-addressed cache of metadata and built packages; undefined: none. */
+  cacheDir?: string;
+  /** The target repository's releases: a changed build of a published version gets the next release. */
+  releases?: ReleaseSource;
+}
+
+/** Where a project's build log is kept, relative to <out>. */
+export function logName(project: string, version: string): string {
+  return join('logs', `${project}-${version}.log`);
+}

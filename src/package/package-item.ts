@@ -1,0 +1,114 @@
+/**
+ * One package file: (planned item, target, format). Its inputs digest decides
+ * the release (from the repository's ledger) and the cache key; a cache hit
+ * is copied, else the wheel is staged in the target's layout, described and
+ * handed to the format's packager.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { BuildInputs } from '../cache/build-inputs.js';
+import { type ContentCache, cacheKey } from '../cache/content-cache.js';
+import type { ReleaseSlot } from '../config/build-request.js';
+import { packageNameFor } from '../config/recipes.js';
+import type { PackageFormat } from '../config/targets.js';
+import { copyAtomic } from '../fs-atomic.js';
+import { redactUrl } from '../index/url-policy.js';
+import { type Logger, reportStep } from '../log.js';
+import type { PlanItem } from '../plan/plan.types.js';
+import type { PreparedSdist } from '../sdist/prepare.js';
+import { readLicenseTexts } from '../stage/license-texts.js';
+import { stageWheel } from '../stage/stage.js';
+import { makePackageInfo } from './package-info.js';
+import { PACKAGERS } from './registry.js';
+
+/** A built (or reused) package file, as report.json lists it. */
+export interface PackageFile {
+  format: PackageFormat;
+  name: string;
+  version: string;
+  arch: string;
+  sha256: string;
+  size: number;
+  /** Relative to the output directory. */
+  file: string;
+  target: string;
+  upstreamVersion: string;
+  release: number;
+  inputs: string;
+}
+
+export interface PackagedItem {
+  file: PackageFile;
+  byteCompiled: boolean;
+  skippedRequirements: string[];
+  reused: boolean;
+}
+
+/** Chooses the release for (target, format, package, upstream version) from its inputs digest. */
+export type ReleaseChooser = (slot: ReleaseSlot, inputs: string) => number;
+
+export interface PackageItemContext {
+  /** The sdist's sha256, as verified. */
+  sha256: string;
+  /** The prepared sdist with its wheel, made only when the cache has no package. */
+  wheel: () => Promise<PreparedSdist & { wheel: string }>;
+  /** The distribution package name of a dependency in a format. */
+  nameOf: (project: string, format: PackageFormat) => string;
+  maintainer: string;
+  release: ReleaseChooser;
+  inputs: BuildInputs;
+  cache?: ContentCache;
+  /** Where finished package files go (`<staged>/<format>/`). */
+  staged: string;
+  logger: Logger;
+}
+
+type CachedPackage = { built: PackageFile; byteCompiled: boolean; skipped: string[] };
+
+export async function packageItem(item: PlanItem, format: PackageFormat, context: PackageItemContext): Promise<PackagedItem> {
+  const candidate = item.candidate!;
+  const label = `${candidate.project} ${candidate.version}`;
+  const target = item.target.name;
+  const inputs = await context.inputs.packageInputs({
+    sha256: context.sha256,
+    format,
+    target,
+    recipe: item.recipe,
+    dependencies: item.dependencies.map((d) => [d.project, d.specifier, context.nameOf(d.project, format)]),
+    maintainer: context.maintainer,
+  });
+  const release = context.release({ target, format, package: packageNameFor(candidate.project, item.recipe, format), version: candidate.version }, inputs);
+  const key = context.cache ? cacheKey({ inputs, release }) : undefined;
+  const hit = key ? await context.cache!.get<CachedPackage>('package', key) : undefined;
+  if (hit) {
+    const [name, path] = [...hit.files][0]!;
+    await copyAtomic(path, join(context.staged, format, name));
+    reportStep(context.logger, label, { phase: 'reused', subject: `${format} for ${target}` });
+    return { file: hit.meta.built, byteCompiled: hit.meta.byteCompiled, skippedRequirements: hit.meta.skipped, reused: true };
+  }
+  const prepared = await context.wheel();
+  const formatDir = join(prepared.dir, `${target}-${format}`);
+  const root = join(formatDir, 'root');
+  await rm(formatDir, { recursive: true, force: true });
+  await mkdir(root, { recursive: true });
+  reportStep(context.logger, label, { phase: 'package', subject: `${format} for ${target}` });
+  const tree = await stageWheel({ wheel: prepared.wheel, format, target: item.target, project: candidate.project, root, logFile: prepared.logFile, sourceDateEpoch: prepared.sourceDateEpoch });
+  const info = makePackageInfo({
+    project: candidate.project,
+    tree,
+    target: item.target,
+    maintainer: context.maintainer,
+    release,
+    sdist: { filename: candidate.file.filename, sha256: prepared.artifact.sha256, url: redactUrl(candidate.file.url) },
+    licenseTexts: await readLicenseTexts(root, tree.distInfo, tree.metadata.licenseFiles),
+    sourceDateEpoch: prepared.sourceDateEpoch,
+    recipe: item.recipe,
+    planned: item.dependencies,
+    nameOf: (project) => context.nameOf(project, format),
+  });
+  const { path, ...built } = await PACKAGERS[format].build(info, formatDir, join(context.staged, format), prepared.logFile);
+  const file: PackageFile = { ...built, file: `${format}/${basename(path)}`, target, upstreamVersion: candidate.version, release, inputs };
+  if (key) await context.cache!.put<CachedPackage>('package', key, { built: file, byteCompiled: tree.byteCompiled, skipped: info.skippedRequirements }, [path]);
+  await rm(root, { recursive: true, force: true });
+  return { file, byteCompiled: tree.byteCompiled, skippedRequirements: info.skippedRequirements, reused: false };
+}

@@ -1,0 +1,134 @@
+/**
+ * The build stage: one job per planned (target, project), run in dependency
+ * order by the job graph, each packaging its project in every format the
+ * distribution does not provide. A failed job fails its dependents with the
+ * cause; unrelated jobs still build.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { packageNameFor } from '../config/recipes.js';
+import type { PackageFormat } from '../config/targets.js';
+import { Pkg2osError } from '../errors.js';
+import { redactUrl } from '../index/url-policy.js';
+import { type PackageItemContext, packageItem } from '../package/package-item.js';
+import type { PlanItem, ResolvedPlan } from '../plan/plan.types.js';
+import type { PreparedSdist } from '../sdist/prepare.js';
+import type { Verdict } from '../verify/upstream-verifier.js';
+import type { Failure } from './failures.js';
+import type { PackageReport, ProvidedReport } from './report.js';
+import { runGraph } from './schedule.js';
+
+export interface BuildJobsContext extends Omit<PackageItemContext, 'sha256' | 'wheel'> {
+  formats: PackageFormat[];
+  jobs: number;
+  verdict(url: string): Verdict | undefined;
+  prepare(item: PlanItem): Promise<PreparedSdist>;
+  /** The log of a project version, relative to the output directory. */
+  logName(project: string, version: string): string;
+  /** Counts for the summary. */
+  stats: { built: number; reused: number };
+}
+
+export interface BuildResult {
+  packages: PackageReport[];
+  provided: ProvidedReport[];
+  failures: Failure[];
+}
+
+const keyOf = (target: string, project: string) => `${target}\u0000${project}`;
+const label = (item: PlanItem) => (item.candidate ? `${item.candidate.project} ${item.candidate.version}` : item.project);
+
+/** Build every planned item of every target. */
+export async function buildPlans(plans: ResolvedPlan[], context: BuildJobsContext): Promise<BuildResult> {
+  const items = new Map<string, PlanItem>();
+  const failures = new Map<string, Failure>();
+  const provided: ProvidedReport[] = [];
+  for (const plan of plans) {
+    for (const item of plan.items) items.set(keyOf(plan.target.name, item.project), item);
+    for (const f of plan.failed) failures.set(keyOf(plan.target.name, f.project), { project: f.project, version: f.version, target: plan.target.name, requiredBy: f.requiredBy, error: f.error });
+  }
+  const jobs = [...items].map(([key, item]) => ({
+    key,
+    dependencies: item.dependencies.map((d) => keyOf(item.target.name, d.project)),
+    run: () => buildItem(item, context, provided),
+  }));
+  const outcomes = await runGraph(jobs, { concurrency: context.jobs, failed: failures.keys() });
+  const packages: PackageReport[] = [];
+  // Dependencies before dependents, so that each failure can point at its cause.
+  for (const [key, item] of items) {
+    const outcome = outcomes.get(key)!;
+    if (outcome.ok) {
+      if (outcome.value) packages.push(outcome.value);
+      continue;
+    }
+    if (outcome.value) for (const file of outcome.value.packages) await rm(join(context.staged, file.file), { force: true });
+    const failure: Failure = { project: item.project, version: item.candidate?.version, target: item.target.name, requiredBy: item.requiredBy };
+    if (outcome.error instanceof Pkg2osError) failure.error = outcome.error;
+    else if (outcome.error !== undefined) throw outcome.error;
+    failures.set(key, failure);
+    if (!outcome.error) context.logger.progress?.file(label(item), 'failed');
+    else context.logger.warn(`${label(item)} for ${item.target.name} failed: ${failure.error!.message}`);
+  }
+  // Causes are linked once every failure is known.
+  for (const key of items.keys()) {
+    const outcome = outcomes.get(key)!;
+    if (outcome.ok || outcome.error || !outcome.becauseOf) continue;
+    const cause = failures.get(outcome.becauseOf);
+    const failure = failures.get(key)!;
+    if (cause) failure.becauseOf = { project: cause.project, failure: cause };
+    failure.afterwards = outcome.value !== undefined;
+  }
+  for (const f of failures.values()) {
+    const log = f.version && f.error ? context.logName(f.project, f.version) : undefined;
+    if (log) f.log = log;
+  }
+  return { packages, provided, failures: [...failures.values()] };
+}
+
+async function buildItem(item: PlanItem, context: BuildJobsContext, provided: ProvidedReport[]): Promise<PackageReport | undefined> {
+  for (const format of item.providedFor) provided.push({ project: item.project, target: item.target.name, format, package: packageNameFor(item.project, item.recipe, format), requiredBy: item.requiredBy });
+  const candidate = item.candidate;
+  if (!candidate) return undefined;
+  const verdict = () => context.verdict(candidate.file.url);
+  let prepared: PreparedSdist | undefined;
+  const report: PackageReport = {
+    requirement: item.requiredBy[0]!,
+    project: candidate.project,
+    version: candidate.version,
+    target: item.target.name,
+    requiredBy: item.requiredBy,
+    sdist: { url: redactUrl(candidate.file.url), filename: candidate.file.filename, sha256: '', size: 0 },
+    verification: { result: 'verified', checks: [] },
+    packages: [],
+    dependencies: item.dependencies.map((d) => d.source),
+    skippedRequirements: [],
+    byteCompiled: {},
+  };
+  try {
+    for (const format of context.formats.filter((f) => !item.providedFor.includes(f))) {
+      const made = await packageItem(item, format, {
+        ...context,
+        sha256: verdict()?.sha256 ?? candidate.file.hashes.sha256 ?? '',
+        wheel: async () => {
+          prepared ??= await context.prepare(item);
+          return prepared as PreparedSdist & { wheel: string };
+        },
+      });
+      report.packages.push(made.file);
+      report.byteCompiled[format] = made.byteCompiled;
+      report.skippedRequirements = made.skippedRequirements;
+      context.stats[made.reused ? 'reused' : 'built']++;
+      context.logger.progress?.file(label(item), made.reused ? 'reused' : 'built');
+    }
+  } catch (error) {
+    context.logger.progress?.file(label(item), 'failed');
+    throw error;
+  } finally {
+    context.logger.progress?.end(label(item));
+  }
+  if (prepared) report.log = context.logName(candidate.project, candidate.version);
+  const v = verdict();
+  if (v) report.sdist = { ...report.sdist, sha256: v.sha256, size: v.size };
+  if (v) report.verification.checks = v.checks;
+  return report;
+}

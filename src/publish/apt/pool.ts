@@ -1,0 +1,178 @@
+/**
+ * The apt pool (`<root>/deb/pool/main/<p>/<package>/<file>.deb`, Debian's
+ * layout) and its record (`deb/.pkg2os/control-cache.json`): which .debs
+ * pkg2os put there, with their sizes, mtimes, digests and Packages stanzas.
+ * Adding decides every file's place first (a batch naming one pool file twice
+ * with other bytes is refused), then copies in parallel; a published file
+ * never changes its bytes.
+ */
+import { readdir, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import PQueue from 'p-queue';
+import { fileDigest, fileDigests } from '../../digest.js';
+import { PublishError } from '../../errors.js';
+import { copyAtomic } from '../../fs-atomic.js';
+import { walkFiles } from '../../fs-walk.js';
+import { PoolRecord } from '../pool-record.js';
+import { type Paragraph, field, formatParagraph, parseParagraph } from './deb822.js';
+import { readControls } from './read-controls.js';
+
+/** A .deb in the pool, with what Packages says of it. */
+export interface PoolEntry {
+  /** Path relative to <root>/deb. */
+  filename: string;
+  pkg: string;
+  arch: string;
+  version: string;
+  size: number;
+  sha256: string;
+  sha512: string;
+  control: string;
+  /** Its entry in Packages: the control file with Filename, Size and hashes. */
+  stanza: string;
+}
+
+type Digests = { sha256: string; sha512: string };
+
+/** The pool directory of a package (Debian's layout: lib* packages by their first four letters). */
+export function poolDir(pkg: string): string {
+  const prefix = pkg.startsWith('lib') && pkg.length > 3 ? pkg.slice(0, 4) : pkg[0]!;
+  return `pool/main/${prefix}/${pkg}`;
+}
+
+function poolEntry(filename: string, size: number, digest: Digests, control: string): PoolEntry {
+  const parsed = parseParagraph(control);
+  const stanza = formatParagraph(parsed, [['Filename', filename], ['Size', String(size)], ['SHA256', digest.sha256], ['SHA512', digest.sha512]] as Paragraph);
+  return { filename, pkg: field(parsed, 'Package') ?? '', arch: field(parsed, 'Architecture') ?? '', version: field(parsed, 'Version') ?? '', size, ...digest, control, stanza };
+}
+
+export class AptPool {
+  /** Pool files this publish added (relative to the apt root), to take back on abort. */
+  readonly added: string[] = [];
+
+  private constructor(
+    private readonly aptRoot: string,
+    private readonly architectures: readonly string[],
+    private readonly record: PoolRecord<PoolEntry>,
+    /** The pool had no files before this publish: then the record holds all of them. */
+    private readonly wasEmpty: boolean,
+  ) {}
+
+  static async open(aptRoot: string, architectures: readonly string[]): Promise<AptPool> {
+    const wasEmpty = (await readdir(join(aptRoot, 'pool')).catch(() => [])).length === 0;
+    return new AptPool(aptRoot, architectures, await PoolRecord.load<PoolEntry>(join(aptRoot, '.pkg2os', 'control-cache.json')), wasEmpty);
+  }
+
+  /** Put `debs` into the pool (those whose bytes it holds already are skipped); returns the files added. */
+  async add(debs: readonly string[]): Promise<string[]> {
+    const incoming = await this.notInPool(debs);
+    const controls = await readControls([...incoming.keys()]);
+    const placed = new Map<string, { deb: string; digest: Digests; control: string }>();
+    for (const [deb, digest] of incoming) {
+      const control = controls.get(deb)!;
+      const rel = this.place(deb, control);
+      const twin = placed.get(rel);
+      if (twin && twin.digest.sha256 !== digest.sha256) {
+        throw new PublishError('PUBLISH_CONFLICT', `${basename(twin.deb)} and ${basename(deb)} are both ${rel} but differ; a published version has one set of bytes.`, { hint: 'Publish one of them, or build the other with a higher --release.' });
+      }
+      if (!twin) placed.set(rel, { deb, digest, control });
+    }
+    const copies = new PQueue({ concurrency: 8 });
+    // Every copy settles before an error is thrown, so that takeBack() finds all of them.
+    const settled = await Promise.allSettled([...placed].map(([rel, p]) => copies.add(() => this.copyIn(rel, p.deb, p.digest, p.control))));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    this.added.sort();
+    return this.added;
+  }
+
+  /** Remove the files this publish added. */
+  async takeBack(): Promise<void> {
+    for (const rel of this.added) await rm(join(this.aptRoot, rel), { force: true });
+  }
+
+  /** Every .deb in the pool with its stanza: the record's files, each checked with one stat; without a record, a walk of the pool. */
+  async entries(): Promise<PoolEntry[]> {
+    const files = this.record.existed || this.wasEmpty ? this.record.files() : (await walkFiles(join(this.aptRoot, 'pool'), (n) => n.endsWith('.deb'))).map((f) => `pool/${f}`);
+    const queue = new PQueue({ concurrency: 16 });
+    const stale: string[] = [];
+    const entries = await Promise.all(
+      files.map((rel) =>
+        queue.add(async () => {
+          const known = this.record.get(rel);
+          const st = await stat(join(this.aptRoot, rel)).catch(() => undefined);
+          if (!st?.isFile()) {
+            this.record.delete(rel);
+            return undefined;
+          }
+          if (known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.stanza) return known as PoolEntry;
+          stale.push(rel);
+          return undefined;
+        }),
+      ),
+    );
+    const controls = await readControls(stale.map((rel) => join(this.aptRoot, rel)));
+    const fresh = await Promise.all(
+      stale.map(async (rel) => {
+        const path = join(this.aptRoot, rel);
+        const st = await stat(path);
+        const entry = poolEntry(rel, st.size, await fileDigests(path), controls.get(path)!);
+        this.record.set(rel, { ...entry, mtimeMs: st.mtimeMs });
+        return entry;
+      }),
+    );
+    await this.record.save();
+    return [...entries.filter((e): e is PoolEntry => e !== undefined), ...fresh].sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+  }
+
+  /** The .debs whose exact bytes are not in the pool (by sha256, from the record, checked against the file's size and mtime). */
+  private async notInPool(debs: readonly string[]): Promise<Map<string, Digests>> {
+    const out = new Map<string, Digests>();
+    const queue = new PQueue({ concurrency: 16 });
+    await Promise.all(
+      debs.map((deb) =>
+        queue.add(async () => {
+          const digest = await fileDigests(deb);
+          const [rel, entry] = this.record.bySha256(digest.sha256) ?? [];
+          const st = rel ? await stat(join(this.aptRoot, rel)).catch(() => undefined) : undefined;
+          if (!(entry && st && st.size === entry.size && st.mtimeMs === entry.mtimeMs)) out.set(deb, digest);
+        }),
+      ),
+    );
+    // In the order given, so that errors and additions are reported in that order.
+    return new Map(debs.filter((d) => out.has(d)).map((d) => [d, out.get(d)!]));
+  }
+
+  /** Where a .deb goes, from its control file (a usable one, for an architecture the repository publishes): the canonical name (Debian Policy §4.2.2 / dpkg-name). */
+  private place(deb: string, text: string): string {
+    const control = parseParagraph(text);
+    const pkg = field(control, 'Package');
+    const arch = field(control, 'Architecture');
+    if (!pkg || !arch) throw new PublishError('PUBLISH_FAILED', `${deb} has no Package or Architecture field; it is not a usable .deb.`);
+    if (arch !== 'all' && !this.architectures.includes(arch)) {
+      throw new PublishError('PUBLISH_CONFLICT', `${basename(deb)} is built for ${arch}, but the repository publishes ${this.architectures.join(', ')}.`, {
+        hint: `Add it with --arch ${[...this.architectures, arch].join(',')}.`,
+      });
+    }
+    const version = field(control, 'Version') ?? '';
+    return `${poolDir(pkg)}/${pkg}_${version.replace(/^\d+:/, '')}_${arch}.deb`;
+  }
+
+  /** Copy a .deb to its place; a file there already must have the same bytes. */
+  private async copyIn(rel: string, deb: string, digest: Digests, control: string): Promise<void> {
+    const dest = join(this.aptRoot, rel);
+    const existing = await stat(dest).catch(() => undefined);
+    if (existing && (await fileDigest(dest)) !== digest.sha256) {
+      throw new PublishError('PUBLISH_CONFLICT', `The repository already has ${rel} with different contents; a published version never changes its bytes.`, {
+        hint: 'Build it with a higher --release (Debian revision) instead.',
+      });
+    }
+    // There already (an interrupted publish may have put it there): the record gets it.
+    if (!existing) {
+      await copyAtomic(deb, dest);
+      this.added.push(rel);
+    }
+    const st = await stat(dest);
+    this.record.set(rel, { ...poolEntry(rel, st.size, digest, control), mtimeMs: st.mtimeMs });
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Signing rpms: `rpmsign --addsign` with %__gpg_sign_cmd pointing at
+ * bin/pkg2os-rpm-sign, which hands each header over a private Unix socket to
+ * the signer in this process. rpmsign never sees the key or the passphrase.
+ */
+import { PublishError } from '../../errors.js';
+import { run } from '../../exec.js';
+import { startSignServer } from '../../keys/sign-server.js';
+import type { Signer } from '../../keys/signer.js';
+import { shipped } from '../../paths.js';
+
+export async function signRpms(files: readonly string[], signer: Signer): Promise<void> {
+  const server = await startSignServer(signer);
+  try {
+    const helper = shipped('bin', 'pkg2os-rpm-sign');
+    // rpm execs the command itself: the helper's absolute path first.
+    await run('rpmsign', ['--addsign', '--define', `_gpg_name ${signer.fingerprint}`, '--define', `__gpg_sign_cmd ${helper} pkg2os-rpm-sign %{__signature_filename}`, ...files], {
+      env: server.env,
+      purpose: 'signing the rpms',
+      phase: 'publish',
+    });
+    if (server.count() < files.length) throw new PublishError('PUBLISH_FAILED', `rpmsign asked for ${server.count()} signatures for ${files.length} packages.`);
+  } finally {
+    await server.close();
+  }
+}
