@@ -1,5 +1,6 @@
 /** File writes a concurrent reader never sees half done: a temp file in the same directory, then rename(2). */
-import { link, mkdir, rename, rm, writeFile, copyFile } from 'node:fs/promises';
+import { link, rename, rm, writeFile, copyFile } from 'node:fs/promises';
+import fse from 'fs-extra';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -8,7 +9,7 @@ function tempBeside(path: string): string {
 }
 
 export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await fse.ensureDir(dirname(path));
   const temp = tempBeside(path);
   try {
     await writeFile(temp, data, { mode: 0o644 });
@@ -24,7 +25,7 @@ export async function writeAtomic(path: string, data: string | Uint8Array): Prom
  * where possible: only for files pkg2os itself wrote and never changes in place.
  */
 export async function copyAtomic(source: string, path: string, hardLink = false): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await fse.ensureDir(dirname(path));
   const temp = tempBeside(path);
   try {
     if (hardLink) await link(source, temp).catch(() => copyFile(source, temp));

@@ -17,60 +17,47 @@ export interface ZipMember {
   mode: number;
 }
 
-/** Every member of the archive. Throws when the archive or a member name is malformed (yauzl's own checks: absolute paths, "..", "\"). */
-export async function listZip(path: string): Promise<ZipMember[]> {
+/**
+ * Visit every entry of the archive in order; `visit` resolves before the next
+ * entry is read. Throws when the archive or a member name is malformed
+ * (yauzl's own checks: absolute paths, "..", "\").
+ */
+async function eachEntry(path: string, visit: (entry: yauzl.Entry, zip: yauzl.ZipFile) => Promise<void> | void): Promise<void> {
   const zip = await yauzl.openPromise(path, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true });
   try {
-    const members: ZipMember[] = [];
     await new Promise<void>((resolve, reject) => {
       zip.on('entry', (entry: yauzl.Entry) => {
-        const mode = (entry.externalFileAttributes >>> 16) & 0o177777;
-        members.push({
-          name: entry.fileName,
-          compressedSize: entry.compressedSize,
-          uncompressedSize: entry.uncompressedSize,
-          directory: entry.fileName.endsWith('/'),
-          symlink: (mode & 0o170000) === 0o120000,
-          mode,
-        });
-        zip.readEntry();
+        Promise.resolve(visit(entry, zip)).then(() => zip.readEntry(), reject);
       });
       zip.once('end', resolve);
       zip.once('error', reject);
       zip.readEntry();
     });
-    return members;
   } finally {
     zip.close();
   }
 }
 
+/** Every member of the archive. */
+export async function listZip(path: string): Promise<ZipMember[]> {
+  const members: ZipMember[] = [];
+  await eachEntry(path, (entry) => {
+    const mode = (entry.externalFileAttributes >>> 16) & 0o177777;
+    members.push({ name: entry.fileName, compressedSize: entry.compressedSize, uncompressedSize: entry.uncompressedSize, directory: entry.fileName.endsWith('/'), symlink: (mode & 0o170000) === 0o120000, mode });
+  });
+  return members;
+}
+
 /** The bytes of members whose names `wanted` accepts, each at most `maxBytes` long. */
 export async function readZipMembers(path: string, wanted: (name: string) => boolean, maxBytes = 16 * 1024 * 1024): Promise<Map<string, Buffer>> {
-  const zip = await yauzl.openPromise(path, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true });
   const out = new Map<string, Buffer>();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      zip.on('entry', (entry: yauzl.Entry) => {
-        if (!wanted(entry.fileName) || entry.fileName.endsWith('/')) return zip.readEntry();
-        if (entry.uncompressedSize > maxBytes) return reject(new Error(`${entry.fileName} is larger than ${maxBytes} bytes`));
-        zip.openReadStream(entry, (error, stream) => {
-          if (error) return reject(error);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.once('error', reject);
-          stream.once('end', () => {
-            out.set(entry.fileName, Buffer.concat(chunks));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.once('end', resolve);
-      zip.once('error', reject);
-      zip.readEntry();
-    });
-    return out;
-  } finally {
-    zip.close();
-  }
+  await eachEntry(path, async (entry, zip) => {
+    if (!wanted(entry.fileName) || entry.fileName.endsWith('/')) return;
+    if (entry.uncompressedSize > maxBytes) throw new Error(`${entry.fileName} is larger than ${maxBytes} bytes`);
+    const stream = await zip.openReadStreamPromise(entry);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    out.set(entry.fileName, Buffer.concat(chunks));
+  });
+  return out;
 }

@@ -5,7 +5,8 @@
  * every file they hold when read; a corrupt entry is evicted and reported.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import fse from 'fs-extra';
 import { basename, join } from 'node:path';
 import { type Clock, systemClock } from '../clock.js';
 import { fileDigest } from '../digest.js';
@@ -79,9 +80,7 @@ export class ContentCache {
         listed.push({ name: basename(file), sha256: await fileDigest(file) });
       }
       await writeFile(join(temp, 'index.json'), JSON.stringify({ key, meta, files: listed } satisfies EntryIndex<M>));
-      await mkdir(join(final, '..'), { recursive: true });
-      await rm(final, { recursive: true, force: true });
-      await rename(temp, final);
+      await fse.move(temp, final, { overwrite: true });
     } finally {
       await rm(temp, { recursive: true, force: true });
     }

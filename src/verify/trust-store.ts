@@ -4,7 +4,8 @@
  * project's recipe (`upstream-keys:`) whose key material lies anywhere in the
  * keys directory or in a recipes directory's `keys/` folder.
  */
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { writeAtomic } from '../fs-atomic.js';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Recipe } from '../config/recipes.js';
@@ -89,10 +90,7 @@ export class TrustStore {
           hint: 'Ask upstream which key replaces it.',
         });
       }
-      const target = join(dir, `${description.fingerprint}.asc`);
-      const temp = `${target}.tmp`;
-      await writeFile(temp, key.armor(), { mode: 0o644 });
-      await rename(temp, target);
+      await writeAtomic(join(dir, `${description.fingerprint}.asc`), key.armor());
       described.push(description);
     }
     return described;

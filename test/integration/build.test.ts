@@ -223,6 +223,29 @@ describe('pkg2os build: refusals', () => {
     assert.match(await readFile(log!, 'utf8'), /broken on purpose/);
   });
 
+  it('prints the report with --json even when nothing could be built, and exits with the failure\'s code', async () => {
+    const out = await freshOut();
+    const result = await pkg2os(['build', 'broken-fixture', '--index-url', server.url, '--out', out, '--json']);
+    assert.equal(result.exitCode, 4, result.stderr);
+    const report = validReport('report', result.stdout);
+    assert.deepEqual(report.packages, []);
+    assert.equal(report.failures[0].project, 'broken-fixture');
+    assert.equal(report.failures[0].code, 'BUILD_FAILED');
+    assert.match(report.failures[0].detail, /this sdist is broken on purpose/);
+  });
+
+  it('removes its work directory after a failed run, unless --keep-work', async () => {
+    const temp = await mkdtemp(join(tmpdir(), 'pkg2os-tmpdir-'));
+    const failed = await pkg2os(['build', 'broken-fixture', '--index-url', server.url, '--out', await freshOut()], { TMPDIR: temp });
+    assert.equal(failed.exitCode, 4, failed.stderr);
+    assert.deepEqual(readdirSync(temp), [], 'nothing is left in TMPDIR');
+    const kept = await pkg2os(['build', 'broken-fixture', '--index-url', server.url, '--out', await freshOut(), '--keep-work'], { TMPDIR: temp });
+    assert.equal(kept.exitCode, 4, kept.stderr);
+    const left = readdirSync(temp);
+    assert.equal(left.length, 1);
+    assert.match(kept.stderr, new RegExp(`the work directory was kept: ${join(temp, left[0]!)}`));
+  });
+
   it('names the Debian package of a missing build backend (exit 4)', async () => {
     const out = await freshOut();
     const result = await pkg2os(['build', 'needs-backend', '--index-url', server.url, '--out', out]);

@@ -142,6 +142,19 @@ describe('publishing fails closed', () => {
     assert.equal(replaced.exitCode, 0, replaced.stderr);
   });
 
+  it('a publishing tool that fails (createrepo_c) is a publish failure, exit 7, and the repository stays as it was', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pkg2os-safe-'));
+    assert.equal((await pkg2os(['publish', '--repo', root, fixtures.debs[0]!, fixtures.rpms[0]!, '--key', join(keyDir, 'private.asc')])).exitCode, 0);
+    const before = await snapshot(root);
+    const bin = await mkdtemp(join(tmpdir(), 'pkg2os-bin-'));
+    await writeFile(join(bin, 'createrepo_c'), '#!/bin/sh\necho "createrepo_c: out of inodes" >&2\nexit 1\n', { mode: 0o755 });
+    const result = await pkg2os(['publish', '--repo', root, fixtures.rpms[1]!, '--key', join(keyDir, 'private.asc')], { PATH: `${bin}:${process.env.PATH}` });
+    assert.equal(result.exitCode, 7, result.stderr);
+    assert.match(result.stderr, /createrepo_c exited with status 1 while indexing the yum repository/);
+    assert.match(result.stderr, /out of inodes/);
+    assert.deepEqual(await snapshot(root), before, 'not one file a client reads changed');
+  });
+
   it('says clearly when no signing key is given (exit 2)', async () => {
     const result = await pkg2os(['publish', '--repo', await mkdtemp(join(tmpdir(), 'pkg2os-safe-')), fixtures.debs[0]!], { PKG2OS_SIGNING_KEY: '' });
     assert.equal(result.exitCode, 2);

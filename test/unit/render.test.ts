@@ -10,6 +10,7 @@ import type { StagedTree } from '../../src/stage/stage.js';
 import { BuildError } from '../../src/errors.js';
 import { debPackager } from '../../src/package/deb/deb-packager.js';
 import { makePackageInfo } from '../../src/package/package-info.js';
+import { parseCoreMetadata } from '../../src/pep/core-metadata.js';
 import { filesEntry, rpmPackager } from '../../src/package/rpm/rpm-packager.js';
 import { shipped } from '../../src/paths.js';
 import { throwsWithCode } from '../support/assert-error.js';
@@ -110,5 +111,22 @@ describe('rpm render()', () => {
   it('names the file by RPM convention, with the epoch in the Epoch tag', () => {
     assert.equal(rpmPackager.fileName(fixtureInfo('rpm')), 'python3-sample-project-2.1~rc1-1.noarch.rpm');
     assert.match(rpmPackager.render(fixtureInfo('rpm', { version: '3!1.0' })).spec!, /^Epoch: +3$/m);
+  });
+});
+
+describe('upstream metadata that would break a spec or a version', () => {
+  it('leaves out a folded Home-page (once rpmbuild failed on it with "Unknown tag"), with a warning', () => {
+    const metadata = parseCoreMetadata('Metadata-Version: 2.1\nName: folded\nVersion: 1.0\nHome-page: https://example.org/\n  Summary-Injected: yes\n\nBody\n', 'folded METADATA');
+    assert.equal(metadata.homepage, undefined);
+    assert.match(metadata.warnings.join('\n'), /not one http\(s\) URL on one line/);
+    const info = fixtureInfo('rpm');
+    const { spec } = rpmPackager.render({ ...info, homepage: metadata.homepage });
+    assert.doesNotMatch(spec!, /^URL:/m);
+    assert.equal(parseCoreMetadata('Metadata-Version: 2.1\nName: ok\nVersion: 1.0\nProject-URL: Homepage, https://example.org/ok\n', 'ok').homepage, 'https://example.org/ok');
+  });
+
+  it('refuses an upstream version that is not PEP 440 as a build failure (exit 4), not a usage error', () => {
+    const error = throwsWithCode(() => fixtureInfo('deb', { version: '1.0-not.a.version!' }), BuildError, 'INVALID_METADATA');
+    assert.equal(error.exitCode, 4);
   });
 });

@@ -15,7 +15,7 @@ import type { RepoSettings } from '../../config/repo-settings.js';
 import type { Signer } from '../../keys/signer.js';
 import type { Logger } from '../../log.js';
 import { compareDebianVersions } from '../../package/version-compare.js';
-import type { PrepareOptions, PublicKeyFiles, RepoPublisher, StagedPublication } from '../repo-publisher.js';
+import { type PrepareOptions, type PublicKeyFiles, type RepoPublisher, type StagedPublication, stagedPublication } from '../repo-publisher.js';
 import { RetiredFiles, selectRetained } from '../retention.js';
 import { gpgvCheck } from '../self-check.js';
 import { pruneSuperseded, putLive, startRetention } from '../switch-over.js';
@@ -80,17 +80,7 @@ export class AptPublisher implements RepoPublisher<AptSummary> {
       await writeFile(join(staging, 'InRelease'), await this.signer.cleartext(release));
       await gpgvCheck(keys.binary, join(staging, 'InRelease'), undefined, 'InRelease');
       await gpgvCheck(keys.binary, join(staging, 'Release.gpg'), join(staging, 'Release'), 'Release.gpg');
-      return {
-        discard,
-        switchOver: async () => {
-          try {
-            await this.switchOver(staging, indexFiles, live, options.clock);
-          } finally {
-            await rm(staging, { recursive: true, force: true });
-          }
-          return summary();
-        },
-      };
+      return stagedPublication(staging, () => this.switchOver(staging, indexFiles, live, options.clock), summary, discard);
     } catch (error) {
       await discard();
       throw error;

@@ -18,7 +18,7 @@ import type { Signer } from '../../keys/signer.js';
 import type { Logger } from '../../log.js';
 import { compareRpmEvr } from '../../package/version-compare.js';
 import { PoolRecord } from '../pool-record.js';
-import type { PrepareOptions, PublicKeyFiles, RepoPublisher, StagedPublication } from '../repo-publisher.js';
+import { type PrepareOptions, type PublicKeyFiles, type RepoPublisher, type StagedPublication, stagedPublication } from '../repo-publisher.js';
 import { RetiredFiles, selectRetained } from '../retention.js';
 import { gpgvCheck, rpmkeysCheck } from '../self-check.js';
 import { pruneSuperseded, putLive, startRetention } from '../switch-over.js';
@@ -100,18 +100,11 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
       const repomd = await readFile(join(newRepodata, 'repomd.xml'));
       await writeFile(join(newRepodata, 'repomd.xml.asc'), await this.signer.detached(repomd, 'armored'));
       await gpgvCheck(keys.binary, join(newRepodata, 'repomd.xml.asc'), join(newRepodata, 'repomd.xml'), 'repomd.xml.asc');
-      return {
-        discard,
-        switchOver: async () => {
-          try {
-            await this.switchOver(newRepodata, options.clock);
-            await writeAtomic(pkglistPath, pkglist);
-          } finally {
-            await rm(staging, { recursive: true, force: true });
-          }
-          return summary();
-        },
+      const goLive = async () => {
+        await this.switchOver(newRepodata, options.clock);
+        await writeAtomic(pkglistPath, pkglist);
       };
+      return stagedPublication(staging, goLive, summary, discard);
     } catch (error) {
       await discard();
       throw error;
