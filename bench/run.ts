@@ -9,7 +9,8 @@
  * Benchmarks 1–3 run on the corpus's real sdists when ../shared/corpus is
  * present, and on six equal-sized fixtures always.
  * Sizes: PKG2OS_BENCH_SIZES (default "1000,10000"); PKG2OS_BENCH_BUILD=no skips 1–3,
- * PKG2OS_BENCH_YUM=no the yum publishes (signing 10,000 rpms takes about ten minutes here).
+ * PKG2OS_BENCH_YUM=no the yum publishes (signing 10,000 rpms takes about ten minutes here),
+ * PKG2OS_BENCH_CORPUS=no the corpus builds.
  */
 import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile, copyFile } from 'node:fs/promises';
 import { cpus, hostname, tmpdir, totalmem } from 'node:os';
@@ -72,7 +73,7 @@ interface BuildSet {
 
 /** The corpus's real sdists (Django, pretend, py, python-yubico) when the corpus is present. */
 async function corpusSet(): Promise<BuildSet | undefined> {
-  if (corpusMissing) return undefined;
+  if (corpusMissing || process.env.PKG2OS_BENCH_CORPUS === 'no') return undefined;
   const index = await new StaticServer(join(CORPUS, 'index')).start();
   const sdistDir = await mkdtemp(join(tmpdir(), 'pkg2os-bench-corpus-'));
   for (const e of corpusManifest()) await copyFile(join(CORPUS, 'index', 'files', e.filename), join(sdistDir, e.filename));

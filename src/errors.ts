@@ -35,6 +35,7 @@ export type ErrorCode =
   // integrity (hash and archive safety)
   | 'HASH_MISSING'
   | 'HASH_MISMATCH'
+  | 'CACHE_TAMPERED'
   | 'UNSAFE_ARCHIVE'
   | 'ARCHIVE_TOO_LARGE'
   | 'UNSUPPORTED_ARCHIVE'
@@ -60,9 +61,14 @@ export type ErrorCode =
   | 'PUBLISH_CONFLICT'
   | 'PUBLISH_SELF_CHECK'
   | 'PUBLISH_FAILED'
+  | 'PUBLISH_TAMPERED'
   // build
   | 'MISSING_BUILD_BACKEND'
   | 'BUILD_FAILED'
+  | 'BUILD_TIMEOUT'
+  | 'UNSAFE_WHEEL'
+  | 'UNSAFE_PACKAGE'
+  | 'SANDBOX_UNAVAILABLE'
   | 'INVALID_METADATA'
   | 'UNSUPPORTED_TARGET'
   | 'PACKAGING_FAILED'

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
+import { installStopHandlers } from '../host/cleanup.js';
 import { PKG2OS_VERSION } from '../version.js';
 import { registerBuild, registerRebuild } from './build-command.js';
 import { registerCache } from './cache-command.js';
@@ -13,6 +14,8 @@ import { registerPublish } from './publish-command.js';
 import { reportError } from './output.js';
 
 export async function main(argv: string[]): Promise<number> {
+  // Stopped with Ctrl-C or SIGTERM: every sandbox dies with its children, and work directories go.
+  installStopHandlers((signal) => process.stderr.write(`pkg2os: stopped by ${signal}; killing the builds and removing their work directories\n`));
   const program = new Command();
   program
     .name('pkg2os')

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { Requirement } from '../pep/requirement.js';
+import type { BuildLimits } from './build-limits.js';
 import type { SignaturePolicy } from './recipes.js';
 import type { PackageFormat, TargetProfile } from './targets.js';
 
@@ -49,6 +50,8 @@ export interface BuildRequest {
   cacheDir?: string;
   /** The target repository's releases: a changed build of a published version gets the next release. */
   releases?: ReleaseSource;
+  /** Limits on sandboxed builds, their logs and their wheels (default: DEFAULT_BUILD_LIMITS). */
+  limits?: BuildLimits;
 }
 
 /** Where a project's build log is kept, relative to <out>. */

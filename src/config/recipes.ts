@@ -40,6 +40,10 @@ export const recipeSchema = z
     env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'), z.string()).optional().describe('environment variables for the build'),
     signature: z.enum(SIGNATURE_POLICIES).optional().describe('upstream-signature policy for this project'),
     'upstream-keys': z.array(z.string().regex(FINGERPRINT, 'expected a full OpenPGP fingerprint (40 or 64 hex digits)')).optional().describe('fingerprints of the keys trusted to sign releases'),
+    'build-timeout': z.string().regex(/^\d+[smhdwy]$/, 'expected a duration such as 45m').optional().describe('wall-clock limit for each sandboxed build step of this project (default: the config\'s build-timeout, else 20m)'),
+    'allow-files': z.array(z.string().regex(/^\//, 'expected an absolute path or glob, e.g. /usr/share/jupyter/**')).optional().describe('paths (globs) the package may install although pkg2os refuses them by default: .pth files, data outside /usr/share/<project>, …'),
+    'allow-epoch': z.boolean().optional().describe('package a version with a PEP 440 epoch (it becomes a Debian/RPM epoch, above every version without one)'),
+    'replaces-distribution-package': z.boolean().optional().describe('build under a package name the distribution uses for another upstream project (python3-apt, python3-gi, …)'),
   })
   .strict();
 

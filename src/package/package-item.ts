@@ -9,7 +9,12 @@ import { basename, join } from 'node:path';
 import type { BuildInputs } from '../cache/build-inputs.js';
 import { type ContentCache, cacheKey } from '../cache/content-cache.js';
 import type { ReleaseSlot } from '../config/build-request.js';
-import { packageNameFor } from '../config/recipes.js';
+import type { BuildLimits } from '../config/build-limits.js';
+import { type LoadedRecipe, packageNameFor } from '../config/recipes.js';
+import type { DistributionFiles } from '../host/distribution-files.js';
+import type { SandboxRoot } from '../sandbox/sandbox.js';
+import type { ValidatedWheel } from '../wheel/validate-wheel.js';
+import { checkTakeover } from './takeover.js';
 import type { PackageFormat } from '../config/targets.js';
 import { copyAtomic } from '../fs-atomic.js';
 import { redactUrl } from '../index/url-policy.js';
@@ -50,8 +55,14 @@ export type ReleaseChooser = (slot: ReleaseSlot, inputs: string) => number;
 export interface PackageItemContext {
   /** The sdist's sha256, as verified. */
   sha256: string;
-  /** The prepared sdist with its wheel, made only when the cache has no package. */
-  wheel: () => Promise<PreparedSdist & { wheel: string }>;
+  /** The prepared sdist with its validated wheel, made only when the cache has no package. */
+  wheel: () => Promise<PreparedSdist & { wheel: ValidatedWheel }>;
+  /** The recipe of a project (for the takeover rules of its dependencies). */
+  recipeOf: (project: string) => LoadedRecipe | undefined;
+  /** The root packaging tools run on, the limits, and what that root has installed. */
+  root: SandboxRoot;
+  limits: BuildLimits;
+  installed?: DistributionFiles;
   /** The distribution package name of a dependency in a format. */
   nameOf: (project: string, format: PackageFormat) => string;
   maintainer: string;
@@ -87,12 +98,26 @@ export async function packageItem(item: PlanItem, format: PackageFormat, context
     return { file: hit.meta.built, byteCompiled: hit.meta.byteCompiled, skippedRequirements: hit.meta.skipped, reused: true };
   }
   const prepared = await context.wheel();
-  const formatDir = join(prepared.dir, `${target}-${format}`);
-  const root = join(formatDir, 'root');
-  await rm(formatDir, { recursive: true, force: true });
-  await mkdir(root, { recursive: true });
+  // A box of its own for staging and packaging this (target, format).
+  const box = join(prepared.dir, `${target}-${format}`);
+  await rm(box, { recursive: true, force: true });
+  await mkdir(box, { recursive: true });
   reportStep(context.logger, label, { phase: 'package', subject: `${format} for ${target}` });
-  const tree = await stageWheel({ wheel: prepared.wheel, format, target: item.target, project: candidate.project, root, logFile: prepared.logFile, sourceDateEpoch: prepared.sourceDateEpoch });
+  const packageName = packageNameFor(candidate.project, item.recipe, format);
+  const sandbox = { root: context.root, limits: context.limits.sandbox, logCapBytes: context.limits.logCapBytes, logFile: prepared.logFile };
+  const tree = await stageWheel({
+    ...sandbox,
+    wheel: prepared.wheel,
+    format,
+    target: item.target,
+    project: candidate.project,
+    packageName,
+    box,
+    sourceDateEpoch: prepared.sourceDateEpoch,
+    allowFiles: item.recipe['allow-files'] ?? [],
+    recipeFile: item.recipe.file,
+    installed: format === 'deb' ? context.installed : undefined,
+  });
   const info = makePackageInfo({
     project: candidate.project,
     tree,
@@ -100,15 +125,16 @@ export async function packageItem(item: PlanItem, format: PackageFormat, context
     maintainer: context.maintainer,
     release,
     sdist: { filename: candidate.file.filename, sha256: prepared.artifact.sha256, url: redactUrl(candidate.file.url) },
-    licenseTexts: await readLicenseTexts(root, tree.distInfo, tree.metadata.licenseFiles),
+    licenseTexts: await readLicenseTexts(tree.root, tree.distInfo, tree.metadata.licenseFiles),
     sourceDateEpoch: prepared.sourceDateEpoch,
     recipe: item.recipe,
     planned: item.dependencies,
     nameOf: (project) => context.nameOf(project, format),
   });
-  const { path, ...built } = await PACKAGERS[format].build(info, formatDir, join(context.staged, format), prepared.logFile);
+  checkTakeover(info, { recipe: item.recipe, recipeOf: context.recipeOf, installed: format === 'deb' ? context.installed : undefined });
+  const { path, ...built } = await PACKAGERS[format].build(info, { ...sandbox, box, outDir: join(context.staged, format) });
   const file: PackageFile = { ...built, file: `${format}/${basename(path)}`, target, upstreamVersion: candidate.version, release, inputs };
   if (key) await context.cache!.put<CachedPackage>('package', key, { built: file, byteCompiled: tree.byteCompiled, skipped: info.skippedRequirements }, [path]);
-  await rm(root, { recursive: true, force: true });
+  await rm(box, { recursive: true, force: true });
   return { file, byteCompiled: tree.byteCompiled, skippedRequirements: info.skippedRequirements, reused: false };
 }

@@ -1,6 +1,7 @@
 import type { PackageFormat, TargetProfile } from '../config/targets.js';
 import type { StagedTree } from '../stage/stage.js';
 import type { Constraint } from './versions.js';
+import type { SandboxLimits, SandboxRoot } from '../sandbox/sandbox.js';
 
 /** A runtime dependency on another Python project, format-neutral. */
 export interface Dependency {
@@ -65,9 +66,19 @@ export interface Packager {
   /** The texts of control files / spec, by name. Pure: no I/O. */
   render(info: PackageInfo): Record<string, string>;
   /**
-   * Build the package into `outDir`; returns the file. The staged tree
-   * (`info.tree.root`) is the packager's: it may add files to it or link it
-   * into a build root, and it is removed afterwards.
+   * Build the package into `job.outDir`; returns the file. The tool runs in
+   * the sandbox, in `job.box` (which holds the staged tree as root/): the tree
+   * is the packager's, which may add files to it, and it is removed afterwards.
    */
-  build(info: PackageInfo, workDir: string, outDir: string, logFile: string): Promise<BuiltPackage>;
+  build(info: PackageInfo, job: PackagingJob): Promise<BuiltPackage>;
+}
+
+/** Where and how a packaging tool runs: its box (mounted at /build, with the staged tree at /build/root) and sandbox. */
+export interface PackagingJob {
+  box: string;
+  outDir: string;
+  logFile: string;
+  root: SandboxRoot;
+  limits: SandboxLimits;
+  logCapBytes?: number;
 }

@@ -14,6 +14,7 @@ import { type PackageItemContext, packageItem } from '../package/package-item.js
 import type { PlanItem, ResolvedPlan } from '../plan/plan.types.js';
 import type { PreparedSdist } from '../sdist/prepare.js';
 import type { Verdict } from '../verify/upstream-verifier.js';
+import type { ValidatedWheel } from '../wheel/validate-wheel.js';
 import type { Failure } from './failures.js';
 import type { PackageReport, ProvidedReport } from './report.js';
 import { runGraph } from './schedule.js';
@@ -111,7 +112,7 @@ async function buildItem(item: PlanItem, context: BuildJobsContext, provided: Pr
         sha256: verdict()?.sha256 ?? candidate.file.hashes.sha256 ?? '',
         wheel: async () => {
           prepared ??= await context.prepare(item);
-          return prepared as PreparedSdist & { wheel: string };
+          return prepared as PreparedSdist & { wheel: ValidatedWheel };
         },
       });
       report.packages.push(made.file);

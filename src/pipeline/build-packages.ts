@@ -7,12 +7,16 @@
  * lockfile and the work directory, which is removed at the end unless
  * --keep-work.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { readdir, rm } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { BuildInputs } from '../cache/build-inputs.js';
 import { ContentCache } from '../cache/content-cache.js';
+import { type BuildLimits, DEFAULT_BUILD_LIMITS } from '../config/build-limits.js';
 import { packageNameFor, recipeDirs } from '../config/recipes.js';
+import { distributionFiles } from '../host/distribution-files.js';
+import { HOST_ROOT } from '../sandbox/sandbox.js';
+import { makeWorkDir } from '../sandbox/work-dir.js';
 import { ConfigError } from '../errors.js';
 import { requireTools } from '../exec.js';
 import { copyAtomic, writeAtomic } from '../fs-atomic.js';
@@ -69,6 +73,10 @@ export async function buildPackages(request: BuildRequest): Promise<BuildOutcome
       prepare: (item) => run.discovery.prepare(item.candidate!),
       logName,
       stats,
+      recipeOf: (project) => run.discovery.recipes.get(project),
+      root: HOST_ROOT,
+      limits: limitsOf(request),
+      installed: await distributionFiles('/'),
       nameOf: (project, format) => packageNameFor(project, run.discovery.recipes.get(project), format),
       maintainer: request.maintainer,
       release: (slot, inputs) => request.releases?.releaseFor(slot, inputs, request.release) ?? request.release,
@@ -90,18 +98,23 @@ export async function buildPackages(request: BuildRequest): Promise<BuildOutcome
   });
 }
 
+function limitsOf(request: BuildRequest): BuildLimits {
+  return request.limits ?? DEFAULT_BUILD_LIMITS;
+}
+
 function jobsOf(request: BuildRequest): number {
   return Math.max(1, request.jobs ?? cpus().length);
 }
 
 async function withRun<T>(request: BuildRequest, building: boolean, body: (run: Run) => Promise<T>): Promise<T> {
-  await requireTools([SYSTEM_PYTHON, 'unshare', 'tar', ...(building ? request.formats.map((f) => PACKAGERS[f].tool) : [])], building ? `building ${request.formats.join(' and ')} packages` : 'planning');
+  await requireTools([SYSTEM_PYTHON, 'bwrap', 'prlimit', 'setpriv', 'tar', ...(building ? request.formats.map((f) => PACKAGERS[f].tool) : [])], building ? `building ${request.formats.join(' and ')} packages` : 'planning');
   const lockfile = request.lockfile ? await Lockfile.load(request.lockfile) : undefined;
   if (request.frozen && (!lockfile || !lockfile.existed)) {
     throw new ConfigError('USAGE', `--frozen needs a lockfile, and ${request.lockfile ?? 'none'} does not exist.`, { hint: 'Run once without --frozen to create pkg2os.lock, and commit it.' });
   }
   const logger = request.logger ?? silentLogger;
-  const work = await mkdtemp(join(tmpdir(), 'pkg2os-'));
+  const workDir = await makeWorkDir();
+  const work = workDir.path;
   try {
     const cache = request.cacheDir ? new ContentCache(request.cacheDir) : undefined;
     const client = new IndexClient({ indexUrl: request.indexUrl, allowInsecure: request.allowInsecureIndex, logger, maxDownloadBytes: request.maxDownloadBytes, cache });
@@ -122,6 +135,8 @@ async function withRun<T>(request: BuildRequest, building: boolean, body: (run: 
       // Build logs go to <out>/logs; a plan-only run keeps them with its work files.
       logFile: (c) => join(building ? request.outDir : work, logName(c.project, c.version)),
       buildWheels: building,
+      root: HOST_ROOT,
+      limits: limitsOf(request),
       jobs: jobsOf(request),
       logger,
     });
@@ -131,6 +146,7 @@ async function withRun<T>(request: BuildRequest, building: boolean, body: (run: 
   } finally {
     if (request.keepWork) logger.info(`the work directory was kept: ${work}`);
     else await rm(work, { recursive: true, force: true });
+    workDir.release();
   }
 }
 

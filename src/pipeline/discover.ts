@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { BuildInputs } from '../cache/build-inputs.js';
 import type { ContentCache } from '../cache/content-cache.js';
+import type { BuildLimits } from '../config/build-limits.js';
+import type { SandboxRoot } from '../sandbox/sandbox.js';
 import { type LoadedRecipe, isProvided, loadRecipe } from '../config/recipes.js';
 import type { PackageFormat, TargetProfile } from '../config/targets.js';
 import { LockfileError, Pkg2osError } from '../errors.js';
@@ -42,6 +44,9 @@ export interface DiscoveryOptions {
   logFile(candidate: SdistCandidate): string;
   /** Build wheels during discovery (packages will be built). */
   buildWheels: boolean;
+  /** The root builds run on, and their limits. */
+  root: SandboxRoot;
+  limits: BuildLimits;
   jobs: number;
   logger: Logger;
 }
@@ -168,6 +173,8 @@ export class Discovery {
       dir: join(this.options.workDir, 'projects', `${candidate.project}-${candidate.version}`),
       logFile: this.options.logFile(candidate),
       buildWheel: this.options.buildWheels,
+      root: this.options.root,
+      limits: this.options.limits,
       logger: this.options.logger,
     });
     const { artifact } = prepared;

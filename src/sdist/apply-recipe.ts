@@ -1,23 +1,46 @@
-/** What a recipe does to an unpacked sdist before it is built: its build dependencies must be there, its patches are applied in order. */
+/**
+ * What a recipe does to an unpacked sdist before it is built: its build
+ * dependencies must be installed on the build host, and its patches are
+ * applied in order — by `patch` in the build sandbox, since the tree it
+ * edits is upstream's.
+ */
+import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LoadedRecipe } from '../config/recipes.js';
-import { BuildError } from '../errors.js';
-import { run } from '../exec.js';
+import { BuildError, ToolError } from '../errors.js';
 import { missingPackages } from '../host/installed-versions.js';
+import { runSandboxed } from '../sandbox/sandbox.js';
+import type { BuildBox } from '../wheel/build-box.js';
 
-export async function applyRecipe(recipe: LoadedRecipe, sourceDir: string, logFile: string, label: string): Promise<void> {
+export async function applyRecipe(recipe: LoadedRecipe, box: BuildBox): Promise<void> {
   const missing = await missingPackages(recipe['build-depends']?.deb ?? []);
   if (missing.length) {
-    throw new BuildError('MISSING_BUILD_BACKEND', `The recipe for ${label} needs ${missing.join(', ')} on the build host, and ${missing.length > 1 ? 'they are' : 'it is'} not installed.`, {
+    throw new BuildError('MISSING_BUILD_BACKEND', `The recipe for ${box.label} needs ${missing.join(', ')} on the build host, and ${missing.length > 1 ? 'they are' : 'it is'} not installed.`, {
       hint: `apt-get install ${missing.join(' ')}`,
     });
   }
-  for (const patch of recipe.patches ?? []) {
+  for (const [i, patch] of (recipe.patches ?? []).entries()) {
     const file = join(dirname(recipe.file ?? '.'), patch);
-    await run('patch', ['-p1', '--batch', '--forward', '--no-backup-if-mismatch', '-d', sourceDir, '-i', file], {
-      logFile,
-      purpose: `applying ${patch} to ${label}`,
-      hint: `The patch ${file} does not apply to this version; update the recipe.`,
-    });
+    // A copy beside the box, readable by the sandbox's uid wherever the recipe lives.
+    const copy = join(`${box.dir}.patches`, `${i}.patch`);
+    await mkdir(dirname(copy), { recursive: true, mode: 0o755 });
+    await copyFile(file, copy);
+    await chmod(copy, 0o644);
+    try {
+      await runSandboxed({
+        argv: ['patch', '-p1', '--batch', '--forward', '--no-backup-if-mismatch', '-i', `/pkg2os/patches/${i}.patch`],
+        root: box.root,
+        box: box.dir,
+        readOnly: [{ host: copy, inside: `/pkg2os/patches/${i}.patch` }],
+        cwd: box.sourceDir,
+        env: { LANG: 'C.UTF-8', HOME: '/build/home' },
+        limits: box.limits,
+        logFile: box.logFile,
+        purpose: `applying ${patch} to ${box.label}`,
+      });
+    } catch (error) {
+      if (!(error instanceof ToolError)) throw error;
+      throw new BuildError('BUILD_FAILED', `The patch ${file} does not apply to ${box.label}.`, { detail: error.outputTail, hint: 'Update the recipe\'s patches for this version.', cause: error });
+    }
   }
 }

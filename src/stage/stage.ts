@@ -1,18 +1,24 @@
 /**
- * wheel → staging tree in the target's install layout, with the wheel's
- * metadata. For RPM layouts the tree is byte-compiled here (when the host's
- * Python is the target's); Debian packages compile on the client.
+ * wheel → staging tree in the target's install layout, in the sandbox (the
+ * installer writes what a hostile wheel tells it to, so it writes only in its
+ * box). The wheel was validated first; the tree it makes is checked against
+ * what a package may install (tree-rules). For RPM layouts the tree is
+ * byte-compiled here, in the sandbox too; Debian packages compile on the client.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { BuildError } from '../errors.js';
-import { run } from '../exec.js';
 import { type InstallLayout, type PackageFormat, type TargetProfile, installLayout } from '../config/targets.js';
 import { buildEnvironment } from '../host/build-environment.js';
+import type { DistributionFiles } from '../host/distribution-files.js';
 import { SYSTEM_PYTHON, hostPythonVersion } from '../host/system-python.js';
 import { shipped } from '../paths.js';
-import { type CoreMetadata, isPureWheel, parseCoreMetadata } from '../pep/core-metadata.js';
+import type { CoreMetadata } from '../pep/core-metadata.js';
+import { boxPath } from '../sandbox/box-files.js';
+import { type SandboxLimits, type SandboxRoot, runSandboxed } from '../sandbox/sandbox.js';
+import type { ValidatedWheel } from '../wheel/validate-wheel.js';
 import { type StagedEntry, listTree } from './tree.js';
+import { checkStagedTree } from './tree-rules.js';
 
 export interface StagedTree {
   /** The directory that stands for "/" of the target system. */
@@ -30,39 +36,64 @@ export interface StagedTree {
 }
 
 export interface StageOptions {
-  wheel: string;
+  wheel: ValidatedWheel;
   format: PackageFormat;
   target: TargetProfile;
   /** Normalized project name (for the headers directory). */
   project: string;
-  root: string;
+  /** The distribution package it becomes. */
+  packageName: string;
+  /** A fresh box: the tree is staged in <box>/root. */
+  box: string;
+  root: SandboxRoot;
+  limits: SandboxLimits;
   logFile: string;
+  logCapBytes?: number;
   sourceDateEpoch: number;
+  /** Paths the recipe allows although the rules refuse them. */
+  allowFiles: string[];
+  recipeFile?: string;
+  /** The target's installed files, to refuse taking one over. */
+  installed?: DistributionFiles;
 }
 
-/** Install the wheel into `root` with the layout of (format, target); see `installLayout`. */
+/** Install the wheel into <box>/root with the layout of (format, target), check it, and byte-compile it for RPM. */
 export async function stageWheel(options: StageOptions): Promise<StagedTree> {
   const layout = installLayout(options.format, options.target, options.project);
   const scheme = { purelib: layout.purelib, platlib: layout.platlib, headers: layout.headers, scripts: layout.scripts, data: layout.data };
-  const env = buildEnvironment(join(options.root, '..', 'home'), options.sourceDateEpoch);
-  await run(SYSTEM_PYTHON, [shipped('src', 'stage', 'stage-wheel.py'), JSON.stringify(scheme), options.wheel, options.root], {
-    env,
-    cleanEnv: true,
-    logFile: options.logFile,
-    purpose: `staging ${options.project} for ${options.target.name} (${options.format})`,
-    hint: 'python3-installer must be installed (apt-get install python3-installer, or `make setup`).',
-  });
-
-  let entries = await listTree(options.root);
-  const distInfo = entries.find((e) => e.type === 'dir' && /\.dist-info$/.test(e.path) && (e.path.startsWith(`${layout.purelib}/`) || e.path.startsWith(`${layout.platlib}/`)));
+  const root = join(options.box, 'root');
+  await mkdir(root, { recursive: true });
+  const wheelInside = `/pkg2os/wheel/${basename(options.wheel.path)}`;
+  const sandbox = (argv: string[], purpose: string) =>
+    runSandboxed({
+      argv,
+      root: options.root,
+      box: options.box,
+      readOnly: [
+        { host: options.wheel.path, inside: wheelInside },
+        { host: shipped('src', 'stage', 'stage-wheel.py'), inside: '/pkg2os/stage-wheel.py' },
+      ],
+      cwd: '/build',
+      env: buildEnvironment('/build/home', options.sourceDateEpoch),
+      limits: options.limits,
+      logFile: options.logFile,
+      logCapBytes: options.logCapBytes,
+      purpose,
+    });
+  await sandbox([SYSTEM_PYTHON, '/pkg2os/stage-wheel.py', JSON.stringify(scheme), wheelInside, '/build/root'], `staging ${options.project} for ${options.target.name} (${options.format})`);
+  const check = async () => {
+    const entries = await listTree(await boxPath(options.box, root));
+    checkStagedTree({ project: options.project, packageName: options.packageName, layout, entries, scripts: options.wheel.scripts, allowFiles: options.allowFiles, installed: options.installed, recipeFile: options.recipeFile });
+    return entries;
+  };
+  let entries = await check();
+  const distInfo = [layout.purelib, layout.platlib].map((lib) => `${lib}/${options.wheel.distInfo}`).find((d) => entries.some((e) => e.type === 'dir' && e.path === d));
   if (!distInfo) throw new BuildError('INVALID_METADATA', `The wheel of ${options.project} installed no .dist-info directory.`);
-  const read = (name: string) => readFile(join(options.root, distInfo.path, name), 'utf8');
-  const metadata = parseCoreMetadata(await read('METADATA'), `${distInfo.path}/METADATA`);
-  const pure = isPureWheel(await read('WHEEL'));
+  const pure = options.wheel.pure;
 
   const host = await hostPythonVersion();
   if (!pure && host !== options.target.pythonVersion) {
-    throw new BuildError('UNSUPPORTED_TARGET', `${metadata.name} ${metadata.version} contains compiled code, which can only be built for a target whose Python is this host's (${host}); ${options.target.name} has Python ${options.target.pythonVersion}.`, {
+    throw new BuildError('UNSUPPORTED_TARGET', `${options.wheel.metadata.name} ${options.wheel.metadata.version} contains compiled code, which can only be built for a target whose Python is this host's (${host}); ${options.target.name} has Python ${options.target.pythonVersion}.`, {
       hint: `Build it on a ${options.target.name} machine, or choose a target with Python ${host}.`,
     });
   }
@@ -72,18 +103,14 @@ export async function stageWheel(options: StageOptions): Promise<StagedTree> {
     // checked-hash pycs stay valid whatever mtimes the package manager sets (PEP 552).
     const dirs = [...new Set([layout.purelib, layout.platlib])].filter((dir) => entries.some((e) => e.path.startsWith(`${dir}/`)));
     for (const dir of dirs) {
-      await run(SYSTEM_PYTHON, ['-m', 'compileall', '-q', '-f', '-o', '0', '-o', '1', '--invalidation-mode', 'checked-hash', '-s', options.root, '-p', '/', join(options.root, dir)], {
-        env,
-        cleanEnv: true,
-        logFile: options.logFile,
-        purpose: `byte-compiling ${options.project}`,
-      }).catch(() => {
-        // A module with syntax for another Python version is left uncompiled, as Fedora's brp script does.
+      await sandbox([SYSTEM_PYTHON, '-m', 'compileall', '-q', '-f', '-o', '0', '-o', '1', '--invalidation-mode', 'checked-hash', '-s', '/build/root', '-p', '/', `/build/root${dir}`], `byte-compiling ${options.project}`).catch((error: unknown) => {
+        // A module with syntax for another Python version is left uncompiled, as Fedora's brp script does; a timeout is not.
+        if (error instanceof BuildError) throw error;
       });
     }
     byteCompiled = true;
-    entries = await listTree(options.root);
+    entries = await check();
   }
 
-  return { root: options.root, format: options.format, layout, entries, metadata, pure, distInfo: distInfo.path, byteCompiled };
+  return { root, format: options.format, layout, entries, metadata: options.wheel.metadata, pure, distInfo, byteCompiled };
 }

@@ -1,80 +1,81 @@
 /**
  * sdist → wheel with the distribution's own Python and build backends:
- * `/usr/bin/python3 -m build --wheel --no-isolation`, with no network and a
- * scrubbed environment, so that no secret of the caller reaches upstream code.
- * Also the sdist's runtime requirements before any wheel exists (PEP 643
- * static metadata, else prepare_metadata_for_build_wheel).
+ * `python3 -m build --wheel --no-isolation` in the build sandbox (no network,
+ * no secrets, only its own box writable). Also the sdist's runtime
+ * requirements before any wheel exists (PEP 643 static metadata, else
+ * prepare_metadata_for_build_wheel, sandboxed the same way).
  */
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildError } from '../errors.js';
-import { run } from '../exec.js';
 import { buildEnvironment } from '../host/build-environment.js';
-import { networkIsolation } from '../host/network-isolation.js';
 import { SYSTEM_PYTHON } from '../host/system-python.js';
 import { shipped } from '../paths.js';
 import { parseCoreMetadata, parseHeaderFile } from '../pep/core-metadata.js';
+import { boxPath, copyOutOfBox, readBoxFile } from '../sandbox/box-files.js';
+import { runSandboxed } from '../sandbox/sandbox.js';
+import { type BuildBox, inside } from './build-box.js';
 import { explainBuildFailure } from './explain-failure.js';
 
-export interface WheelBuildOptions {
-  sourceDir: string;
-  outDir: string;
-  /** Where the build's output is logged. */
-  logFile: string;
-  sourceDateEpoch: number;
-  /** Extra environment for the build (from a recipe). */
-  env?: Record<string, string>;
-  projectLabel: string;
-}
+/** The largest wheel pkg2os takes out of a build box (the wheel's own limits are checked after). */
+const MAX_WHEEL_BYTES = 2 * 1024 ** 3;
 
-/**
- * Run the system Python on upstream code: in its own network namespace, with
- * the scrubbed build environment, its output in the package's log; a failure
- * becomes the error `explainBuildFailure` makes of it.
- */
-async function runUpstreamPython(args: string[], options: WheelBuildOptions, what: string): Promise<string> {
-  const prefix = await networkIsolation();
-  const home = join(options.outDir, '..', 'home');
-  await mkdir(home, { recursive: true });
-  await mkdir(options.outDir, { recursive: true });
+/** Run the root's Python on upstream code in the sandbox; a failure becomes the error `explainBuildFailure` makes of it. */
+async function runUpstreamPython(box: BuildBox, args: string[], what: string, readOnly: Array<{ host: string; inside: string }> = []): Promise<void> {
   try {
-    const result = await run(prefix[0]!, [...prefix.slice(1), SYSTEM_PYTHON, ...args], {
-      cwd: options.sourceDir,
-      env: buildEnvironment(home, options.sourceDateEpoch, options.env),
-      cleanEnv: true,
-      logFile: options.logFile,
-      purpose: `${what.toLowerCase()} of ${options.projectLabel}`,
-      timeoutMs: 60 * 60 * 1000,
+    await runSandboxed({
+      argv: [SYSTEM_PYTHON, ...args],
+      root: box.root,
+      box: box.dir,
+      readOnly,
+      cwd: box.sourceDir,
+      env: buildEnvironment('/build/home', box.sourceDateEpoch, box.env),
+      limits: box.limits,
+      logFile: box.logFile,
+      logCapBytes: box.logCapBytes,
+      purpose: `${what.toLowerCase()} of ${box.label}`,
     });
-    return result.stdout;
   } catch (error) {
-    throw explainBuildFailure(error, options.projectLabel, options.logFile, what);
+    throw explainBuildFailure(error, box.label, box.logFile, what);
   }
 }
 
-/** Build the wheel; returns its path. */
-export async function buildWheel(options: WheelBuildOptions): Promise<string> {
-  await runUpstreamPython(['-m', 'build', '--wheel', '--no-isolation', '--outdir', options.outDir, options.sourceDir], options, 'Building the wheel');
-  const wheels = (await readdir(options.outDir)).filter((f) => f.endsWith('.whl'));
+/** Build the wheel in the sandbox; returns a copy of it outside the box (`outDir`). */
+export async function buildWheel(box: BuildBox, outDir: string): Promise<string> {
+  const made = join(box.dir, 'wheel');
+  await mkdir(made, { recursive: true });
+  await runUpstreamPython(box, ['-m', 'build', '--wheel', '--no-isolation', '--outdir', inside(box, made), box.sourceDir], 'Building the wheel');
+  const wheels = (await readdir(await boxPath(box.dir, made))).filter((f) => f.endsWith('.whl'));
   if (wheels.length !== 1) {
-    throw new BuildError('BUILD_FAILED', `Building ${options.projectLabel} produced ${wheels.length} wheels instead of one.`, { hint: `Full log: ${options.logFile}` });
+    throw new BuildError('BUILD_FAILED', `Building ${box.label} produced ${wheels.length} wheels instead of one.`, { hint: `Full log: ${box.logFile}` });
   }
-  return join(options.outDir, wheels[0]!);
+  // Out of the box: nothing the build left running (none is) or a later sandbox of it can change it now.
+  await mkdir(outDir, { recursive: true });
+  const wheel = join(outDir, wheels[0]!);
+  await copyOutOfBox(box.dir, join(made, wheels[0]!), wheel, MAX_WHEEL_BYTES);
+  return wheel;
 }
 
 /**
  * The sdist's runtime requirements (Requires-Dist), before any wheel is
  * built: from PKG-INFO when its metadata is 2.2+ and declares them static
- * (PEP 643), else from the build backend's prepare_metadata_for_build_wheel,
- * run offline like a build.
+ * (PEP 643), else from the build backend's prepare_metadata_for_build_wheel.
  */
-export async function sourceRequirements(options: WheelBuildOptions): Promise<string[]> {
-  const pkgInfo = await readFile(join(options.sourceDir, 'PKG-INFO'), 'utf8').catch(() => undefined);
+export async function sourceRequirements(box: BuildBox, hostSourceDir: string): Promise<string[]> {
+  const pkgInfo = await readFile(join(hostSourceDir, 'PKG-INFO'), 'utf8').catch(() => undefined);
   const fromPkgInfo = pkgInfo === undefined ? undefined : staticRequirements(pkgInfo);
   if (fromPkgInfo) return fromPkgInfo;
-  const stdout = await runUpstreamPython([shipped('src', 'wheel', 'prepare-metadata.py'), options.sourceDir, options.outDir], options, 'Preparing the metadata');
-  const distInfo = stdout.trim().split('\n').pop()!;
-  return parseCoreMetadata(await readFile(join(distInfo, 'METADATA'), 'utf8'), `${options.projectLabel} METADATA`).requiresDist;
+  const out = join(box.dir, 'metadata');
+  await mkdir(out, { recursive: true });
+  const helper = shipped('src', 'wheel', 'prepare-metadata.py');
+  await runUpstreamPython(box, ['/pkg2os/prepare-metadata.py', box.sourceDir, inside(box, out)], 'Preparing the metadata', [{ host: helper, inside: '/pkg2os/prepare-metadata.py' }]);
+  const distInfos = (await readdir(await boxPath(box.dir, out))).filter((d) => d.endsWith('.dist-info'));
+  if (distInfos.length !== 1) throw new BuildError('INVALID_METADATA', `The build backend of ${box.label} prepared ${distInfos.length} .dist-info directories instead of one.`);
+  const text = await readBoxFile(box.dir, join(out, distInfos[0]!, 'METADATA'), 4 * 1024 * 1024).catch((error: unknown) => {
+    if (error instanceof BuildError) throw error;
+    throw new BuildError('INVALID_METADATA', `The build backend of ${box.label} prepared no METADATA.`);
+  });
+  return parseCoreMetadata(text.toString('utf8'), `${box.label} METADATA`).requiresDist;
 }
 
 /** Requires-Dist from PKG-INFO when it is Metadata 2.2+ and does not declare them dynamic (PEP 643); else undefined. */

@@ -1,8 +1,8 @@
 """Core metadata of an unpacked sdist, through PEP 517's prepare_metadata_for_build_wheel.
 
-Run by pkg2os with the distribution's Python, offline: prepare-metadata.py SOURCE_DIR OUT_DIR
-Prints the .dist-info directory. Exit 3 with "Missing dependencies:" and one
-requirement per line when the build backend or its requirements are missing.
+Run by pkg2os in the build sandbox, offline: prepare-metadata.py SOURCE_DIR OUT_DIR
+Leaves one .dist-info directory in OUT_DIR. Exit 3 with "Missing dependencies:"
+and one requirement per line when the build backend or its requirements are missing.
 """
 import sys
 
@@ -19,7 +19,7 @@ def main() -> int:
             for chain in sorted(missing):
                 print("\t" + " -> ".join(chain), file=sys.stderr)
             return 3
-        print(builder.metadata_path(out))
+        builder.metadata_path(out)
     except BuildBackendException as error:
         # The backend's own output, printed above, says what went wrong.
         print(f"ERROR {error}", file=sys.stderr)

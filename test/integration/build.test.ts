@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, symlink } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -236,6 +236,7 @@ describe('pkg2os build: refusals', () => {
 
   it('removes its work directory after a failed run, unless --keep-work', async () => {
     const temp = await mkdtemp(join(tmpdir(), 'pkg2os-tmpdir-'));
+    await chmod(temp, 0o755);
     const failed = await pkg2os(['build', 'broken-fixture', '--index-url', server.url, '--out', await freshOut()], { TMPDIR: temp });
     assert.equal(failed.exitCode, 4, failed.stderr);
     assert.deepEqual(readdirSync(temp), [], 'nothing is left in TMPDIR');
@@ -284,8 +285,8 @@ describe('pkg2os build: refusals', () => {
     await symlink(process.execPath, join(bin, 'node'));
     const requestsBefore = server.requests.length;
     const result = await pkg2os(['build', 'pure-fixture', '--index-url', server.url, '--out', out], { PATH: bin });
-    assertCleanFailure(result, 5, /needs unshare, tar, dpkg-deb, rpmbuild/, out);
-    assert.match(result.stderr, /apt-get install util-linux tar dpkg rpm/);
+    assertCleanFailure(result, 5, /needs bwrap, prlimit, setpriv, tar, dpkg-deb, rpmbuild/, out);
+    assert.match(result.stderr, /apt-get install bubblewrap util-linux tar dpkg rpm/);
     assert.equal(server.requests.length, requestsBefore, 'the index was not contacted');
   });
 });

@@ -12,7 +12,7 @@ import { IndexServer } from '../support/index-server.js';
 import { pkg2os } from '../support/run-cli.js';
 import { makeSdist } from '../support/sdist-fixtures.js';
 
-const TOOLS = ['gpgv', 'createrepo_c', 'rpmsign', 'rpmkeys', 'rpm', 'rpmbuild', 'dpkg-deb', 'dpkg-query', 'tar', 'unshare'];
+const TOOLS = ['gpgv', 'createrepo_c', 'rpmsign', 'rpmkeys', 'rpm', 'dpkg-query', 'tar'];
 const server = new IndexServer();
 let dir: string;
 let bin: string;
@@ -50,7 +50,8 @@ describe('the environment of child processes', () => {
       });
       assert.equal(result.exitCode, 0, result.stderr);
       const seen = await readFile(dump, 'utf8');
-      for (const tool of ['gpgv', 'createrepo_c', 'rpmsign', 'rpmbuild', 'dpkg-deb']) assert.match(seen, new RegExp(`^== ${tool}$`, 'm'), `${tool} ran through the wrapper`);
+      // Sandboxes (builds, rpmbuild, dpkg-deb) start from the system's own PATH with an environment of their own; the hostile suite looks at it from inside.
+      for (const tool of ['gpgv', 'createrepo_c', 'rpmsign', 'dpkg-query']) assert.match(seen, new RegExp(`^== ${tool}$`, 'm'), `${tool} ran through the wrapper`);
       assert.doesNotMatch(seen, new RegExp(passphrase), 'the passphrase reached a child');
       assert.doesNotMatch(seen, /PKG2OS_KEY_PASSPHRASE|PKG2OS_SIGNING_KEY/, 'a key variable reached a child');
       assert.ok(!seen.includes(join(key, 'private.asc')), 'the key path reached a child');

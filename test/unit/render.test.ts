@@ -42,7 +42,7 @@ function fixtureInfo(format: 'deb' | 'rpm', overrides: { version?: string; pure?
       { path: lib, type: 'dir', size: 0 },
       { path: `${lib}/sample_project`, type: 'dir', size: 0 },
       { path: `${lib}/sample_project/__init__.py`, type: 'file', size: 4100 },
-      { path: `${lib}/sample_project/data [v2]*.txt`, type: 'file', size: 12 },
+      { path: `${lib}/sample_project/data (v2).txt`, type: 'file', size: 12 },
       { path: `${lib}/sample_project-2.1rc1.dist-info`, type: 'dir', size: 0 },
       { path: `${lib}/sample_project-2.1rc1.dist-info/METADATA`, type: 'file', size: 900 },
     ],
@@ -103,10 +103,13 @@ describe('rpm render()', () => {
     assert.doesNotMatch(spec!, /^%dir "\/usr\/bin"$/m);
     assert.doesNotMatch(spec!, /^%dir "\/usr\/lib\/python3\.11\/site-packages"$/m);
   });
-  it('escapes macros and globs', () => {
+  it('escapes macros in texts, and refuses file names rpm cannot carry literally, naming them', () => {
     assert.match(spec!, /100%% golden/);
-    assert.equal(filesEntry('/usr/lib/x/a[1]*.txt', false), '"/usr/lib/x/a\\[1\\]\\*.txt"');
-    throwsWithCode(() => filesEntry('/usr/lib/x/a"b', false), BuildError, 'PACKAGING_FAILED');
+    assert.equal(filesEntry('/usr/lib/x/data (v2).txt', false), '"/usr/lib/x/data (v2).txt"');
+    for (const name of ['/usr/lib/x/%(touch pwned).py', '/usr/lib/x/a[1].txt', '/usr/lib/x/*.txt', '/usr/lib/x/a"b', "/usr/lib/x/a'b", '/usr/lib/x/a\\b', '/usr/lib/x/a\nb', '/usr/lib/x/{a,b}']) {
+      const error = throwsWithCode(() => filesEntry(name, false), BuildError, 'UNSAFE_PACKAGE');
+      assert.ok(error.message.includes(JSON.stringify(name)), error.message);
+    }
   });
   it('names the file by RPM convention, with the epoch in the Epoch tag', () => {
     assert.equal(rpmPackager.fileName(fixtureInfo('rpm')), 'python3-sample-project-2.1~rc1-1.noarch.rpm');

@@ -6,7 +6,8 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { run } from '../../exec.js';
+import { copyOutOfBox } from '../../sandbox/box-files.js';
+import { runSandboxed } from '../../sandbox/sandbox.js';
 import { machineArch } from '../../config/targets.js';
 import { renderTemplate } from '../templates.js';
 import { fileDigest } from '../../digest.js';
@@ -15,6 +16,8 @@ import type { BuiltPackage, Dependency, PackageInfo, Packager } from '../package
 import { type Constraint, boundVersion, toDebianVersion } from '../versions.js';
 
 const MAX_DESCRIPTION_LINES = 400;
+/** The largest package file pkg2os takes out of a packaging box. */
+const MAX_PACKAGE_BYTES = 4 * 1024 ** 3;
 
 /** Debian version of the package: upstream (translated) + "-" revision. */
 export function debVersion(info: PackageInfo): string {
@@ -106,7 +109,7 @@ export const debPackager: Packager = {
     };
   },
 
-  async build(info, _workDir, outDir, logFile): Promise<BuiltPackage> {
+  async build(info, job): Promise<BuiltPackage> {
     const texts = this.render(info);
     // The staged tree is the package's root: dpkg-deb reads it where it is (a copy of thousands of files costs seconds).
     const root = info.tree.root;
@@ -127,13 +130,23 @@ export const debPackager: Packager = {
     const sums = await Promise.all(files.map(async (f) => `${await fileDigest(join(root, f), 'md5')}  ${f.slice(1)}`));
     await writeFile(join(control, 'md5sums'), `${sums.join('\n')}\n`);
 
-    await mkdir(outDir, { recursive: true });
-    const out = join(outDir, this.fileName(info));
-    await run('dpkg-deb', ['--build', '--root-owner-group', '-Zxz', root, out], {
-      env: { SOURCE_DATE_EPOCH: String(info.sourceDateEpoch) },
-      logFile,
-      purpose: `building ${this.fileName(info)}`,
+    const name = this.fileName(info);
+    // dpkg-deb reads upstream's tree: it runs in the sandbox, writing only its box.
+    await mkdir(join(job.box, 'out'), { recursive: true });
+    await runSandboxed({
+      argv: ['dpkg-deb', '--build', '--root-owner-group', '-Zxz', '/build/root', `/build/out/${name}`],
+      root: job.root,
+      box: job.box,
+      cwd: '/build',
+      env: { SOURCE_DATE_EPOCH: String(info.sourceDateEpoch), LANG: 'C.UTF-8', HOME: '/build/home' },
+      limits: job.limits,
+      logFile: job.logFile,
+      logCapBytes: job.logCapBytes,
+      purpose: `building ${name}`,
     });
+    await mkdir(job.outDir, { recursive: true });
+    const out = join(job.outDir, name);
+    await copyOutOfBox(job.box, join(job.box, 'out', name), out, MAX_PACKAGE_BYTES);
     return describeBuilt('deb', info.name, debVersion(info), debArch(info), out);
   },
 };

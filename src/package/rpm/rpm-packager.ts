@@ -3,10 +3,11 @@
  * `rpmbuild -bb`. Dependencies and provides follow Fedora's Python packaging
  * guidelines (`python3dist(name)`), so our packages interoperate with theirs.
  */
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildError } from '../../errors.js';
-import { run } from '../../exec.js';
+import { boxPath, copyOutOfBox } from '../../sandbox/box-files.js';
+import { runSandboxed } from '../../sandbox/sandbox.js';
 import { machineArch } from '../../config/targets.js';
 import { renderTemplate } from '../templates.js';
 import { cleanText, describeBuilt, synopsis } from '../common.js';
@@ -43,15 +44,34 @@ export function rpmRequires(deps: Dependency[]): string[] {
   return out;
 }
 
-/** A %files line for a path: quoted, with rpm's glob characters and "%" escaped. */
+/**
+ * A %files line for a path, quoted. rpm 4.18 expands a %files entry more
+ * than once, and globs it: a name with "%", a glob character, a quote, a
+ * backslash or a control character cannot be carried literally at all, so it
+ * is refused (a file named "%(…).py" would run a command during rpmbuild).
+ */
 export function filesEntry(path: string, dir: boolean): string {
-  if (/["\n\\]/.test(path)) {
-    throw new BuildError('PACKAGING_FAILED', `The file name ${JSON.stringify(path)} cannot be listed in an RPM spec.`, {
-      hint: 'Exclude the file with a recipe, or build only the deb format.',
+  const bad = /[%*?[\]{}"'\\\u0000-\u001f\u007f]/.exec(path);
+  if (bad) {
+    throw new BuildError('UNSAFE_PACKAGE', `The file ${JSON.stringify(path)} has a character (${JSON.stringify(bad[0])}) that an RPM spec cannot carry literally: rpm would expand or glob it.`, {
+      hint: 'Build only the deb format for this project (--format deb), or report the file name upstream.',
     });
   }
-  const escaped = specEscape(path).replace(/([*?[\]{}])/g, '\\$1');
-  return `${dir ? '%dir ' : ''}"${escaped}"`;
+  return `${dir ? '%dir ' : ''}"${path}"`;
+}
+
+/**
+ * %description text: "%" escaped once (rpm expands it once), and a line
+ * whose first non-blank character would be "%" or "#" after that expansion
+ * starts with a no-break space, so that it can open no spec section, no
+ * conditional and no comment (rpm skips only ASCII white space there).
+ */
+export function specDescription(text: string): string {
+  return specEscape(text)
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .map((l) => (/^\s*[%#]/.test(l) ? `\u00a0${l}` : l))
+    .join('\n');
 }
 
 /** The directories the package owns: those below the Python library roots and its headers directory. */
@@ -82,7 +102,7 @@ export const rpmPackager: Packager = {
     const files = info.tree.entries
       .filter((e) => e.type !== 'dir' || ownsDir(info, e.path))
       .map((e) => filesEntry(e.path, e.type === 'dir'));
-    const description = specEscape(cleanText(info.description).trim() || cleanText(info.summary).trim() || `The Python project ${info.project}.`);
+    const description = cleanText(info.description).trim() || cleanText(info.summary).trim() || `The Python project ${info.project}.`;
     return {
       spec: renderTemplate('rpm', 'package.spec', {
         name: info.name,
@@ -100,45 +120,51 @@ export const rpmPackager: Packager = {
           // A recipe's name override still answers to the conventional name.
           ...(info.name !== `python3-${info.project}` ? [`python3-${info.project} = ${evr}`] : []),
         ],
-        // rpm drops lines whose first non-blank character is "#", even in %description.
-        description: description.split('\n').map((l) => l.trimEnd().replace(/^(\s*)#/, '$1%{quote:#}')).join('\n'),
+        description: specDescription(description),
         files,
         changelogDate: changelogDate(info.sourceDateEpoch),
         maintainer: specEscape(info.maintainer),
         evr,
-        sdist: info.sdist,
+        sdist: { filename: specEscape(info.sdist.filename), sha256: info.sdist.sha256 },
       }),
     };
   },
 
-  async build(info, workDir, outDir, logFile): Promise<BuiltPackage> {
+  async build(info, job): Promise<BuiltPackage> {
     const { spec } = this.render(info);
-    const top = join(workDir, 'rpmbuild');
+    const top = join(job.box, 'rpmbuild');
     await rm(top, { recursive: true, force: true });
     await mkdir(join(top, 'SPECS'), { recursive: true });
-    const specPath = join(top, 'SPECS', `${info.name}.spec`);
-    await writeFile(specPath, spec!);
-    const rpms = join(top, 'RPMS');
+    await writeFile(join(top, 'SPECS', `${info.name}.spec`), spec!);
     const defines: Record<string, string> = {
-      _topdir: top,
-      _rpmdir: rpms,
-      _pkg2os_stage: info.tree.root,
+      _topdir: '/build/rpmbuild',
+      _rpmdir: '/build/rpmbuild/RPMS',
+      _tmppath: '/tmp',
+      _pkg2os_stage: '/build/root',
       _build_name_fmt: '%%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm',
       _buildhost: 'pkg2os',
       clamp_mtime_to_source_date_epoch: '1',
       use_source_date_epoch_as_buildtime: '1',
       _binary_payload: 'w19.zstdio',
     };
-    await run('rpmbuild', ['-bb', ...Object.entries(defines).flatMap(([k, v]) => ['--define', `${k} ${v}`]), specPath], {
-      env: { SOURCE_DATE_EPOCH: String(info.sourceDateEpoch), LANG: 'C.UTF-8' },
-      logFile,
+    // rpmbuild reads upstream's file names and texts and has a macro language: it runs in the sandbox, writing only its box.
+    await runSandboxed({
+      argv: ['rpmbuild', '-bb', ...Object.entries(defines).flatMap(([k, v]) => ['--define', `${k} ${v}`]), `/build/rpmbuild/SPECS/${info.name}.spec`],
+      root: job.root,
+      box: job.box,
+      cwd: '/build',
+      env: { SOURCE_DATE_EPOCH: String(info.sourceDateEpoch), LANG: 'C.UTF-8', HOME: '/build/home' },
+      limits: job.limits,
+      logFile: job.logFile,
+      logCapBytes: job.logCapBytes,
       purpose: `building ${this.fileName(info)}`,
     });
+    const rpms = await boxPath(job.box, join(top, 'RPMS'));
     const built = (await readdir(rpms)).filter((f) => f.endsWith('.rpm'));
-    if (built.length !== 1) throw new BuildError('PACKAGING_FAILED', `rpmbuild made ${built.length} packages for ${info.name}, expected one.`, { hint: `Full log: ${logFile}` });
-    await mkdir(outDir, { recursive: true });
-    const out = join(outDir, this.fileName(info));
-    await rename(join(rpms, built[0]!), out);
+    if (built.length !== 1) throw new BuildError('PACKAGING_FAILED', `rpmbuild made ${built.length} packages for ${info.name}, expected one.`, { hint: `Full log: ${job.logFile}` });
+    await mkdir(job.outDir, { recursive: true });
+    const out = join(job.outDir, this.fileName(info));
+    await copyOutOfBox(job.box, join(rpms, built[0]!), out, 4 * 1024 ** 3);
     return describeBuilt('rpm', info.name, rpmEvr(info), rpmArch(info), out);
   },
 };

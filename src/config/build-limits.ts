@@ -1,0 +1,45 @@
+/**
+ * The limits on upstream code and what it makes: resources of each sandboxed
+ * run (prlimit, and a wall-clock build-timeout), the build log's size, and
+ * the size and compression ratio of a wheel. From pkg2os.config.yaml
+ * (`build-timeout`, `build-limits`, `wheel-limits`, `log-limit`) and a
+ * recipe's `build-timeout`.
+ */
+
+export interface SandboxLimits {
+  /** Processes and threads of the sandbox's uid (RLIMIT_NPROC). */
+  processes: number;
+  /** Largest file it may write (RLIMIT_FSIZE). */
+  fileSizeBytes: number;
+  /** Address space of each process (RLIMIT_AS). */
+  addressSpaceBytes: number;
+  /** CPU seconds of each process (RLIMIT_CPU). */
+  cpuSeconds: number;
+  /** Wall-clock seconds for the whole run. */
+  wallSeconds: number;
+}
+
+export interface WheelLimits {
+  /** Sum of the entries' uncompressed sizes. */
+  maxUnpackedBytes: number;
+  /** Largest uncompressed/compressed ratio of an entry over 1 MiB. */
+  maxRatio: number;
+  maxEntries: number;
+}
+
+export interface BuildLimits {
+  sandbox: SandboxLimits;
+  wheel: WheelLimits;
+  /** Each build log holds at most this much of a tool's output (then a note says the rest was dropped). */
+  logCapBytes: number;
+}
+
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+
+/** Generous for real builds, finite for hostile ones; a build-timeout of 20 minutes. */
+export const DEFAULT_BUILD_LIMITS: BuildLimits = {
+  sandbox: { processes: 1024, fileSizeBytes: 4 * GiB, addressSpaceBytes: 16 * GiB, cpuSeconds: 3600, wallSeconds: 20 * 60 },
+  wheel: { maxUnpackedBytes: GiB, maxRatio: 200, maxEntries: 100_000 },
+  logCapBytes: 64 * MiB,
+};

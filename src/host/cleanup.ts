@@ -1,0 +1,35 @@
+/**
+ * What pkg2os undoes when it is stopped (SIGINT, SIGTERM): every running
+ * child is killed through one abort signal (a sandbox takes its whole PID
+ * namespace with it), and every registered work directory is removed.
+ */
+import { rmSync } from 'node:fs';
+
+const controller = new AbortController();
+const directories = new Set<string>();
+
+/** The signal that cancels every child process of this run. */
+export function runSignal(): AbortSignal {
+  return controller.signal;
+}
+
+/** Remove `dir` if pkg2os is stopped before it says so (`release`). */
+export function removeOnStop(dir: string): { release(): void } {
+  directories.add(dir);
+  return { release: () => directories.delete(dir) };
+}
+
+/** Installed by the CLI: on SIGINT/SIGTERM, kill the children, remove the work directories, exit 130/143. */
+export function installStopHandlers(onStop: (signal: string) => void = () => {}): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      onStop(signal);
+      controller.abort(new Error(`pkg2os was stopped by ${signal}`));
+      // The children die with their sandbox; give the kill a moment to land before their directories go.
+      setTimeout(() => {
+        for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }, 200).unref();
+    });
+  }
+}

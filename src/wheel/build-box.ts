@@ -1,0 +1,30 @@
+/**
+ * A build box: the one directory a sandboxed build may write, mounted at
+ * /build — the unpacked source under src/, its home, its /tmp, and the
+ * directories its outputs land in. What leaves the box is read by pkg2os as
+ * untrusted input.
+ */
+import type { SandboxLimits } from '../config/build-limits.js';
+import type { SandboxRoot } from '../sandbox/sandbox.js';
+
+export interface BuildBox {
+  /** The box on the host. */
+  dir: string;
+  /** The source tree inside the sandbox (e.g. /build/src/Django-3.2.25). */
+  sourceDir: string;
+  root: SandboxRoot;
+  limits: SandboxLimits;
+  logFile: string;
+  logCapBytes?: number;
+  sourceDateEpoch: number;
+  /** Extra environment for the build (from a recipe). */
+  env?: Record<string, string>;
+  /** "Django 3.2.25", for messages. */
+  label: string;
+}
+
+/** The path inside the sandbox of a host path below the box. */
+export function inside(box: BuildBox, hostPath: string): string {
+  if (hostPath !== box.dir && !hostPath.startsWith(`${box.dir}/`)) throw new Error(`${hostPath} is not in the build box ${box.dir}`);
+  return `/build${hostPath.slice(box.dir.length)}`;
+}
