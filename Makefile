@@ -8,12 +8,12 @@ SHELL := /bin/bash
 APT_PACKAGES := dpkg-dev rpm lintian fakeroot util-linux cpio xz-utils zstd gpg gpgv \
 	python3 python3-build python3-installer python3-setuptools python3-wheel \
 	python3-setuptools-scm python3-hatchling python3-poetry-core flit python3-packaging \
-	python3-asgiref python3-tz python3-sqlparse patch \
+	python3-asgiref python3-tz python3-sqlparse patch bubblewrap \
 	createrepo-c dnf dnf-plugins-core apt-utils time python3-apt
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_CONCURRENCY ?= 2
 
-.PHONY: help setup apt-packages node-packages build test test-unit demo clean schema bench
+.PHONY: help setup apt-packages node-packages build test test-unit test-hostile demo clean schema bench
 
 help:
 	@echo "make setup  install Debian and npm packages, compile pkg2os"
@@ -51,6 +51,10 @@ test: setup
 
 test-unit: build
 	node --test dist/test/unit/
+
+# The hostile suite alone: sdists that attack the build host (also part of make test).
+test-hostile: setup
+	node --test --test-concurrency=$(TEST_CONCURRENCY) dist/test/hostile/
 
 demo: setup
 	node dist/scripts/demo.js $(CURDIR)/demo-out

@@ -1,27 +1,37 @@
 /**
  * A content-addressed cache (after npm's cacache): entries live under
  * `<dir>/<kind>/sha256/<ab>/<cd>/<key>/`, are written to a temporary
- * directory and renamed into place, and are checked against the sha256 of
- * every file they hold when read; a corrupt entry is evicted and reported.
+ * directory and renamed into place, and are checked when read: every file
+ * against its sha256, and the whole entry against an HMAC made with the
+ * cache's own secret (`<dir>/.pkg2os-cache-key`, mode 0600). Builds never see
+ * the cache; if something else rewrote an entry and fixed up its digests, the
+ * HMAC no longer matches: the entry is evicted, reported and rebuilt.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import fse from 'fs-extra';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { copyFile, mkdir, open, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import fse from 'fs-extra';
 import { type Clock, systemClock } from '../clock.js';
 import { fileDigest } from '../digest.js';
+import { ConfigError } from '../errors.js';
 
 /** The hex sha256 of a canonical JSON rendering of `parts` (object keys sorted). */
 export function cacheKey(parts: unknown): string {
+  return createHash('sha256').update(canonicalJson(parts)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
   const canonical = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
-  return createHash('sha256').update(JSON.stringify(canonical(parts))).digest('hex');
+  return JSON.stringify(canonical(value));
 }
 
 interface EntryIndex<M> {
   key: string;
   meta: M;
   files: Array<{ name: string; sha256: string }>;
+  /** HMAC-SHA256 of kind, key, meta and files with the cache's secret. */
+  mac: string;
 }
 
 export interface CacheHit<M> {
@@ -30,9 +40,13 @@ export interface CacheHit<M> {
   files: Map<string, string>;
 }
 
+/** A file to store: one on disk, or bytes with a name. */
+export type CacheFile = string | { name: string; data: Uint8Array };
+
 export class ContentCache {
-  /** Keys found corrupt (and evicted) during this process. */
+  /** Keys found corrupt or forged (and evicted) during this process. */
   readonly corrupt: string[] = [];
+  private secret?: Promise<Buffer>;
 
   constructor(
     readonly dir: string,
@@ -43,7 +57,36 @@ export class ContentCache {
     return join(this.dir, kind, 'sha256', key.slice(0, 2), key.slice(2, 4), key);
   }
 
-  /** Read an entry; undefined on a miss. A corrupt entry is evicted and is a miss. */
+  /** The cache's secret, made on first use; a secret others can read is refused. */
+  private key(): Promise<Buffer> {
+    this.secret ??= (async () => {
+      const path = join(this.dir, '.pkg2os-cache-key');
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      try {
+        const handle = await open(path, 'wx', 0o600);
+        await handle.writeFile(randomBytes(32));
+        await handle.close();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const st = await stat(path);
+      if ((st.mode & 0o077) !== 0 || (process.getuid && st.uid !== process.getuid())) {
+        throw new ConfigError('INVALID_CONFIG', `The cache's secret ${path} can be read by others (mode ${(st.mode & 0o777).toString(8)}), so cache entries cannot be trusted.`, {
+          hint: `Remove the cache directory ${this.dir} (pkg2os makes a new one), or chmod 600 ${path} if it is yours and nobody else read it.`,
+        });
+      }
+      const secret = await readFile(path);
+      if (secret.length < 32) throw new ConfigError('INVALID_CONFIG', `The cache's secret ${path} is damaged.`, { hint: `Remove the cache directory ${this.dir}; pkg2os makes a new one.` });
+      return secret;
+    })();
+    return this.secret;
+  }
+
+  private async mac(kind: string, index: Omit<EntryIndex<unknown>, 'mac'>): Promise<string> {
+    return createHmac('sha256', await this.key()).update(canonicalJson({ kind, key: index.key, meta: index.meta, files: index.files })).digest('hex');
+  }
+
+  /** Read an entry; undefined on a miss. A corrupt or forged entry is evicted and is a miss. */
   async get<M>(kind: string, key: string): Promise<CacheHit<M> | undefined> {
     const dir = this.entryDir(kind, key);
     let index: EntryIndex<M>;
@@ -54,10 +97,16 @@ export class ContentCache {
       await this.evict(kind, key);
       return undefined;
     }
+    const expected = Buffer.from(await this.mac(kind, { key: index.key, meta: index.meta, files: index.files }), 'hex');
+    const given = Buffer.from(typeof index.mac === 'string' ? index.mac : '', 'hex');
+    if (index.key !== key || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      await this.evict(kind, key);
+      return undefined;
+    }
     const files = new Map<string, string>();
     for (const f of index.files) {
       const path = join(dir, 'files', f.name);
-      if (index.key !== key || (await fileDigest(path).catch(() => '')) !== f.sha256) {
+      if ((await fileDigest(path).catch(() => '')) !== f.sha256) {
         await this.evict(kind, key);
         return undefined;
       }
@@ -69,18 +118,20 @@ export class ContentCache {
   }
 
   /** Store `files` (copied) and `meta` under `key`, atomically. */
-  async put<M>(kind: string, key: string, meta: M, files: string[] = []): Promise<void> {
-    const final = this.entryDir(kind, key);
+  async put<M>(kind: string, key: string, meta: M, files: CacheFile[] = []): Promise<void> {
     const temp = join(this.dir, 'tmp', `${key}.${randomBytes(6).toString('hex')}`);
     await mkdir(join(temp, 'files'), { recursive: true });
     try {
       const listed: EntryIndex<M>['files'] = [];
       for (const file of files) {
-        await copyFile(file, join(temp, 'files', basename(file)));
-        listed.push({ name: basename(file), sha256: await fileDigest(file) });
+        const name = typeof file === 'string' ? basename(file) : file.name;
+        if (typeof file === 'string') await copyFile(file, join(temp, 'files', name));
+        else await writeFile(join(temp, 'files', name), file.data);
+        listed.push({ name, sha256: await fileDigest(join(temp, 'files', name)) });
       }
-      await writeFile(join(temp, 'index.json'), JSON.stringify({ key, meta, files: listed } satisfies EntryIndex<M>));
-      await fse.move(temp, final, { overwrite: true });
+      const index = { key, meta, files: listed };
+      await writeFile(join(temp, 'index.json'), JSON.stringify({ ...index, mac: await this.mac(kind, index) } satisfies EntryIndex<M>));
+      await fse.move(temp, this.entryDir(kind, key), { overwrite: true });
     } finally {
       await rm(temp, { recursive: true, force: true });
     }
@@ -108,7 +159,7 @@ export class ContentCache {
         } else await walk(path, depth - 1);
       }
     };
-    for (const kind of await readdir(this.dir).catch(() => [] as string[])) if (kind !== 'tmp') await walk(join(this.dir, kind, 'sha256'), 2);
+    for (const kind of await readdir(this.dir).catch(() => [] as string[])) if (kind !== 'tmp' && !kind.startsWith('.')) await walk(join(this.dir, kind, 'sha256'), 2);
     await rm(join(this.dir, 'tmp'), { recursive: true, force: true });
     return removed;
   }

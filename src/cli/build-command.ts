@@ -11,7 +11,7 @@ import { publishRepository } from '../publish/publish.js';
 import { ReleaseLedger } from '../publish/release-ledger.js';
 import { reportError, stderrLogger } from './output.js';
 import { canShowProgress, progressView } from './progress-view.js';
-import { addRepoOptions, loadSigner } from './repo-options.js';
+import { addRepoOptions, checkSigningKeyFile, loadSigner } from './repo-options.js';
 import { formatPlan, formatSummary, reportOutcome } from './summary.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -94,8 +94,9 @@ async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<
 async function buildAndReport(requirementTexts: string[], flags: BuildFlags, logger: Logger, stopView: () => void): Promise<number> {
   const config = await loadConfig(flags.config);
   const { request, repo } = buildRequestFrom(requirementTexts, flags, config, logger);
-  // Checked before any work: a build that cannot be published should not start.
-  const signer = repo ? await loadSigner(flags, config) : undefined;
+  // Checked before any work: a build that cannot be published should not start. The key itself is
+  // read and unlocked only after every build has ended: no process that runs or waits on upstream code holds it.
+  const keyFile = repo ? await checkSigningKeyFile(flags, config) : undefined;
   if (repo) request.releases = await ReleaseLedger.load(repo.root);
   if (flags.dryRun) {
     const plan = await planPackages(request);
@@ -103,7 +104,8 @@ async function buildAndReport(requirementTexts: string[], flags: BuildFlags, log
     return 0;
   }
   const { report, failures } = await buildPackages(request);
-  if (repo && signer && report.packages.length > 0) {
+  if (repo && keyFile && report.packages.length > 0) {
+    const signer = await loadSigner({ key: keyFile }, config);
     logger.progress?.step('repository', { phase: 'publish', subject: repo.root });
     // Published once, with everything that succeeded.
     const files = report.packages.flatMap((p) => p.packages.map((f) => join(request.outDir, f.file)));

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { FileConfig } from '../config/config.js';
 import { DEFAULT_KEEP_VERSIONS, type RepoFlags } from '../config/repo-settings.js';
 import { machineArch } from '../config/targets.js';
-import { loadSigningKey } from '../keys/signing-key.js';
+import { loadSigningKey, signingKeyPath } from '../keys/signing-key.js';
 import { OpenPgpSigner, type Signer } from '../keys/signer.js';
 
 export function addRepoOptions(command: Command, repoRequired: boolean): Command {
@@ -23,4 +23,9 @@ export function addRepoOptions(command: Command, repoRequired: boolean): Command
 
 export async function loadSigner(flags: RepoFlags, config: FileConfig): Promise<Signer> {
   return new OpenPgpSigner(await loadSigningKey({ keyFile: flags.key ?? config['signing-key'] }));
+}
+
+/** Before a build that will publish: the signing key is named and readable (it is not parsed or unlocked yet). */
+export async function checkSigningKeyFile(flags: RepoFlags, config: FileConfig): Promise<string> {
+  return signingKeyPath({ keyFile: flags.key ?? config['signing-key'] });
 }

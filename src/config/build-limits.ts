@@ -43,3 +43,30 @@ export const DEFAULT_BUILD_LIMITS: BuildLimits = {
   wheel: { maxUnpackedBytes: GiB, maxRatio: 200, maxEntries: 100_000 },
   logCapBytes: 64 * MiB,
 };
+
+/** The limits a configuration file sets, over the defaults. */
+export function buildLimitsFrom(config: {
+  'build-timeout-seconds'?: number;
+  'build-limits'?: { processes?: number; 'file-size-mib'?: number; 'address-space-mib'?: number; 'cpu-seconds'?: number };
+  'wheel-limits'?: { 'max-unpacked-mib'?: number; 'max-ratio'?: number; 'max-entries'?: number };
+  'log-limit-mib'?: number;
+}): BuildLimits {
+  const d = DEFAULT_BUILD_LIMITS;
+  const b = config['build-limits'] ?? {};
+  const w = config['wheel-limits'] ?? {};
+  return {
+    sandbox: {
+      processes: b.processes ?? d.sandbox.processes,
+      fileSizeBytes: b['file-size-mib'] !== undefined ? b['file-size-mib'] * MiB : d.sandbox.fileSizeBytes,
+      addressSpaceBytes: b['address-space-mib'] !== undefined ? b['address-space-mib'] * MiB : d.sandbox.addressSpaceBytes,
+      cpuSeconds: b['cpu-seconds'] ?? d.sandbox.cpuSeconds,
+      wallSeconds: config['build-timeout-seconds'] ?? d.sandbox.wallSeconds,
+    },
+    wheel: {
+      maxUnpackedBytes: w['max-unpacked-mib'] !== undefined ? w['max-unpacked-mib'] * MiB : d.wheel.maxUnpackedBytes,
+      maxRatio: w['max-ratio'] ?? d.wheel.maxRatio,
+      maxEntries: w['max-entries'] ?? d.wheel.maxEntries,
+    },
+    logCapBytes: config['log-limit-mib'] !== undefined ? config['log-limit-mib'] * MiB : d.logCapBytes,
+  };
+}

@@ -7,7 +7,9 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { type Logger } from '../log.js';
 import { parseRequirement } from '../pep/requirement.js';
+import { buildLimitsFrom } from './build-limits.js';
 import type { BuildRequest } from './build-request.js';
+import { parseDuration } from './duration.js';
 import { defaultCacheDir, defaultKeysDir } from './default-dirs.js';
 import { DEFAULT_MAINTAINER, type FileConfig, MAINTAINER } from './config.js';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from './recipes.js';
@@ -120,6 +122,7 @@ export function buildRequestFrom(requirementTexts: string[], flags: BuildFlags, 
     noDeps: !flags.deps,
     jobs: positiveInteger(flags.jobs, '--jobs'),
     cacheDir: flags.cache ? resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir()) : undefined,
+    limits: buildLimitsFrom({ ...config, 'build-timeout-seconds': config['build-timeout'] ? parseDuration(config['build-timeout'], 'build-timeout') : undefined }),
   };
   const repo = (flags.repo ?? config.repo) ? repoSettings(flags, config, targets[0]) : undefined;
   return { request, repo };

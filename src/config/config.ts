@@ -45,6 +45,27 @@ export const configSchema = z
     'requirements-file': z.string().optional(),
     jobs: z.number().int().min(1).optional(),
     'cache-dir': z.string().optional(),
+    /** Wall-clock limit of each sandboxed build step (a recipe's build-timeout wins for its project). */
+    'build-timeout': z.string().optional(),
+    'build-limits': z
+      .object({
+        processes: z.number().int().min(16).optional(),
+        'file-size-mib': z.number().int().min(1).optional(),
+        'address-space-mib': z.number().int().min(256).optional(),
+        'cpu-seconds': z.number().int().min(10).optional(),
+      })
+      .strict()
+      .optional(),
+    'wheel-limits': z
+      .object({
+        'max-unpacked-mib': z.number().int().min(1).optional(),
+        'max-ratio': z.number().int().min(10).optional(),
+        'max-entries': z.number().int().min(10).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Largest build log per tool run, in MiB. */
+    'log-limit-mib': z.number().int().min(1).optional(),
   })
   .strict();
 

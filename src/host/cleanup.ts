@@ -19,10 +19,18 @@ export function removeOnStop(dir: string): { release(): void } {
   return { release: () => directories.delete(dir) };
 }
 
-/** Installed by the CLI: on SIGINT/SIGTERM, kill the children, remove the work directories, exit 130/143. */
+/**
+ * Installed by the CLI: on SIGINT/SIGTERM, kill the children, remove the work
+ * directories, exit 130/143. The listeners stay (process.on, not once): with
+ * none left, execa's signal-exit would re-raise the signal and end pkg2os
+ * before its work directories are gone.
+ */
 export function installStopHandlers(onStop: (signal: string) => void = () => {}): void {
+  let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
       onStop(signal);
       controller.abort(new Error(`pkg2os was stopped by ${signal}`));
       // The children die with their sandbox; give the kill a moment to land before their directories go.

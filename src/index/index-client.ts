@@ -4,9 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
 import { type ContentCache, cacheKey } from '../cache/content-cache.js';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -96,13 +94,7 @@ export class IndexClient {
     const etag = response.headers.get('etag') ?? undefined;
     const lastModified = response.headers.get('last-modified') ?? undefined;
     if (this.cache && (etag || lastModified)) {
-      const dir = await mkdtemp(join(tmpdir(), 'pkg2os-page-'));
-      try {
-        await writeFile(join(dir, 'page'), body);
-        await this.cache.put<CachedPage>('index', key, { etag, lastModified, contentType: type, url: finalUrl }, [join(dir, 'page')]);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      await this.cache.put<CachedPage>('index', key, { etag, lastModified, contentType: type, url: finalUrl }, [{ name: 'page', data: Buffer.from(body) }]);
     }
     return page;
   }

@@ -5,7 +5,7 @@
  * The decrypted key never leaves this process: not on argv, not in logs,
  * not on disk.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import * as openpgp from 'openpgp';
 import { ConfigError } from '../errors.js';
 
@@ -36,8 +36,8 @@ export async function readPassphrase(env: NodeJS.ProcessEnv = process.env): Prom
   return undefined;
 }
 
-/** Load and unlock the signing key. Errors never contain key material or the passphrase. */
-export async function loadSigningKey(source: SigningKeySource): Promise<SigningKey> {
+/** The signing key's file, named and readable; its contents are not read beyond the armor header. */
+export async function signingKeyPath(source: SigningKeySource): Promise<string> {
   const env = source.env ?? process.env;
   const path = source.keyFile ?? env.PKG2OS_SIGNING_KEY;
   if (!path) {
@@ -45,6 +45,28 @@ export async function loadSigningKey(source: SigningKeySource): Promise<SigningK
       hint: 'Pass --key FILE or set PKG2OS_SIGNING_KEY to the armored private key (make one with `pkg2os keys generate`).',
     });
   }
+  let head: string;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(64), 0, 64, 0);
+      head = buffer.subarray(0, bytesRead).toString('latin1');
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new ConfigError('SIGNING_KEY_MISSING', `Cannot read the signing key ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`, { cause: error });
+  }
+  if (!head.startsWith('-----BEGIN PGP PRIVATE KEY BLOCK-----')) {
+    throw new ConfigError('SIGNING_KEY_INVALID', `${path} is not an armored OpenPGP private key.`, { hint: 'Give the private.asc that `pkg2os keys generate` wrote (the public key cannot sign).' });
+  }
+  return path;
+}
+
+/** Load and unlock the signing key. Errors never contain key material or the passphrase. */
+export async function loadSigningKey(source: SigningKeySource): Promise<SigningKey> {
+  const env = source.env ?? process.env;
+  const path = await signingKeyPath(source);
   let armored: string;
   try {
     armored = await readFile(path, 'utf8');

@@ -8,10 +8,10 @@ import { basename } from 'node:path';
 import { PublishError, ToolError } from '../errors.js';
 import { run } from '../exec.js';
 
-/** gpgv with only `keyring` on a cleartext-signed file, or on a detached signature and its data. */
-export async function gpgvCheck(keyring: string, signature: string, data: string | undefined, what: string): Promise<void> {
+/** gpgv with only `keyring` on a cleartext-signed file (its text to `output`, if given), or on a detached signature and its data. */
+export async function gpgvCheck(keyring: string, signature: string, data: string | undefined, what: string, output?: string): Promise<void> {
   try {
-    await run('gpgv', ['--keyring', keyring, signature, ...(data ? [data] : [])], { purpose: `checking ${what}`, phase: 'publish' });
+    await run('gpgv', ['--keyring', keyring, ...(output ? ['--output', output] : []), signature, ...(data ? [data] : [])], { purpose: `checking ${what}`, phase: 'publish' });
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;
     throw new PublishError('PUBLISH_SELF_CHECK', `gpgv does not accept the ${what} pkg2os just signed, so nothing was published.`, {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -112,16 +112,20 @@ describe('publishing fails closed', () => {
     assert.match(result.stderr, /already has pool\/main\/p\/python3-safe-one\/python3-safe-one_1\.0-1_all\.deb with different contents/);
   });
 
-  it('keeps the pool\'s record honest: a lost record means a walk of the pool, a file deleted by hand leaves the index', async () => {
+  it('keeps the pool\'s record honest: a lost record is rebuilt from the signed indices, never from the files in the pool; a file deleted by hand leaves the index', async () => {
     const root = await mkdtemp(join(tmpdir(), 'pkg2os-safe-'));
     await publishRepository({ settings: settings(root), debs: fixtures.debs, rpms: [], signer });
     const packages = () => readFile(join(root, 'deb/dists/bookworm/main/binary-amd64/Packages'), 'utf8');
     const before = await packages();
     assert.equal((before.match(/^Package: /gm) ?? []).length, 2);
-    // The record is lost: the next publish walks the pool and lists the same packages.
+    // Someone drops a package into the pool and deletes the record: the next publish lists what the signed indices listed, and nothing else.
+    const intruder = join(root, 'deb/pool/main/p/python3-intruder/python3-intruder_99:1.0-1_all.deb');
+    await mkdir(join(intruder, '..'), { recursive: true });
+    await copyFile(fixtures.debs[0]!, intruder);
     await rm(join(root, 'deb/.pkg2os/control-cache.json'));
     await publishRepository({ settings: settings(root), debs: [], rpms: [], signer });
     assert.equal(await packages(), before);
+    assert.doesNotMatch(await packages(), /intruder/);
     // A pool file deleted by hand is not listed any more (a client would get 404 for it).
     const gone = /^Filename: (\S+)$/m.exec(before)![1]!;
     await rm(join(root, 'deb', gone));

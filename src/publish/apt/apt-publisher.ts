@@ -54,7 +54,7 @@ export class AptPublisher implements RepoPublisher<AptSummary> {
   async prepare(debs: readonly string[], keys: PublicKeyFiles, options: PrepareOptions): Promise<StagedPublication<AptSummary>> {
     await mkdir(this.aptRoot, { recursive: true });
     const staging = await mkdtemp(join(this.aptRoot, '.staging-'));
-    const pool = await AptPool.open(this.aptRoot, this.settings.architectures);
+    const pool = await AptPool.open(this.aptRoot, this.settings.architectures, { dist: this.dist, keyring: keys.binary }, this.logger);
     const discard = async () => {
       await pool.takeBack();
       await rm(staging, { recursive: true, force: true });

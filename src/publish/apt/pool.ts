@@ -10,12 +10,13 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import PQueue from 'p-queue';
 import { fileDigest, fileDigests } from '../../digest.js';
+import type { Logger } from '../../log.js';
 import { PublishError } from '../../errors.js';
 import { copyAtomic } from '../../fs-atomic.js';
-import { walkFiles } from '../../fs-walk.js';
 import { PoolRecord } from '../pool-record.js';
 import { type Paragraph, field, formatParagraph, parseParagraph } from './deb822.js';
 import { readControls } from './read-controls.js';
+import { recordFromSignedIndices } from './record-from-release.js';
 
 /** A .deb in the pool, with what Packages says of it. */
 export interface PoolEntry {
@@ -54,13 +55,21 @@ export class AptPool {
     private readonly aptRoot: string,
     private readonly architectures: readonly string[],
     private readonly record: PoolRecord<PoolEntry>,
-    /** The pool had no files before this publish: then the record holds all of them. */
-    private readonly wasEmpty: boolean,
   ) {}
 
-  static async open(aptRoot: string, architectures: readonly string[]): Promise<AptPool> {
-    const wasEmpty = (await readdir(join(aptRoot, 'pool')).catch(() => [])).length === 0;
-    return new AptPool(aptRoot, architectures, await PoolRecord.load<PoolEntry>(join(aptRoot, '.pkg2os', 'control-cache.json')), wasEmpty);
+  /**
+   * The pool and its record. A lost record is rebuilt from the suite's last
+   * signed indices (checked with `keyring`); files in the pool that no record
+   * and no signed index names are not pkg2os's, and are never listed.
+   */
+  static async open(aptRoot: string, architectures: readonly string[], signed: { dist: string; keyring: string }, logger: Logger): Promise<AptPool> {
+    const record = await PoolRecord.load<PoolEntry>(join(aptRoot, '.pkg2os', 'control-cache.json'));
+    if (!record.existed && (await readdir(join(aptRoot, 'pool')).catch(() => [])).length > 0) {
+      const listed = await recordFromSignedIndices(aptRoot, signed.dist, signed.keyring);
+      for (const entry of listed) record.set(entry.filename, { ...entry, mtimeMs: (await stat(join(aptRoot, entry.filename))).mtimeMs });
+      logger.warn(`apt: the pool's record was lost; rebuilt it from the signed indices of ${signed.dist} (${listed.length} package(s)); other files in the pool are not listed`);
+    }
+    return new AptPool(aptRoot, architectures, record);
   }
 
   /** Put `debs` into the pool (those whose bytes it holds already are skipped); returns the files added. */
@@ -91,38 +100,39 @@ export class AptPool {
     for (const rel of this.added) await rm(join(this.aptRoot, rel), { force: true });
   }
 
-  /** Every .deb in the pool with its stanza: the record's files, each checked with one stat; without a record, a walk of the pool. */
+  /**
+   * Every .deb pkg2os put into the pool, with its stanza: the record's files,
+   * each checked with one stat. A file deleted by hand leaves the record; a
+   * file whose size or mtime changed must still have the bytes pkg2os wrote.
+   */
   async entries(): Promise<PoolEntry[]> {
-    const files = this.record.existed || this.wasEmpty ? this.record.files() : (await walkFiles(join(this.aptRoot, 'pool'), (n) => n.endsWith('.deb'))).map((f) => `pool/${f}`);
     const queue = new PQueue({ concurrency: 16 });
-    const stale: string[] = [];
     const entries = await Promise.all(
-      files.map((rel) =>
+      this.record.files().map((rel) =>
         queue.add(async () => {
-          const known = this.record.get(rel);
-          const st = await stat(join(this.aptRoot, rel)).catch(() => undefined);
+          const known = this.record.get(rel)!;
+          const path = join(this.aptRoot, rel);
+          const st = await stat(path).catch(() => undefined);
           if (!st?.isFile()) {
             this.record.delete(rel);
             return undefined;
           }
-          if (known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.stanza) return known as PoolEntry;
-          stale.push(rel);
-          return undefined;
+          if (known.size !== st.size || known.mtimeMs !== st.mtimeMs) {
+            const sha256 = await fileDigest(path);
+            if (sha256 !== known.sha256) {
+              throw new PublishError('PUBLISH_TAMPERED', `The pool file ${rel} is not the file pkg2os put there (its sha256 is ${sha256}, not ${known.sha256}); pkg2os will not publish over it.`, {
+                hint: 'Find out who changed the repository; restore the file from a backup, or remove it and publish again.',
+              });
+            }
+            this.record.set(rel, { ...known, mtimeMs: st.mtimeMs });
+          }
+          const { mtimeMs: _m, ...entry } = known;
+          return entry as PoolEntry;
         }),
       ),
     );
-    const controls = await readControls(stale.map((rel) => join(this.aptRoot, rel)));
-    const fresh = await Promise.all(
-      stale.map(async (rel) => {
-        const path = join(this.aptRoot, rel);
-        const st = await stat(path);
-        const entry = poolEntry(rel, st.size, await fileDigests(path), controls.get(path)!);
-        this.record.set(rel, { ...entry, mtimeMs: st.mtimeMs });
-        return entry;
-      }),
-    );
     await this.record.save();
-    return [...entries.filter((e): e is PoolEntry => e !== undefined), ...fresh].sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+    return entries.filter((e): e is PoolEntry => e !== undefined);
   }
 
   /** The .debs whose exact bytes are not in the pool (by sha256, from the record, checked against the file's size and mtime). */

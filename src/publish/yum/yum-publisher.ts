@@ -24,6 +24,7 @@ import { gpgvCheck, rpmkeysCheck } from '../self-check.js';
 import { pruneSuperseded, putLive, startRetention } from '../switch-over.js';
 import { repomdLocations } from './repomd.js';
 import { type RpmHeader, queryRpms } from './rpm-query.js';
+import { recordFromSignedMetadata } from './record-from-repomd.js';
 import { signRpms } from './rpm-sign.js';
 
 /** What one yum publish did. */
@@ -66,15 +67,18 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
       await rm(staging, { recursive: true, force: true });
     };
     try {
-      const record = await PoolRecord.load<RpmEntry>(join(this.yumRoot, '.pkg2os', 'rpm-cache.json'));
+      const record = await this.openRecord(keys.binary);
       const toSign = await this.stageNew(rpms, join(staging, 'sign'), await this.scanPackages(record));
       if (toSign.length > 0) {
         await signRpms(toSign, this.signer);
         await rpmkeysCheck(toSign, keys.armored, join(staging, 'rpmdb'));
-        for (const file of toSign) {
+        const headers = await queryRpms(toSign, 'the signed rpms');
+        for (const [k, file] of toSign.entries()) {
           const rel = `Packages/${basename(file)}`;
           await copyAtomic(file, join(this.yumRoot, rel));
           added.push(rel);
+          const st = await stat(join(this.yumRoot, rel));
+          record.set(rel, { file: rel, ...headers[k]!, size: st.size, mtimeMs: st.mtimeMs, sha256: await fileDigest(join(this.yumRoot, rel)) });
         }
       }
       const live = join(this.yumRoot, 'repodata');
@@ -111,22 +115,49 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
     }
   }
 
-  /** Name, EVR and arch of every rpm in Packages/ (from the record while size and mtime match; one rpm process for the rest). */
-  private async scanPackages(record: PoolRecord<RpmEntry>): Promise<RpmEntry[]> {
-    const present = new Set<string>();
-    const missing: Array<{ file: string; size: number; mtimeMs: number }> = [];
-    for (const name of (await readdir(join(this.yumRoot, 'Packages'))).filter((f) => f.endsWith('.rpm')).sort()) {
-      const file = `Packages/${name}`;
-      present.add(file);
-      const st = await stat(join(this.yumRoot, file));
-      const known = record.get(file);
-      if (!(known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.payload)) missing.push({ file, size: st.size, mtimeMs: st.mtimeMs });
+  /**
+   * The record of the rpms pkg2os put into Packages/. A lost record is rebuilt
+   * from the last signed metadata; rpms that neither names are not pkg2os's,
+   * and are never listed.
+   */
+  private async openRecord(keyring: string): Promise<PoolRecord<RpmEntry>> {
+    const record = await PoolRecord.load<RpmEntry>(join(this.yumRoot, '.pkg2os', 'rpm-cache.json'));
+    if (record.existed || (await readdir(join(this.yumRoot, 'Packages'))).length === 0) return record;
+    const listed = await recordFromSignedMetadata(this.yumRoot, keyring);
+    const headers = await queryRpms(listed.map((r) => join(this.yumRoot, r.file)), 'the published rpms');
+    for (const [k, rpm] of listed.entries()) {
+      const st = await stat(join(this.yumRoot, rpm.file));
+      record.set(rpm.file, { file: rpm.file, ...headers[k]!, size: st.size, mtimeMs: st.mtimeMs, sha256: rpm.sha256 });
     }
-    for (const file of record.files()) if (!present.has(file)) record.delete(file);
-    const read = await queryRpms(missing.map((m) => join(this.yumRoot, m.file)), join(this.yumRoot, 'Packages'));
-    for (const [k, m] of missing.entries()) record.set(m.file, { file: m.file, ...read[k]!, size: m.size, mtimeMs: m.mtimeMs, sha256: await fileDigest(join(this.yumRoot, m.file)) });
+    this.logger.warn(`yum: the record of Packages/ was lost; rebuilt it from the signed metadata (${listed.length} package(s)); other files in Packages/ are not listed`);
+    return record;
+  }
+
+  /** The rpms of the record, each checked with one stat: a file deleted by hand leaves it, a changed one must keep its bytes. */
+  private async scanPackages(record: PoolRecord<RpmEntry>): Promise<RpmEntry[]> {
+    const entries: RpmEntry[] = [];
+    for (const rel of record.files()) {
+      const known = record.get(rel)!;
+      const path = join(this.yumRoot, rel);
+      const st = await stat(path).catch(() => undefined);
+      if (!st?.isFile()) {
+        record.delete(rel);
+        continue;
+      }
+      if (known.size !== st.size || known.mtimeMs !== st.mtimeMs) {
+        const sha256 = await fileDigest(path);
+        if (sha256 !== known.sha256) {
+          throw new PublishError('PUBLISH_TAMPERED', `${rel} is not the rpm pkg2os put there (its sha256 is ${sha256}, not ${known.sha256}); pkg2os will not publish over it.`, {
+            hint: 'Find out who changed the repository; restore the file from a backup, or remove it and publish again.',
+          });
+        }
+        record.set(rel, { ...known, mtimeMs: st.mtimeMs });
+      }
+      const { size: _s, mtimeMs: _m, sha256: _h, ...entry } = known;
+      entries.push(entry as RpmEntry);
+    }
     await record.save();
-    return record.files().map((f) => record.get(f)!);
+    return entries;
   }
 
   /** Rpms that left the metadata longer ago than the retention window are deleted. */
