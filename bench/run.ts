@@ -192,6 +192,23 @@ GNUPGHOME=${gnupg} gpg --batch --yes --clearsign -o dists/bookworm/InRelease dis
   row(`4. yum publish of ${n} packages (signs every rpm) vs createrepo_c --update alone`, yumFull, yumFloor, 'report');
 }
 
+/** 5. sandbox start-up: one sandboxed /usr/bin/true (prlimit, setpriv, bwrap with all namespaces, the box handed over) vs a plain one. */
+async function benchSandbox(): Promise<void> {
+  const { runSandboxed, HOST_ROOT } = await import('../src/sandbox/sandbox.js');
+  const { DEFAULT_BUILD_LIMITS } = await import('../src/config/build-limits.js');
+  const box = await mkdtemp(join(tmpdir(), 'pkg2os-bench-box-'));
+  const n = 40;
+  const time = async (fn: () => Promise<unknown>) => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await fn();
+    return Number(process.hrtime.bigint() - start) / 1e9;
+  };
+  const plain = await time(() => execa('/usr/bin/true'));
+  const boxed = await time(() => runSandboxed({ argv: ['/usr/bin/true'], root: HOST_ROOT, box, cwd: '/build', env: {}, limits: DEFAULT_BUILD_LIMITS.sandbox, purpose: 'bench' }));
+  row(`5. sandbox start-up: ${n} × /usr/bin/true in the build sandbox vs plain (per run: ${((boxed / n) * 1000).toFixed(1)} ms vs ${((plain / n) * 1000).toFixed(1)} ms)`, { seconds: boxed, maxRssMiB: 0 }, { seconds: plain, maxRssMiB: 0 }, 'report');
+  await rm(box, { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
   const sizes = (process.env.PKG2OS_BENCH_SIZES ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
   process.stdout.write('| benchmark | pkg2os (peak RSS) | floor (peak RSS) | ratio | target |\n|---|---|---|---|---|\n');
@@ -207,6 +224,7 @@ async function main(): Promise<void> {
       }
     }
   }
+  await benchSandbox();
   for (const n of sizes) await benchPublish(n);
   const header = `\n## ${new Date().toISOString()} on ${hostname()} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB)\n\n| benchmark | pkg2os (peak RSS) | floor (peak RSS) | ratio | target |\n|---|---|---|---|---|\n`;
   const file = shipped('bench', 'RESULTS.md');

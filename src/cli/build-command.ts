@@ -9,6 +9,8 @@ import { buildPackages, planPackages } from '../pipeline/build-packages.js';
 import { exitCodeOf, rootCause } from '../pipeline/failures.js';
 import { publishRepository } from '../publish/publish.js';
 import { ReleaseLedger } from '../publish/release-ledger.js';
+import { hideFromSandboxes } from '../sandbox/sandbox.js';
+import { projectRoot } from '../paths.js';
 import { reportError, stderrLogger } from './output.js';
 import { canShowProgress, progressView } from './progress-view.js';
 import { addRepoOptions, checkSigningKeyFile, loadSigner } from './repo-options.js';
@@ -97,6 +99,7 @@ async function buildAndReport(requirementTexts: string[], flags: BuildFlags, log
   // Checked before any work: a build that cannot be published should not start. The key itself is
   // read and unlocked only after every build has ended: no process that runs or waits on upstream code holds it.
   const keyFile = repo ? await checkSigningKeyFile(flags, config) : undefined;
+  hideFromSandboxes([keyFile, request.keysDir, request.cacheDir, request.outDir, request.lockfile, repo?.root, flags.config, process.env.PKG2OS_KEY_PASSPHRASE_FILE, projectRoot]);
   if (repo) request.releases = await ReleaseLedger.load(repo.root);
   if (flags.dryRun) {
     const plan = await planPackages(request);

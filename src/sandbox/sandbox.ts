@@ -26,6 +26,35 @@ export type SandboxRoot = { kind: 'host' } | { kind: 'dir'; path: string };
 
 export const HOST_ROOT: SandboxRoot = { kind: 'host' };
 
+/** pkg2os's own places (keys, cache, repository, output, configuration): hidden in every sandbox even if they lie in a tree it sees. */
+const hidden = new Set<string>();
+
+/** Hide these paths from every sandbox started from now on. */
+export function hideFromSandboxes(paths: Iterable<string | undefined>): void {
+  for (const path of paths) if (path) hidden.add(path);
+}
+
+/** Over each hidden path that lies under the bound root (/usr, /etc), an empty tmpfs (directories) or /dev/null (files). */
+function hideArgs(root: SandboxRoot): string[] {
+  if (root.kind !== 'host') return [];
+  const args: string[] = [];
+  for (const path of hidden) {
+    if (!(path.startsWith('/usr/') || ETC.some((name) => path.startsWith(`/etc/${name}`)))) continue;
+    const st = statSafe(path);
+    if (st?.isDirectory()) args.push('--tmpfs', path);
+    else if (st?.isFile()) args.push('--ro-bind', '/dev/null', path);
+  }
+  return args;
+}
+
+function statSafe(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The uid and gid upstream code sees inside (mapped to an unprivileged uid outside). */
 export const INSIDE_UID = 1000;
 
@@ -124,6 +153,7 @@ export async function runSandboxed(spec: SandboxRun): Promise<RunResult> {
       '--gid', String(INSIDE_UID),
       '--hostname', 'pkg2os-build',
       ...rootArgs(spec.root),
+      ...hideArgs(spec.root),
       '--ro-bind', join(etc, 'passwd'), '/etc/passwd',
       '--ro-bind', join(etc, 'group'), '/etc/group',
       '--ro-bind', join(etc, 'hosts'), '/etc/hosts',

@@ -5,7 +5,7 @@
  * as a user runs pkg2os (key and passphrase in the environment, --repo).
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { extract } from '../support/inspect.js';
@@ -97,6 +97,26 @@ describe('hostile builds: secrets, cache and repository', () => {
     assert.ok(!stolen.includes(PASSPHRASE));
     await world.assertNoSecrets(result.out);
     await world.assertNothingReached();
+  });
+
+  it('key theft where the key lies under /usr, which every sandbox sees: that path is hidden', async () => {
+    const dir = `/usr/share/pkg2os-hostile-${process.pid}`;
+    await mkdir(dir, { recursive: true });
+    try {
+      await copyFile(join(world.keyDir, 'private.asc'), join(dir, 'private.asc'));
+      // Readable by anyone, as a careless setup might leave it: only hiding keeps it from the build.
+      await chmod(join(dir, 'private.asc'), 0o644);
+      world.index.projects.delete('hostile-usr-key');
+      await world.add({ name: 'hostile-usr-key', config: { secrets: [join(dir, 'private.asc')] }, attack: 'data = b""\nfor p in CONFIG["secrets"]:\n    try: data += open(p, "rb").read()\n    except Exception as e: data += repr(e).encode()\nEXTRA["stolen.txt"] = data\n' });
+      const result = await world.build('hostile-usr-key', ['--format', 'deb', '--key', join(dir, 'private.asc')]);
+      assert.equal(result.exitCode, 0, result.stderr);
+      const deb = (await readdir(join(result.out, 'deb')))[0]!;
+      const stolen = await readFile(join(await extract(join(result.out, 'deb', deb)), 'usr/lib/python3/dist-packages/hostile_usr_key/stolen.txt'), 'latin1');
+      assert.doesNotMatch(stolen, /PRIVATE KEY/);
+      await world.assertNoSecrets(result.out);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('signing oracle: a daemon does not outlive its build, and never sees a sign socket', async () => {
