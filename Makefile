@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # Debian packages pkg2os runs, and those the tests drive.
-APT_PACKAGES := dpkg-dev rpm lintian fakeroot util-linux cpio xz-utils zstd gpg gpgv \
+APT_PACKAGES := dpkg-dev rpm lintian fakeroot util-linux cpio xz-utils bzip2 zstd gpg gpgv \
 	python3 python3-build python3-installer python3-setuptools python3-wheel \
 	python3-setuptools-scm python3-hatchling python3-poetry-core flit python3-packaging \
 	python3-asgiref python3-tz python3-sqlparse patch bubblewrap \

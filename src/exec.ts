@@ -11,6 +11,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import { ToolError, ToolMissingError, type ToolPhase } from './errors.js';
 
@@ -38,6 +40,7 @@ const TOOL_PACKAGES: Record<string, string> = {
   patch: 'patch',
   tar: 'tar',
   bzip2: 'bzip2',
+  xz: 'xz-utils',
 };
 
 /** The Debian package that provides `tool`, for install hints. */
@@ -82,6 +85,9 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Exit statuses that are not failures (besides 0), e.g. dpkg-query's 1 for "some were not found". */
   okExitCodes?: number[];
+  /** Stream stdout into this file (never into memory), at most `maxStdoutBytes` of it: the child is killed beyond. */
+  stdoutFile?: string;
+  maxStdoutBytes?: number;
 }
 
 export interface RunResult {
@@ -160,17 +166,43 @@ export async function run(tool: string, args: readonly string[], options: RunOpt
     stripFinalNewline: false,
     reject: false,
   });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    if (capture) stdout.push(chunk);
-    log.write(chunk);
-    keepTail(chunk);
-  });
+  let tooLarge = false;
+  let written = 0;
+  const toFile = options.stdoutFile
+    ? pipeline(
+        child.stdout!,
+        new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            written += chunk.length;
+            if (written > (options.maxStdoutBytes ?? Infinity)) {
+              tooLarge = true;
+              child.kill('SIGKILL');
+              return callback(new Error('too large'));
+            }
+            callback(null, chunk);
+          },
+        }),
+        createWriteStream(options.stdoutFile, { mode: 0o600 }),
+      ).catch(() => undefined)
+    : undefined;
+  if (!options.stdoutFile) {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (capture) stdout.push(chunk);
+      log.write(chunk);
+      keepTail(chunk);
+    });
+  }
   child.stderr?.on('data', (chunk: Buffer) => {
     if (capture) stderr.push(chunk);
     log.write(chunk);
     keepTail(chunk);
   });
   const result = await child;
+  await toFile;
+  if (tooLarge) {
+    await log.close('[output limit]\n');
+    throw new ToolError(`${tool} wrote more than ${options.maxStdoutBytes} bytes${options.purpose ? ` while ${options.purpose}` : ''} and was stopped.`, shown, undefined, '', { phase: options.phase });
+  }
   const tolerated = result.exitCode !== undefined && (options.okExitCodes ?? []).includes(result.exitCode) && !result.timedOut && !result.isCanceled;
   const failure = result.failed && !tolerated ? result : undefined;
   if (failure && (failure as { code?: string }).code === 'ENOENT' && failure.exitCode === undefined) {

@@ -35,6 +35,48 @@ export function parseSdistFilename(filename: string, project: string): { version
   return undefined;
 }
 
+/**
+ * Split a wheel file name (https://packaging.python.org/specifications/binary-distribution-format/#file-name-convention)
+ * into version and tags; undefined when it is not a wheel of `project`.
+ */
+export function parseWheelFilename(filename: string, project: string): { version: string; pure: boolean } | undefined {
+  const m = /^([A-Za-z0-9._]+)-([^-]+)(?:-\d[^-]*)?-([^-]+)-([^-]+)-([^-]+)\.whl$/.exec(filename);
+  if (!m || m[1]!.toLowerCase().replace(/[-_.]+/g, '-') !== normalizeName(project) || valid(m[2]!) === null) return undefined;
+  const pure = m[4] === 'none' && m[5] === 'any' && m[3]!.split('.').some((t) => t === 'py3' || /^py3\d*$/.test(t));
+  return { version: m[2]!, pure };
+}
+
+/** A build requirement from the index: a pure wheel when the chosen version has one, else that version's sdist. */
+export interface BuildCandidate extends SdistCandidate {
+  kind: 'wheel' | 'sdist';
+}
+
+/** The newest version of a build requirement that satisfies it and admits the build's Python; its pure wheel, else its sdist. */
+export function selectBuildDistribution(page: ProjectPage, req: Requirement, options: SelectOptions): BuildCandidate | undefined {
+  const specifier = req.specifier.replace(/, /g, ',');
+  const ok = (version: string, file: IndexFile) =>
+    file.yanked === false && (specifier === '' ? !isPre(version) : satisfies(version, specifier, { prereleases: false })) && admitsPython(file, options.pythonFullVersion, options.logger ?? silentLogger);
+  const found: BuildCandidate[] = [];
+  for (const file of page.files) {
+    const wheel = parseWheelFilename(file.filename, req.project);
+    if (wheel?.pure && ok(wheel.version, file)) found.push({ kind: 'wheel', project: req.project, version: wheel.version, file });
+    const sdist = wheel ? undefined : parseSdistFilename(file.filename, req.project);
+    if (sdist && ok(sdist.version, file)) found.push({ kind: 'sdist', project: req.project, version: sdist.version, file });
+  }
+  found.sort((a, b) => rcompare(a.version, b.version) || (a.kind === b.kind ? suffixRank(a.file.filename) - suffixRank(b.file.filename) : a.kind === 'wheel' ? -1 : 1));
+  return found[0];
+}
+
+/** The versions of a project the index has (sdists and wheels), newest first, for messages. */
+export function availableVersions(page: ProjectPage, project: string): string[] {
+  const versions = new Set<string>();
+  for (const file of page.files) {
+    const v = parseWheelFilename(file.filename, project)?.version ?? parseSdistFilename(file.filename, project)?.version;
+    if (v) versions.add(v);
+  }
+  return [...versions].sort((a, b) => rcompare(a, b));
+}
+
 function admitsPython(file: IndexFile, pythonFullVersion: string, logger: Logger): boolean {
   if (!file.requiresPython) return true;
   // Like pip: a Requires-Python that does not parse is ignored, with a warning.

@@ -93,3 +93,56 @@ describe('unpacking an sdist', () => {
     assert.ok(!existsSync(join(dest, 'pkg-1.0')));
   });
 });
+
+/** Write a .tar.bz2 or .zip with exactly these entries (zip: files and symbolic links). */
+async function otherArchive(kind: 'bz2' | 'zip', entries: Entry[]): Promise<VerifiedArtifact> {
+  const dir = await mkdtemp(join(tmpdir(), 'pkg2os-unpack-'));
+  const filename = kind === 'zip' ? 'pkg-1.0.zip' : 'pkg-1.0.tar.bz2';
+  const path = join(dir, filename);
+  const script = `
+import io, json, sys, tarfile, zipfile
+entries = json.loads(sys.argv[1])
+if sys.argv[3] == "zip":
+    with zipfile.ZipFile(sys.argv[2], "w") as z:
+        for e in entries:
+            info = zipfile.ZipInfo(e["name"])
+            if e.get("type") == "symlink":
+                info.external_attr = (0o120777 << 16); z.writestr(info, e["link"])
+            else:
+                info.external_attr = (0o100644 << 16); z.writestr(info, e.get("data", "x"))
+else:
+    with tarfile.open(sys.argv[2], "w:bz2") as t:
+        for e in entries:
+            data = e.get("data", "x").encode(); ti = tarfile.TarInfo(e["name"]); ti.size = len(data); t.addfile(ti, io.BytesIO(data))
+`;
+  await execa('/usr/bin/python3', ['-c', script, JSON.stringify(entries), path, kind]);
+  const candidate = { project: 'pkg', version: '1.0', file: { filename, url: `http://127.0.0.1/${filename}`, hashes: {}, yanked: false as const } };
+  return new VerifiedArtifact(verifiedToken, { candidate, path, sha256: '0'.repeat(64), size: 0, checks: [] });
+}
+
+describe('unpacking older sdist formats with the same rules', () => {
+  for (const kind of ['bz2', 'zip'] as const) {
+    it(`unpacks a .${kind === 'zip' ? 'zip' : 'tar.bz2'} sdist and finds its source tree`, async () => {
+      const artifact = await otherArchive(kind, [...base, { name: 'pkg-1.0/pkg/__init__.py', data: 'X = 1\n' }]);
+      const dest = await mkdtemp(join(tmpdir(), 'pkg2os-dest-'));
+      assert.equal(await unpackSdist(artifact, dest), join(dest, 'pkg-1.0'));
+      assert.deepEqual(await readdir(join(dest, 'pkg-1.0', 'pkg')), ['__init__.py']);
+    });
+    it(`refuses ".." in a .${kind === 'zip' ? 'zip' : 'tar.bz2'} without writing anything`, async () => {
+      const artifact = await otherArchive(kind, [...base, { name: 'pkg-1.0/../../escaped.txt' }]);
+      const dest = await mkdtemp(join(tmpdir(), 'pkg2os-dest-'));
+      await rejectsWithCode(unpackSdist(artifact, dest), IntegrityError, 'UNSAFE_ARCHIVE');
+      assert.deepEqual(await readdir(dest), []);
+    });
+  }
+  it('refuses a symbolic link in a .zip', async () => {
+    const artifact = await otherArchive('zip', [...base, { name: 'pkg-1.0/etc', type: 'symlink', link: '/etc' }]);
+    await rejectsWithCode(unpackSdist(artifact, await mkdtemp(join(tmpdir(), 'pkg2os-dest-'))), IntegrityError, 'UNSAFE_ARCHIVE');
+  });
+  it('refuses a .tar.bz2 or .zip that unpacks beyond the size bound', async () => {
+    for (const kind of ['bz2', 'zip'] as const) {
+      const artifact = await otherArchive(kind, [...base, { name: 'pkg-1.0/big', data: 'x'.repeat(100_000) }]);
+      await rejectsWithCode(unpackSdist(artifact, await mkdtemp(join(tmpdir(), 'pkg2os-dest-')), { maxTotalBytes: 50_000, maxEntries: 100 }), IntegrityError, 'ARCHIVE_TOO_LARGE');
+    }
+  });
+});
