@@ -23,6 +23,8 @@ export interface PackageInputs {
   /** [project, specifier, distribution package name] of each planned dependency. */
   dependencies: Array<[string, string, string]>;
   maintainer: string;
+  /** The build environment's digest and the build requirements it was made of (project, version, source). */
+  build: { environment: string; requirements: Array<[string, string, string]> } | null;
 }
 
 export class BuildInputs {

@@ -20,6 +20,7 @@ import { copyAtomic } from '../fs-atomic.js';
 import { redactUrl } from '../index/url-policy.js';
 import { type Logger, reportStep } from '../log.js';
 import type { PlanItem } from '../plan/plan.types.js';
+import type { BuildPlan } from '../sdist/build-requirements.js';
 import type { PreparedSdist } from '../sdist/prepare.js';
 import { readLicenseTexts } from '../stage/license-texts.js';
 import { stageWheel } from '../stage/stage.js';
@@ -57,6 +58,8 @@ export interface PackageItemContext {
   sha256: string;
   /** The prepared sdist with its validated wheel, made only when the cache has no package. */
   wheel: () => Promise<PreparedSdist & { wheel: ValidatedWheel }>;
+  /** The build requirements the wheel was (or would be) built with. */
+  build?: BuildPlan;
   /** The recipe of a project (for the takeover rules of its dependencies). */
   recipeOf: (project: string) => LoadedRecipe | undefined;
   /** The root packaging tools run on, the limits, and what that root has installed. */
@@ -87,6 +90,7 @@ export async function packageItem(item: PlanItem, format: PackageFormat, context
     recipe: item.recipe,
     dependencies: item.dependencies.map((d) => [d.project, d.specifier, context.nameOf(d.project, format)]),
     maintainer: context.maintainer,
+    build: context.build ? { environment: context.build.key, requirements: context.build.requirements.map((r) => [r.project, r.version, r.source]) } : null,
   });
   const release = context.release({ target, format, package: packageNameFor(candidate.project, item.recipe, format), version: candidate.version }, inputs);
   const key = context.cache ? cacheKey({ inputs, release }) : undefined;

@@ -12,6 +12,7 @@ import { Pkg2osError } from '../errors.js';
 import { redactUrl } from '../index/url-policy.js';
 import { type PackageItemContext, packageItem } from '../package/package-item.js';
 import type { PlanItem, ResolvedPlan } from '../plan/plan.types.js';
+import type { BuildPlan } from '../sdist/build-requirements.js';
 import type { PreparedSdist } from '../sdist/prepare.js';
 import type { Verdict } from '../verify/upstream-verifier.js';
 import type { ValidatedWheel } from '../wheel/validate-wheel.js';
@@ -24,6 +25,8 @@ export interface BuildJobsContext extends Omit<PackageItemContext, 'sha256' | 'w
   jobs: number;
   verdict(url: string): Verdict | undefined;
   prepare(item: PlanItem): Promise<PreparedSdist>;
+  /** The build requirements of an item's sdist (resolved, not made). */
+  buildPlan(item: PlanItem): Promise<BuildPlan | undefined>;
   /** The log of a project version, relative to the output directory. */
   logName(project: string, version: string): string;
   /** Counts for the summary. */
@@ -106,12 +109,16 @@ async function buildItem(item: PlanItem, context: BuildJobsContext, provided: Pr
     byteCompiled: {},
   };
   try {
+    const build = await context.buildPlan(item);
+    report.build = { environment: build?.key ?? 'distribution', requirements: build?.requirements ?? [] };
     for (const format of context.formats.filter((f) => !item.providedFor.includes(f))) {
       const made = await packageItem(item, format, {
         ...context,
         sha256: verdict()?.sha256 ?? candidate.file.hashes.sha256 ?? '',
+        build,
         wheel: async () => {
           prepared ??= await context.prepare(item);
+          if (prepared.wheelError) throw prepared.wheelError;
           return prepared as PreparedSdist & { wheel: ValidatedWheel };
         },
       });

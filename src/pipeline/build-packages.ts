@@ -32,6 +32,8 @@ import { PKG2OS_VERSION } from '../version.js';
 import { type BuildRequest, logName } from '../config/build-request.js';
 import { buildPlans } from './build-jobs.js';
 import { Discovery } from './discover.js';
+import { buildEnvironments } from './build-environments.js';
+import type { SdistCandidate } from '../index/index.types.js';
 import { type Failure, toFailureReport } from './failures.js';
 import { planReport } from './plan-report.js';
 import type { BuildReport, PlanReport } from './report.js';
@@ -71,6 +73,7 @@ export async function buildPackages(request: BuildRequest): Promise<BuildOutcome
       jobs: jobsOf(request),
       verdict: (url) => run.discovery.verdicts.get(url),
       prepare: (item) => run.discovery.prepare(item.candidate!),
+      buildPlan: (item) => run.discovery.buildPlan(item.candidate!),
       logName,
       stats,
       recipeOf: (project) => run.discovery.recipes.get(project),
@@ -122,7 +125,11 @@ async function withRun<T>(request: BuildRequest, building: boolean, body: (run: 
     const lockOptions = { frozen: request.frozen ?? false, acceptNewSigner: request.acceptNewSigner ?? false };
     const verifier = new UpstreamVerifier({ client, trust: new TrustStore(request.keysDir, dirs), lockfile, policy: request.signaturePolicy, lockOptions });
     const inputs = new BuildInputs(cache);
-    const discovery = new Discovery({
+    // Build logs go to <out>/logs; a plan-only run keeps them with its work files.
+    const logFile = (c: SdistCandidate) => join(building ? request.outDir : work, logName(c.project, c.version));
+    let discovery: Discovery | undefined;
+    const environments = buildEnvironments({ client, verifier, recipe: (project) => discovery!.recipe(project), cache, inputs, workDir: work, root: HOST_ROOT, limits: limitsOf(request), logFile, logger });
+    discovery = new Discovery({
       ...request,
       noDeps: request.noDeps ?? false,
       frozen: request.frozen ? lockfile : undefined,
@@ -132,9 +139,9 @@ async function withRun<T>(request: BuildRequest, building: boolean, body: (run: 
       inputs,
       cache,
       workDir: work,
-      // Build logs go to <out>/logs; a plan-only run keeps them with its work files.
-      logFile: (c) => join(building ? request.outDir : work, logName(c.project, c.version)),
+      logFile,
       buildWheels: building,
+      environments,
       root: HOST_ROOT,
       limits: limitsOf(request),
       jobs: jobsOf(request),

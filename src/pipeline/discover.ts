@@ -21,7 +21,8 @@ import type { Logger } from '../log.js';
 import type { Requirement } from '../pep/requirement.js';
 import type { ResolvedPlan } from '../plan/plan.types.js';
 import { resolve } from '../plan/resolve.js';
-import { type PreparedSdist, prepareSdist } from '../sdist/prepare.js';
+import type { BuildPlan } from '../sdist/build-requirements.js';
+import { type BuildEnvironments, type PreparedSdist, prepareSdist } from '../sdist/prepare.js';
 import type { Lockfile } from '../verify/lockfile.js';
 import type { UpstreamVerifier, Verdict } from '../verify/upstream-verifier.js';
 
@@ -47,13 +48,15 @@ export interface DiscoveryOptions {
   /** The root builds run on, and their limits. */
   root: SandboxRoot;
   limits: BuildLimits;
+  environments: BuildEnvironments;
   jobs: number;
   logger: Logger;
 }
 
-/** What the verdict cache holds for an sdist: the verdict and its Requires-Dist. */
+/** What the verdict cache holds for an sdist: the verdict, its Requires-Dist and its build requirements. */
 interface CachedMetadata extends Verdict {
   requiresDist: string[];
+  buildRequires: string[];
 }
 
 export class Discovery {
@@ -62,6 +65,8 @@ export class Discovery {
   private readonly failedPages = new Map<string, Pkg2osError>();
   private readonly metadata = new Map<string, string[] | Pkg2osError>();
   private readonly preparations = new Map<string, Promise<PreparedSdist>>();
+  /** Build requirements of sdists whose metadata came from the cache, by URL. */
+  private readonly cachedBuildRequires = new Map<string, string[]>();
   /** What was verified about each sdist, by URL: in this run, or before (cache). */
   readonly verdicts = new Map<string, Verdict>();
   private readonly queue: PQueue;
@@ -155,11 +160,12 @@ export class Discovery {
     const sha256 = candidate.file.hashes.sha256;
     if (!this.options.cache || !sha256) return false;
     const hit = await this.options.cache.get<CachedMetadata>('metadata', await this.metadataKey(candidate, sha256));
-    if (!hit) return false;
+    if (!hit || !Array.isArray(hit.meta.buildRequires)) return false;
     const verdict = await this.options.verifier.fromCache(candidate, hit.meta, await this.recipe(candidate.project));
     if (!verdict) return false;
     this.verdicts.set(candidate.file.url, verdict);
     this.metadata.set(candidate.file.url, hit.meta.requiresDist);
+    this.cachedBuildRequires.set(candidate.file.url, hit.meta.buildRequires);
     this.metadataReused++;
     this.options.logger.debug(`${candidate.project} ${candidate.version}: verified and read before (cache)`);
     return true;
@@ -175,13 +181,23 @@ export class Discovery {
       buildWheel: this.options.buildWheels,
       root: this.options.root,
       limits: this.options.limits,
+      environments: this.options.environments,
       logger: this.options.logger,
     });
     const { artifact } = prepared;
     const verdict: Verdict = { sha256: artifact.sha256, size: artifact.size, checks: [...artifact.checks] };
     this.verdicts.set(candidate.file.url, verdict);
-    if (this.options.cache) await this.options.cache.put<CachedMetadata>('metadata', await this.metadataKey(candidate, artifact.sha256), { ...verdict, requiresDist: prepared.requiresDist });
+    // A failed wheel is tried again next time: only what succeeded is remembered.
+    if (this.options.cache && !prepared.wheelError) await this.options.cache.put<CachedMetadata>('metadata', await this.metadataKey(candidate, artifact.sha256), { ...verdict, requiresDist: prepared.requiresDist, buildRequires: prepared.buildRequires });
     return prepared;
+  }
+
+  /** The build plan of a candidate: the one its preparation made, or one resolved from the build requirements cached with its metadata. */
+  async buildPlan(candidate: SdistCandidate): Promise<BuildPlan | undefined> {
+    const prepared = this.preparations.get(candidate.file.url);
+    if (prepared) return (await prepared).build;
+    const requires = this.cachedBuildRequires.get(candidate.file.url);
+    return requires ? this.options.environments.plan(requires, [candidate.project], `${candidate.project} ${candidate.version}`) : undefined;
   }
 }
 

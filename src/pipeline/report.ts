@@ -27,6 +27,20 @@ export const packageFileSchema = z
   })
   .strict();
 
+export const buildRequirementSchema = z
+  .object({
+    requirement: z.string(),
+    project: z.string(),
+    version: z.string(),
+    source: z.enum(['distribution', 'index-wheel', 'index-sdist', 'bootstrap']),
+    file: z.string().optional(),
+    sha256: sha256.optional(),
+    checks: z.array(checkSchema).optional(),
+    note: z.string().optional(),
+  })
+  .strict()
+  .describe('a build requirement: from the build root\'s distribution, or verified from the index (a wheel, or built from its sdist)');
+
 export const packageReportSchema = z
   .object({
     requirement: z.string(),
@@ -40,6 +54,14 @@ export const packageReportSchema = z
     dependencies: z.array(z.string()),
     skippedRequirements: z.array(z.string()),
     byteCompiled: z.record(z.string(), z.boolean()),
+    build: z
+      .object({
+        environment: z.string().describe('digest of the build environment\'s wheels ("distribution" when the build root\'s distribution provided every build requirement)'),
+        requirements: z.array(buildRequirementSchema),
+      })
+      .strict()
+      .optional()
+      .describe('what the wheel was built with: each build requirement, and where it came from'),
     log: z.string().optional().describe('its build log, relative to the output directory (absent when every file came from the cache)'),
   })
   .strict();

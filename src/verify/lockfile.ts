@@ -17,6 +17,8 @@ const entrySchema = z
     filename: z.string(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     signer: z.string().regex(/^[0-9A-F]{40,64}$/).nullable(),
+    /** Set for a file fetched as a build requirement (a backend or one of its dependencies), not as a package. */
+    for: z.literal('build').optional(),
   })
   .strict();
 const lockSchema = z

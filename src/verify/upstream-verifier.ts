@@ -53,8 +53,9 @@ export class UpstreamVerifier {
   }
 
   /** Verify downloaded bytes: hash, signature, lockfile. On any failure the file is deleted unopened. */
-  async fromBytes(candidate: SdistCandidate, download: DownloadedFile, recipe: LoadedRecipe): Promise<VerifiedArtifact> {
+  async fromBytes(candidate: SdistCandidate, download: DownloadedFile, recipe: LoadedRecipe, role?: 'build'): Promise<VerifiedArtifact> {
     return verifyArtifact(candidate, download, {
+      role,
       policy: this.policyFor(recipe),
       pinned: await this.pinned(candidate.project, recipe),
       signature: await this.signature(candidate, recipe),
@@ -69,7 +70,7 @@ export class UpstreamVerifier {
    * publishes now is the one verified then; the lockfile is checked again.
    * Undefined: verify the bytes again.
    */
-  async fromCache(candidate: SdistCandidate, cached: Verdict, recipe: LoadedRecipe): Promise<Verdict | undefined> {
+  async fromCache(candidate: SdistCandidate, cached: Verdict, recipe: LoadedRecipe, role?: 'build'): Promise<Verdict | undefined> {
     const sha256 = candidate.file.hashes.sha256;
     if (!sha256 || sha256 !== cached.sha256) return undefined;
     const signature = await this.signature(candidate, recipe);
@@ -80,7 +81,7 @@ export class UpstreamVerifier {
     checks.unshift({ kind: 'hash', result: 'pass', detail: { source: 'cache', note: 'verified when first built; the index still publishes this sha256', sha256 } });
     if (this.options.lockfile) {
       const signer = verified?.result === 'pass' ? verified.detail.signer : null;
-      checks.push(this.options.lockfile.check(candidate.project, { version: candidate.version, filename: candidate.file.filename, sha256, signer }, this.options.lockOptions));
+      checks.push(this.options.lockfile.check(candidate.project, { version: candidate.version, filename: candidate.file.filename, sha256, signer, ...(role ? { for: role } : {}) }, this.options.lockOptions));
     }
     return { sha256, size: cached.size, checks };
   }

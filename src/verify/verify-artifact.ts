@@ -20,6 +20,8 @@ export interface VerifyContext {
   lockfile?: Lockfile;
   lockOptions?: LockOptions;
   now?: Date;
+  /** Recorded in the lockfile: this file is a build requirement. */
+  role?: 'build';
 }
 
 /** Verify a downloaded sdist. On any failure the file is deleted unopened. */
@@ -32,7 +34,7 @@ export async function verifyArtifact(candidate: SdistCandidate, download: Downlo
     checks.push(signatureCheck);
     if (context.lockfile) {
       const signer = signatureCheck.result === 'pass' ? signatureCheck.detail.signer : null;
-      checks.push(context.lockfile.check(candidate.project, { version: candidate.version, filename: candidate.file.filename, sha256: download.digests.sha256!, signer }, context.lockOptions ?? { frozen: false, acceptNewSigner: false }));
+      checks.push(context.lockfile.check(candidate.project, { version: candidate.version, filename: candidate.file.filename, sha256: download.digests.sha256!, signer, ...(context.role ? { for: context.role } : {}) }, context.lockOptions ?? { frozen: false, acceptNewSigner: false }));
     }
   } catch (error) {
     await rm(download.path, { force: true });

@@ -21,10 +21,20 @@ export interface BuildBox {
   env?: Record<string, string>;
   /** "Django 3.2.25", for messages. */
   label: string;
+  /** A build environment (its prefix on the host), seen read-only at /pkg2os/env and first on the path. */
+  envDir?: string;
 }
 
 /** The path inside the sandbox of a host path below the box. */
 export function inside(box: BuildBox, hostPath: string): string {
   if (hostPath !== box.dir && !hostPath.startsWith(`${box.dir}/`)) throw new Error(`${hostPath} is not in the build box ${box.dir}`);
   return `/build${hostPath.slice(box.dir.length)}`;
+}
+
+/** Where builds see a build environment. */
+export const ENV_INSIDE = '/pkg2os/env';
+
+/** The variables that put an environment first on a build's path. */
+export function envVariables(): Record<string, string> {
+  return { PYTHONPATH: `${ENV_INSIDE}/lib`, PATH: `${ENV_INSIDE}/bin:/usr/sbin:/usr/bin:/sbin:/bin` };
 }

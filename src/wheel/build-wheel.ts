@@ -14,7 +14,7 @@ import { shipped } from '../paths.js';
 import { parseCoreMetadata, parseHeaderFile } from '../pep/core-metadata.js';
 import { boxPath, copyOutOfBox, readBoxFile } from '../sandbox/box-files.js';
 import { runSandboxed } from '../sandbox/sandbox.js';
-import { type BuildBox, inside } from './build-box.js';
+import { type BuildBox, ENV_INSIDE, envVariables, inside } from './build-box.js';
 import { explainBuildFailure } from './explain-failure.js';
 
 /** The largest wheel pkg2os takes out of a build box (the wheel's own limits are checked after). */
@@ -27,9 +27,9 @@ async function runUpstreamPython(box: BuildBox, args: string[], what: string, re
       argv: [SYSTEM_PYTHON, ...args],
       root: box.root,
       box: box.dir,
-      readOnly,
+      readOnly: [...readOnly, ...(box.envDir ? [{ host: box.envDir, inside: ENV_INSIDE }] : [])],
       cwd: box.sourceDir,
-      env: buildEnvironment('/build/home', box.sourceDateEpoch, box.env),
+      env: { ...buildEnvironment('/build/home', box.sourceDateEpoch, box.env), ...(box.envDir ? envVariables() : {}) },
       limits: box.limits,
       logFile: box.logFile,
       logCapBytes: box.logCapBytes,
@@ -44,7 +44,8 @@ async function runUpstreamPython(box: BuildBox, args: string[], what: string, re
 export async function buildWheel(box: BuildBox, outDir: string): Promise<string> {
   const made = join(box.dir, 'wheel');
   await mkdir(made, { recursive: true });
-  await runUpstreamPython(box, ['-m', 'build', '--wheel', '--no-isolation', '--outdir', inside(box, made), box.sourceDir], 'Building the wheel');
+  // pkg2os checked the build requirements itself (build-requirements.ts): build's own check is skipped.
+  await runUpstreamPython(box, ['-m', 'build', '--wheel', '--no-isolation', '--skip-dependency-check', '--outdir', inside(box, made), box.sourceDir], 'Building the wheel');
   const wheels = (await readdir(await boxPath(box.dir, made))).filter((f) => f.endsWith('.whl'));
   if (wheels.length !== 1) {
     throw new BuildError('BUILD_FAILED', `Building ${box.label} produced ${wheels.length} wheels instead of one.`, { hint: `Full log: ${box.logFile}` });
@@ -54,6 +55,16 @@ export async function buildWheel(box: BuildBox, outDir: string): Promise<string>
   const wheel = join(outDir, wheels[0]!);
   await copyOutOfBox(box.dir, join(made, wheels[0]!), wheel, MAX_WHEEL_BYTES);
   return wheel;
+}
+
+/** What the backend's get_requires_for_build_wheel hook adds to the static build requirements (upstream code: in the sandbox). */
+export async function requiresForBuildWheel(box: BuildBox): Promise<string[]> {
+  const out = join(box.dir, 'build-requires.json');
+  const helper = shipped('src', 'wheel', 'build-requires.py');
+  await runUpstreamPython(box, ['/pkg2os/build-requires.py', box.sourceDir, inside(box, out)], 'Running the build backend', [{ host: helper, inside: '/pkg2os/build-requires.py' }]);
+  const data = JSON.parse((await readBoxFile(box.dir, out, 1024 * 1024)).toString('utf8')) as unknown;
+  if (!Array.isArray(data) || !data.every((r) => typeof r === 'string')) throw new BuildError('INVALID_METADATA', `The build backend of ${box.label} returned build requirements that are not a list of strings.`);
+  return data as string[];
 }
 
 /**

@@ -7,6 +7,7 @@
  * https://packaging.python.org/specifications/binary-distribution-format/
  */
 import type { WheelLimits } from '../config/build-limits.js';
+import { fileDigest } from '../digest.js';
 import { BuildError } from '../errors.js';
 import { normalizeName } from '../pep/names.js';
 import { type CoreMetadata, isPureWheel } from '../pep/core-metadata.js';
@@ -23,6 +24,7 @@ export const SCRIPT_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
 export interface ValidatedWheel {
   path: string;
+  sha256: string;
   metadata: CoreMetadata;
   pure: boolean;
   distInfo: string;
@@ -112,5 +114,5 @@ export async function validateWheel(path: string, expected: { project: string; v
   for (const file of metadata.licenseFiles) {
     if (file.startsWith('/') || file.split(/[/\\]/).includes('..') || /[\u0000-\u001f]/.test(file)) throw unsafe(label, `its License-File "${file}" points outside the .dist-info directory`);
   }
-  return { path, metadata, pure: isPureWheel(wheelFile), distInfo, scripts: [...new Set(scripts)].sort() };
+  return { path, sha256: await fileDigest(path), metadata, pure: isPureWheel(wheelFile), distInfo, scripts: [...new Set(scripts)].sort() };
 }

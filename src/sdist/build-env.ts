@@ -1,0 +1,92 @@
+/**
+ * A build environment: the verified build-requirement wheels the build root's
+ * distribution cannot provide, installed (by python3-installer, in the
+ * sandbox) into a private prefix that builds see read-only at /pkg2os/env,
+ * first on their path; never the system's site-packages. It is
+ * content-addressed by the exact set of wheels, made once per run however
+ * many projects need it, and kept in the cache as a tarball.
+ */
+import { chmod, chown, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { BuildLimits } from '../config/build-limits.js';
+import type { ContentCache } from '../cache/content-cache.js';
+import { run } from '../exec.js';
+import { SYSTEM_PYTHON } from '../host/system-python.js';
+import { shipped } from '../paths.js';
+import { type SandboxRoot, runSandboxed } from '../sandbox/sandbox.js';
+import type { ValidatedWheel } from '../wheel/validate-wheel.js';
+
+/** Makes .pth files of the environment count (site.addsitedir), as they would in site-packages. */
+const SITECUSTOMIZE = 'import os, site\nsite.addsitedir(os.path.dirname(os.path.abspath(__file__)))\n';
+
+export interface EnvContext {
+  workDir: string;
+  cache?: ContentCache;
+  root: SandboxRoot;
+  limits: BuildLimits;
+}
+
+const made = new Map<string, Promise<string>>();
+
+/** The environment of `key` holding `wheels`, on the host (its prefix directory). */
+export function materializeEnv(key: string, wheels: readonly ValidatedWheel[], context: EnvContext): Promise<string> {
+  let dir = made.get(`${context.workDir}\u0000${key}`);
+  if (!dir) {
+    dir = make(key, wheels, context);
+    made.set(`${context.workDir}\u0000${key}`, dir);
+  }
+  return dir;
+}
+
+async function make(key: string, wheels: readonly ValidatedWheel[], context: EnvContext): Promise<string> {
+  const box = join(context.workDir, 'build-envs', key);
+  const prefix = join(box, 'env');
+  const tarball = join(context.workDir, 'build-envs', `${key}.tar`);
+  const hit = context.cache ? await context.cache.get<{ wheels: string[] }>('build-env', key) : undefined;
+  if (hit) {
+    await mkdir(box, { recursive: true, mode: 0o755 });
+    await run('tar', ['--extract', '--file', hit.files.get('env.tar')!, '--directory', box, '--no-same-owner', '--no-same-permissions'], { purpose: 'unpacking a cached build environment' });
+  } else {
+    // The wheels beside the box, readable by the sandbox's uid (the cache is not).
+    const inputs = `${box}.wheels`;
+    await mkdir(inputs, { recursive: true, mode: 0o755 });
+    for (const w of wheels) {
+      await copyFile(w.path, join(inputs, basename(w.path)));
+      await chmod(join(inputs, basename(w.path)), 0o644);
+    }
+    await mkdir(prefix, { recursive: true });
+    await runSandboxed({
+      argv: [SYSTEM_PYTHON, '/pkg2os/install-env.py', '/build/env', ...wheels.map((w) => `/pkg2os/wheels/${basename(w.path)}`)],
+      root: context.root,
+      box,
+      readOnly: [{ host: shipped('src', 'sdist', 'install-env.py'), inside: '/pkg2os/install-env.py' }, { host: inputs, inside: '/pkg2os/wheels' }],
+      cwd: '/build',
+      env: { LANG: 'C.UTF-8', HOME: '/build/home', PYTHONNOUSERSITE: '1' },
+      limits: context.limits.sandbox,
+      purpose: `installing the build requirements ${wheels.map((w) => `${w.metadata.name} ${w.metadata.version}`).join(', ')}`,
+    });
+    await rm(inputs, { recursive: true, force: true });
+    await mkdir(join(prefix, 'lib'), { recursive: true });
+    await writeFile(join(prefix, 'lib', 'sitecustomize.py'), SITECUSTOMIZE);
+    await reclaim(box);
+    if (context.cache) {
+      await run('tar', ['--create', '--file', tarball, '--directory', box, '--owner=0', '--group=0', '--numeric-owner', '--sort=name', 'env'], { purpose: 'keeping a build environment' });
+      await context.cache.put('build-env', key, { wheels: wheels.map((w) => basename(w.path)) }, [{ name: 'env.tar', data: await readFile(tarball) }]);
+      await rm(tarball, { force: true });
+    }
+  }
+  await chmod(box, 0o755);
+  return prefix;
+}
+
+/** Take the box back from the sandbox's uid: root owns it, everyone may read it, nobody else write it. */
+async function reclaim(box: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  await chown(box, 0, 0);
+  for (const entry of await readdir(box, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    await chown(path, 0, 0);
+    await chmod(path, entry.isDirectory() ? 0o755 : 0o644 | (entry.isFile() && /\/bin\//.test(path) ? 0o111 : 0));
+  }
+}

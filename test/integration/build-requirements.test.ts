@@ -1,0 +1,152 @@
+/**
+ * Build requirements from the verified index: backends the host lacks, newer
+ * versions than the distribution's, requirements built from sdists with their
+ * own requirements, bootstrap cycles, refusals, and closures that go on past
+ * a failed wheel. Every backend here is made by the tests (backend-fixtures).
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { makeProjectSdist, makeWheel, miniBackend } from '../support/backend-fixtures.js';
+import { IndexServer, sha256 } from '../support/index-server.js';
+import { makeKey, sign } from '../support/pgp.js';
+import { validReport } from '../support/report-schema.js';
+import { pkg2os } from '../support/run-cli.js';
+import { makeSdist } from '../support/sdist-fixtures.js';
+
+const index = new IndexServer();
+const bootstrap = new IndexServer();
+const bare = new IndexServer();
+
+const project = (name: string, requires: string[], backend: string, extra: Partial<Parameters<typeof makeProjectSdist>[0]> = {}) => makeProjectSdist({ name, version: '1.0', requires, backend, ...extra });
+
+before(async () => {
+  for (const version of ['1.0', '2.0']) index.add('fixturebackend', await makeWheel({ name: 'fixturebackend', version, files: { 'fixturebackend/__init__.py': miniBackend() } }));
+  index.add('needs-fixturebackend', await project('needs-fixturebackend', ['fixturebackend>=2'], 'fixturebackend'));
+  // A flit_core-like backend, newer than Debian 12's flit_core 3.8, that takes a PEP 639 license string.
+  index.add('flit-core', await makeWheel({ name: 'flit-core', version: '3.12.0', files: { 'flit_core/__init__.py': '__version__ = "3.12.0"\n', 'flit_core/buildapi.py': miniBackend() } }));
+  const pep639 = await project('pep639-project', ['flit_core>=3.11'], 'flit_core.buildapi', { license: 'MIT' });
+  index.add('pep639-project', pep639);
+  bare.add('pep639-project', pep639);
+  // A build requirement that exists only as an sdist, with a build requirement of its own.
+  index.add('fixture-plugin', await project('fixture-plugin', ['fixturebackend>=2'], 'fixturebackend', { dependencies: ['fixturebackend>=2'], files: { 'fixture_plugin/backend.py': 'from fixturebackend import *\n' } }));
+  index.add('needs-plugin', await project('needs-plugin', ['fixture-plugin'], 'fixture_plugin.backend'));
+  // An in-tree backend that builds itself (as flit_core and hatchling do).
+  index.add('fixture-selfhost', await project('fixture-selfhost', [], 'selfhost_backend', { backendPath: ['.'], files: { 'selfhost_backend.py': miniBackend(), 'fixture_selfhost/backend.py': miniBackend() } }));
+  index.add('needs-selfhost', await project('needs-selfhost', ['fixture-selfhost>=1'], 'fixture_selfhost.backend'));
+  // A cycle nothing breaks.
+  index.add('cycle-a', await project('cycle-a', ['cycle-b'], 'cycle_b.backend', { files: { 'cycle_a/backend.py': miniBackend() } }));
+  index.add('cycle-b', await project('cycle-b', ['cycle-a'], 'cycle_a.backend', { files: { 'cycle_b/backend.py': miniBackend() } }));
+  index.add('needs-cycle', await project('needs-cycle', ['cycle-a'], 'cycle_a.backend'));
+  // Refusals, as for any sdist.
+  const tampered = await makeWheel({ name: 'tampered-backend', version: '1.0', files: { 'tampered_backend/__init__.py': miniBackend() } });
+  index.add('tampered-backend', { ...tampered, sha256: sha256(Buffer.concat([tampered.body, Buffer.from('x')])) });
+  index.add('needs-tampered', await project('needs-tampered', ['tampered-backend'], 'tampered_backend'));
+  const signedWheel = await makeWheel({ name: 'signed-backend', version: '1.0', files: { 'signed_backend/__init__.py': miniBackend() } });
+  const key = await makeKey({ type: 'ed25519' });
+  index.add('signed-backend', { ...signedWheel, signature: await sign(signedWheel.body, key) });
+  index.add('needs-signed', await project('needs-signed', ['signed-backend'], 'signed_backend'));
+  // A closure that goes on past a failed wheel: static metadata (PEP 643) names the dependency.
+  index.add('static-broken', await project('static-broken', ['fixturebackend>=2'], 'no_such_backend_module', { dependencies: ['static-dep'], pkgInfo: 'Metadata-Version: 2.2\nName: static-broken\nVersion: 1.0\nRequires-Dist: static-dep\n' }));
+  index.add('static-dep', await makeSdist({ name: 'static-dep', version: '1.0' }));
+  // Bootstrap through the distribution: flit_core 3.12 only as an sdist that needs flit_core>=3.11 itself; Debian's 3.8 builds it.
+  bootstrap.add('flit-core', await makeProjectSdist({ name: 'flit-core', version: '3.12.0', requires: ['flit_core>=3.11'], backend: 'flit_core.buildapi', license: { text: 'MIT' }, files: { 'flit_core/buildapi.py': miniBackend() } }));
+  bootstrap.add('pep639-project', pep639);
+  for (const server of [index, bootstrap, bare]) await server.start();
+});
+
+after(async () => {
+  for (const server of [index, bootstrap, bare]) await server.stop();
+});
+
+async function build(server: IndexServer, name: string, ...extra: string[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'pkg2os-breq-'));
+  const out = join(dir, 'out');
+  const result = await pkg2os(['build', name, '--no-deps', '--index-url', server.url, '--out', out, '--format', 'deb', '--json', '--lockfile', join(dir, 'pkg2os.lock'), ...extra], {}, dir);
+  return { ...result, out, dir };
+}
+
+describe('build requirements from the verified index', () => {
+  it('builds with a backend the host lacks, from its verified wheel; report.json and pkg2os.lock say so', async () => {
+    const r = await build(index, 'needs-fixturebackend');
+    assert.equal(r.exitCode, 0, r.stderr);
+    const report = validReport('report', r.stdout);
+    const [req] = report.packages[0].build.requirements;
+    assert.equal(req.project, 'fixturebackend');
+    assert.equal(req.version, '2.0', 'the newest that satisfies it');
+    assert.equal(req.source, 'index-wheel');
+    assert.deepEqual(req.checks.map((c: { kind: string }) => c.kind), ['hash', 'signature', 'lockfile']);
+    assert.notEqual(report.packages[0].build.environment, 'distribution');
+    const lock = parseYaml(await readFile(join(r.dir, 'pkg2os.lock'), 'utf8'));
+    assert.deepEqual(lock.packages.fixturebackend.map((e: { filename: string; for: string }) => [e.filename, e.for]), [['fixturebackend-2.0-py3-none-any.whl', 'build']]);
+    assert.ok(existsSync(join(r.out, 'deb/python3-needs-fixturebackend_1.0-1_all.deb')));
+  });
+
+  it('takes a newer version than the distribution\'s from the index (flit_core>=3.11; Debian 12 has 3.8), and says the truth when the index has none', async () => {
+    const r = await build(index, 'pep639-project');
+    assert.equal(r.exitCode, 0, r.stderr);
+    const report = validReport('report', r.stdout);
+    assert.deepEqual(report.packages[0].build.requirements.map((q: { project: string; version: string; source: string }) => [q.project, q.version, q.source]), [['flit-core', '3.12.0', 'index-wheel']]);
+    const missing = await build(bare, 'pep639-project');
+    assert.equal(missing.exitCode, 4, missing.stderr);
+    assert.match(missing.stderr, /pep639-project 1\.0 needs flit_core>=3\.11 to build; Debian 12 has flit-core 3\.8\.0; the index has no flit-core\./);
+    assert.doesNotMatch(missing.stderr, /Traceback|ConfigError/, 'no backend traceback for a version pkg2os could check first');
+  });
+
+  it('builds a build requirement from its sdist, with its own build requirement, and its dependencies join the environment', async () => {
+    const r = await build(index, 'needs-plugin', '-v');
+    assert.equal(r.exitCode, 0, r.stderr);
+    const report = validReport('report', r.stdout);
+    const sources = Object.fromEntries(report.packages[0].build.requirements.map((q: { project: string; source: string }) => [q.project, q.source]));
+    assert.deepEqual(sources, { 'fixture-plugin': 'index-sdist', fixturebackend: 'index-wheel' });
+    assert.ok(existsSync(join(r.out, 'logs/fixture-plugin-1.0.log')), 'the build requirement has a build log');
+    // A second run with the cache: no download and no build of the requirements.
+    const again = await build(index, 'needs-plugin', '-v', '--cache-dir', join(r.dir, 'cache'));
+    assert.equal(again.exitCode, 0, again.stderr);
+    const warm = await build(index, 'needs-plugin', '-v', '--cache-dir', join(r.dir, 'cache'), '--release', '2');
+    assert.equal(warm.exitCode, 0, warm.stderr);
+    assert.doesNotMatch(warm.stderr, /fixture-plugin 1\.0: (downloading|building the wheel)/);
+    assert.doesNotMatch(warm.stderr, /fixturebackend-2\.0-py3-none-any\.whl/);
+    assert.equal(validReport('report', warm.stdout).packages[0].build.environment, validReport('report', again.stdout).packages[0].build.environment);
+  });
+
+  it('bootstraps: an in-tree backend builds itself; a backend that needs itself is built with the distribution\'s version, and pkg2os says so', async () => {
+    const self = await build(index, 'needs-selfhost');
+    assert.equal(self.exitCode, 0, self.stderr);
+    assert.deepEqual(validReport('report', self.stdout).packages[0].build.requirements.map((q: { project: string; source: string }) => [q.project, q.source]), [['fixture-selfhost', 'index-sdist']]);
+    const r = await build(bootstrap, 'pep639-project');
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /bootstrap: Debian 12's flit-core 3\.8\.0 builds pep639-project → flit-core, which needs flit_core>=3\.11/);
+    assert.deepEqual(validReport('report', r.stdout).packages[0].build.requirements.map((q: { project: string; version: string; source: string }) => [q.project, q.version, q.source]), [['flit-core', '3.12.0', 'index-sdist']]);
+  });
+
+  it('says clearly when build requirements form a cycle nothing breaks', async () => {
+    const r = await build(index, 'needs-cycle');
+    assert.equal(r.exitCode, 4, r.stderr);
+    assert.match(r.stderr, /cannot be built: its build requirements form a cycle \(needs-cycle → cycle-a → cycle-b → cycle-a\), and Debian 12 has no cycle-a to break it with/);
+  });
+
+  it('refuses a build requirement with a bad hash, or with a signature by a key nobody pinned, exactly as an sdist (exit 3)', async () => {
+    const tampered = await build(index, 'needs-tampered');
+    assert.equal(tampered.exitCode, 3, tampered.stderr);
+    assert.match(tampered.stderr, /tampered_backend-1\.0-py3-none-any\.whl does not match the index/);
+    const signed = await build(index, 'needs-signed');
+    assert.equal(signed.exitCode, 3, signed.stderr);
+    assert.match(signed.stderr, /signed_backend-1\.0-py3-none-any\.whl is signed by key ID [0-9A-F]+, but no key is pinned for signed-backend/);
+  });
+
+  it('builds the closure of a project whose own wheel fails, when its metadata is static (PEP 643)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pkg2os-breq-'));
+    const out = join(dir, 'out');
+    const r = await pkg2os(['build', 'static-broken', '--index-url', index.url, '--out', out, '--format', 'deb', '--json', '--no-lockfile'], {}, dir);
+    assert.equal(r.exitCode, 4, r.stderr);
+    const report = validReport('report', r.stdout);
+    assert.deepEqual(report.packages.map((p: { project: string }) => p.project), ['static-dep']);
+    assert.deepEqual(report.failures.map((f: { project: string; code: string }) => [f.project, f.code]), [['static-broken', 'BUILD_FAILED']]);
+    assert.ok(existsSync(join(out, 'deb/python3-static-dep_1.0-1_all.deb')));
+  });
+});
