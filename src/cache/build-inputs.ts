@@ -25,6 +25,8 @@ export interface PackageInputs {
   maintainer: string;
   /** The build environment's digest and the build requirements it was made of (project, version, source). */
   build: { environment: string; requirements: Array<[string, string, string]> } | null;
+  /** The identity of the target's build root, for compiled code (built and linked there); null for pure Python. */
+  root: string | null;
 }
 
 export class BuildInputs {

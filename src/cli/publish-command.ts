@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
-import { DEFAULT_TARGET, getTarget } from '../config/targets.js';
+import { getTarget } from '../config/targets.js';
 import { ConfigError } from '../errors.js';
 import { publishRepository } from '../publish/publish.js';
 import { reportError, stderrLogger } from './output.js';
@@ -44,7 +44,7 @@ export function registerPublish(program: Command): void {
     .description('add packages to a signed apt and yum repository and (re)generate its metadata')
     .argument('[packages...]', '.deb and .rpm files to add')
     .option('--from <dir>', 'add every package in <dir>/deb and <dir>/rpm (a build\'s --out), repeatable', (v: string, p: string[] = []) => [...p, v])
-    .option('--target <name>', 'target profile, for the default apt codename (default debian-12)')
+    .option('--target <name>', 'the target of packages whose release carries none (pkg2os\'s own name the target: 1~deb12, 1.el9)')
     .option('--config <file>', 'configuration file (default ./pkg2os.config.yaml if present)')
     .option('--json', 'print the summary as JSON')
     .option('-v, --verbose', 'more log lines');
@@ -52,10 +52,11 @@ export function registerPublish(program: Command): void {
     const logger = stderrLogger(flags.verbose ?? false);
     try {
       const config = await loadConfig(flags.config);
-      const settings = repoSettings(flags, config, getTarget(flags.target ?? config.targets?.[0] ?? DEFAULT_TARGET));
+      const target = flags.target ? getTarget(flags.target) : undefined;
+      const settings = repoSettings(flags, config, target ? [target] : []);
       const { debs, rpms } = await collectPackages(files, flags.from ?? []);
       const signer = await loadSigner(flags, config);
-      const summary = await publishRepository({ settings, debs, rpms, signer, logger, replaceKey: flags.replaceKey });
+      const summary = await publishRepository({ settings, debs, rpms, signer, logger, replaceKey: flags.replaceKey, defaultTarget: target });
       if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else logger.info(`published ${settings.root} (signed by ${signer.fingerprint})`);
     } catch (error) {

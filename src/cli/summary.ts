@@ -25,10 +25,10 @@ export function formatSummary(report: BuildReport, outDir: string, repo: RepoSet
   const published = report.published;
   if (published && repo) {
     const parts: string[] = [];
-    if (published.apt) parts.push(`apt ${published.apt.packages} package(s), ${published.apt.added.length} added, ${published.apt.retired.length} retired`);
-    if (published.yum) parts.push(`yum ${published.yum.packages} package(s), ${published.yum.added.length} added, ${published.yum.retired.length} retired`);
+    for (const s of published.apt ?? []) parts.push(`apt ${s.suite} (${s.target}) ${s.packages} package(s), ${s.added.length} added, ${s.retired.length} retired`);
+    for (const s of published.yum ?? []) parts.push(`yum ${s.target} ${s.packages} package(s), ${s.added.length} added, ${s.retired.length} retired`);
     lines.push(`pkg2os:   published: ${parts.join('; ')}, signed by ${published.fingerprint}`);
-    lines.push(`pkg2os:   repository: ${repo.baseUrl ?? published.root} (apt: ${published.root}/deb, suite ${repo.codename}; yum: ${published.root}/rpm)`);
+    lines.push(`pkg2os:   repository: ${repo.baseUrl ?? published.root} (apt: ${published.root}/deb; yum: ${published.root}/rpm/<target>; client files: pkg2os-<target>.sources/.pref/.repo)`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -14,7 +14,7 @@ import { defaultCacheDir, defaultKeysDir } from './default-dirs.js';
 import { DEFAULT_MAINTAINER, type FileConfig, MAINTAINER } from './config.js';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from './recipes.js';
 import { type RepoFlags, type RepoSettings, repoSettings } from './repo-settings.js';
-import { DEFAULT_TARGET, PACKAGE_FORMATS, type PackageFormat, getTarget } from './targets.js';
+import { DEFAULT_TARGET, PACKAGE_FORMATS, type PackageFormat, formatsFor, getTarget } from './targets.js';
 
 export const DEFAULT_INDEX_URL = 'https://pypi.org/simple/';
 
@@ -105,7 +105,7 @@ export function buildRequestFrom(requirementTexts: string[], flags: BuildFlags, 
     indexUrl: flags.indexUrl ?? env('PKG2OS_INDEX_URL') ?? config['index-url'] ?? env('PIP_INDEX_URL') ?? DEFAULT_INDEX_URL,
     allowInsecureIndex: flags.allowInsecureIndex ?? config['allow-insecure-index'] ?? false,
     targets,
-    formats: flags.format ? parseFormats(flags.format) : ((config.formats as PackageFormat[] | undefined) ?? ['deb', 'rpm']),
+    formats: formatsFor(targets, flags.format ? parseFormats(flags.format) : (config.formats as PackageFormat[] | undefined)),
     outDir: resolve(flags.out ?? config.out ?? 'out'),
     maintainer: maintainerOf(flags, config, logger),
     release,
@@ -122,8 +122,9 @@ export function buildRequestFrom(requirementTexts: string[], flags: BuildFlags, 
     noDeps: !flags.deps,
     jobs: positiveInteger(flags.jobs, '--jobs'),
     cacheDir: flags.cache ? resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir()) : undefined,
+    roots: config.roots,
     limits: buildLimitsFrom({ ...config, 'build-timeout-seconds': config['build-timeout'] ? parseDuration(config['build-timeout'], 'build-timeout') : undefined }),
   };
-  const repo = (flags.repo ?? config.repo) ? repoSettings(flags, config, targets[0]) : undefined;
+  const repo = (flags.repo ?? config.repo) ? repoSettings(flags, config, targets) : undefined;
   return { request, repo };
 }

@@ -52,6 +52,16 @@ export interface BuildRequest {
   releases?: ReleaseSource;
   /** Limits on sandboxed builds, their logs and their wheels (default: DEFAULT_BUILD_LIMITS). */
   limits?: BuildLimits;
+  /** Build roots by target (`roots:` in pkg2os.config.yaml). */
+  roots?: Record<string, RootSettings>;
+}
+
+/** Where a target's build root comes from. */
+export interface RootSettings {
+  /** The archive a Debian-family root is made from (default: the target's). */
+  mirror?: string;
+  /** A root filesystem to use as it is (e.g. one made with dnf --installroot for an RPM-family target). */
+  path?: string;
 }
 
 /** Where a project's build log is kept, relative to <out>. */

@@ -66,6 +66,8 @@ export const configSchema = z
       .optional(),
     /** Largest build log per tool run, in MiB. */
     'log-limit-mib': z.number().int().min(1).optional(),
+    /** Build roots by target: a mirror to make a Debian-family root from, or a root directory to use as it is. */
+    roots: z.record(z.string(), z.object({ mirror: z.string().url().optional(), path: z.string().optional() }).strict()).optional(),
   })
   .strict();
 

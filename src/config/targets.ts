@@ -11,17 +11,30 @@ import type { MarkerEnvironment } from '../pep/markers.js';
 export type PackageFormat = 'deb' | 'rpm';
 export const PACKAGE_FORMATS: readonly PackageFormat[] = ['deb', 'rpm'];
 
+/** A distribution release packages are built for. */
 export interface TargetProfile {
   name: string;
   /** Human description, for `--help` and reports. */
   description: string;
-  /** The format this distribution installs natively. */
-  nativeFormat: PackageFormat;
+  /** "Debian 13", for messages. */
+  distribution: string;
+  /** The package family of the distribution, and so the one format built for it. */
+  family: PackageFormat;
   /** Python "X.Y" and "X.Y.Z" of the distribution's python3. */
   pythonVersion: string;
   pythonFullVersion: string;
-  /** Archive codename (apt suite), where the distribution has one. */
+  /** Archive codename (apt suite), for the Debian family. */
   codename?: string;
+  /**
+   * What the release string carries so that two targets' packages never share
+   * a file name: Debian revision "1~deb12" (the style third-party
+   * multi-distribution repositories use), RPM Release "1.el9" (Fedora's %{?dist}).
+   */
+  distTag: string;
+  /** How pkg2os makes a build root of this release (mmdebstrap), where it can. */
+  archive?: { suite: string; mirror: string; keyring?: string };
+  /** os-release ID and VERSION_ID of the release: on such a host, the host's own root is this target's. */
+  osRelease: { id: string; versionId: string };
 }
 
 /** The profiles pkg2os knows. */
@@ -29,32 +42,58 @@ export const TARGETS: Record<string, TargetProfile> = {
   'debian-12': {
     name: 'debian-12',
     description: 'Debian 12 "bookworm", Python 3.11',
-    nativeFormat: 'deb',
+    distribution: 'Debian 12',
+    family: 'deb',
     pythonVersion: '3.11',
     pythonFullVersion: '3.11.2',
     codename: 'bookworm',
+    distTag: '~deb12',
+    archive: { suite: 'bookworm', mirror: 'http://deb.debian.org/debian' },
+    osRelease: { id: 'debian', versionId: '12' },
+  },
+  'debian-13': {
+    name: 'debian-13',
+    description: 'Debian 13 "trixie", Python 3.13',
+    distribution: 'Debian 13',
+    family: 'deb',
+    pythonVersion: '3.13',
+    pythonFullVersion: '3.13.5',
+    codename: 'trixie',
+    distTag: '~deb13',
+    archive: { suite: 'trixie', mirror: 'http://deb.debian.org/debian' },
+    osRelease: { id: 'debian', versionId: '13' },
   },
   'ubuntu-24.04': {
     name: 'ubuntu-24.04',
     description: 'Ubuntu 24.04 "noble", Python 3.12',
-    nativeFormat: 'deb',
+    distribution: 'Ubuntu 24.04',
+    family: 'deb',
     pythonVersion: '3.12',
     pythonFullVersion: '3.12.3',
     codename: 'noble',
+    distTag: '~ubuntu24.04',
+    archive: { suite: 'noble', mirror: 'http://archive.ubuntu.com/ubuntu', keyring: '/usr/share/keyrings/ubuntu-archive-keyring.gpg' },
+    osRelease: { id: 'ubuntu', versionId: '24.04' },
   },
   el9: {
     name: 'el9',
     description: 'Enterprise Linux 9 (RHEL, Alma, Rocky), Python 3.9',
-    nativeFormat: 'rpm',
+    distribution: 'Enterprise Linux 9',
+    family: 'rpm',
     pythonVersion: '3.9',
     pythonFullVersion: '3.9.18',
+    distTag: '.el9',
+    osRelease: { id: 'rhel', versionId: '9' },
   },
   'fedora-41': {
     name: 'fedora-41',
     description: 'Fedora 41, Python 3.13',
-    nativeFormat: 'rpm',
+    distribution: 'Fedora 41',
+    family: 'rpm',
     pythonVersion: '3.13',
     pythonFullVersion: '3.13.0',
+    distTag: '.fc41',
+    osRelease: { id: 'fedora', versionId: '41' },
   },
 };
 
@@ -69,6 +108,34 @@ export function getTarget(name: string): TargetProfile {
     });
   }
   return target;
+}
+
+/**
+ * The formats to build for each target: the target's own family, narrowed by
+ * `--format` when given. A target left with nothing to build, or a format no
+ * target installs, is a usage error.
+ */
+export function formatsFor(targets: readonly TargetProfile[], requested: readonly PackageFormat[] | undefined): PackageFormat[] {
+  const families = [...new Set(targets.map((t) => t.family))];
+  if (!requested) return families;
+  for (const format of requested) {
+    if (!families.includes(format)) {
+      throw new ConfigError('USAGE', `--format ${format} was asked for, but no target given installs ${format} packages: ${targets.map((t) => `${t.name} is a ${t.family} distribution`).join(', ')}.`, {
+        hint: `Add a ${format === 'rpm' ? 'RPM-family target (el9, fedora-41)' : 'Debian-family target (debian-12, debian-13, ubuntu-24.04)'} with --target, or leave --format out: each target gets its own format.`,
+      });
+    }
+  }
+  for (const target of targets) {
+    if (!requested.includes(target.family)) {
+      throw new ConfigError('USAGE', `${target.name} installs ${target.family} packages, and --format ${requested.join(',')} leaves it nothing to build.`, { hint: `Remove --target ${target.name}, or add ${target.family} to --format.` });
+    }
+  }
+  return families.filter((f) => requested.includes(f));
+}
+
+/** The release string of a package for a target: "1~deb12", "1.el9". */
+export function releaseString(release: number, target: TargetProfile): string {
+  return `${release}${target.distTag}`;
 }
 
 /** Where the wheel's parts go on the target system (installer scheme paths, absolute). */

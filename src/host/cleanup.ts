@@ -34,10 +34,11 @@ export function installStopHandlers(onStop: (signal: string) => void = () => {})
       onStop(signal);
       controller.abort(new Error(`pkg2os was stopped by ${signal}`));
       // The children die with their sandbox; give the kill a moment to land before their directories go.
+      // The timer holds the process: a run that ends in the meantime (its build killed) still exits 130/143.
       setTimeout(() => {
         for (const dir of directories) rmSync(dir, { recursive: true, force: true });
         process.exit(signal === 'SIGINT' ? 130 : 143);
-      }, 200).unref();
+      }, 200);
     });
   }
 }

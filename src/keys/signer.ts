@@ -8,6 +8,8 @@ import type { SigningKey } from './signing-key.js';
 
 export interface Signer {
   readonly fingerprint: string;
+  /** The name of the key's primary user ID ("Example Org Packages"), for repository names. */
+  readonly userName: string;
   readonly publicArmored: string;
   readonly publicBinary: Uint8Array;
   /** A detached signature over `data`. */
@@ -19,11 +21,13 @@ export interface Signer {
 /** SHA-512 signatures made by the organization's key, in memory. */
 export class OpenPgpSigner implements Signer {
   readonly fingerprint: string;
+  readonly userName: string;
   readonly publicArmored: string;
   readonly publicBinary: Uint8Array;
 
   constructor(private readonly key: SigningKey) {
     this.fingerprint = key.fingerprint;
+    this.userName = (key.privateKey.getUserIDs()[0] ?? 'pkg2os').replace(/\s*<[^>]*>\s*$/, '').trim() || 'pkg2os';
     this.publicArmored = key.publicArmored;
     this.publicBinary = key.publicBinary;
   }

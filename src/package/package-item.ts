@@ -12,7 +12,8 @@ import type { ReleaseSlot } from '../config/build-request.js';
 import type { BuildLimits } from '../config/build-limits.js';
 import { type LoadedRecipe, packageNameFor } from '../config/recipes.js';
 import type { DistributionFiles } from '../host/distribution-files.js';
-import type { SandboxRoot } from '../sandbox/sandbox.js';
+import { HOST_ROOT, type SandboxRoot } from '../sandbox/sandbox.js';
+import type { TargetProfile } from '../config/targets.js';
 import type { ValidatedWheel } from '../wheel/validate-wheel.js';
 import { checkTakeover } from './takeover.js';
 import type { PackageFormat } from '../config/targets.js';
@@ -60,12 +61,14 @@ export interface PackageItemContext {
   wheel: () => Promise<PreparedSdist & { wheel: ValidatedWheel }>;
   /** The build requirements the wheel was (or would be) built with. */
   build?: BuildPlan;
+  /** The identity of the build root compiled code was built in (null for pure Python). */
+  root?: string | null;
   /** The recipe of a project (for the takeover rules of its dependencies). */
   recipeOf: (project: string) => LoadedRecipe | undefined;
-  /** The root packaging tools run on, the limits, and what that root has installed. */
-  root: SandboxRoot;
+  /** Where a wheel is staged for a target (its root and that root's Python), and what the target has installed. */
+  stagingRoot: (target: TargetProfile, wheel: ValidatedWheel) => Promise<{ root: SandboxRoot; python: string }>;
+  installed: (target: TargetProfile) => Promise<DistributionFiles | undefined>;
   limits: BuildLimits;
-  installed?: DistributionFiles;
   /** The distribution package name of a dependency in a format. */
   nameOf: (project: string, format: PackageFormat) => string;
   maintainer: string;
@@ -91,6 +94,7 @@ export async function packageItem(item: PlanItem, format: PackageFormat, context
     dependencies: item.dependencies.map((d) => [d.project, d.specifier, context.nameOf(d.project, format)]),
     maintainer: context.maintainer,
     build: context.build ? { environment: context.build.key, requirements: context.build.requirements.map((r) => [r.project, r.version, r.source]) } : null,
+    root: context.root ?? null,
   });
   const release = context.release({ target, format, package: packageNameFor(candidate.project, item.recipe, format), version: candidate.version }, inputs);
   const key = context.cache ? cacheKey({ inputs, release }) : undefined;
@@ -108,9 +112,13 @@ export async function packageItem(item: PlanItem, format: PackageFormat, context
   await mkdir(box, { recursive: true });
   reportStep(context.logger, label, { phase: 'package', subject: `${format} for ${target}` });
   const packageName = packageNameFor(candidate.project, item.recipe, format);
-  const sandbox = { root: context.root, limits: context.limits.sandbox, logCapBytes: context.limits.logCapBytes, logFile: prepared.logFile };
+  const staging = await context.stagingRoot(item.target, prepared.wheel);
+  const installed = await context.installed(item.target);
+  const sandbox = { limits: context.limits.sandbox, logCapBytes: context.limits.logCapBytes, logFile: prepared.logFile };
   const tree = await stageWheel({
     ...sandbox,
+    root: staging.root,
+    python: staging.python,
     wheel: prepared.wheel,
     format,
     target: item.target,
@@ -120,7 +128,7 @@ export async function packageItem(item: PlanItem, format: PackageFormat, context
     sourceDateEpoch: prepared.sourceDateEpoch,
     allowFiles: item.recipe['allow-files'] ?? [],
     recipeFile: item.recipe.file,
-    installed: format === 'deb' ? context.installed : undefined,
+    installed,
   });
   const info = makePackageInfo({
     project: candidate.project,
@@ -135,8 +143,9 @@ export async function packageItem(item: PlanItem, format: PackageFormat, context
     planned: item.dependencies,
     nameOf: (project) => context.nameOf(project, format),
   });
-  checkTakeover(info, { recipe: item.recipe, recipeOf: context.recipeOf, installed: format === 'deb' ? context.installed : undefined });
-  const { path, ...built } = await PACKAGERS[format].build(info, { ...sandbox, box, outDir: join(context.staged, format) });
+  checkTakeover(info, { recipe: item.recipe, recipeOf: context.recipeOf, installed });
+  // The packaging tools are the host's own (dpkg-deb, rpmbuild), in a sandbox on the host's root.
+  const { path, ...built } = await PACKAGERS[format].build(info, { ...sandbox, root: HOST_ROOT, box, outDir: join(context.staged, format) });
   const file: PackageFile = { ...built, file: `${format}/${basename(path)}`, target, upstreamVersion: candidate.version, release, inputs };
   if (key) await context.cache!.put<CachedPackage>('package', key, { built: file, byteCompiled: tree.byteCompiled, skipped: info.skippedRequirements }, [path]);
   await rm(box, { recursive: true, force: true });

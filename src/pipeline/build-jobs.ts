@@ -7,7 +7,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageNameFor } from '../config/recipes.js';
-import type { PackageFormat } from '../config/targets.js';
 import { Pkg2osError } from '../errors.js';
 import { redactUrl } from '../index/url-policy.js';
 import { type PackageItemContext, packageItem } from '../package/package-item.js';
@@ -21,7 +20,6 @@ import type { PackageReport, ProvidedReport } from './report.js';
 import { runGraph } from './schedule.js';
 
 export interface BuildJobsContext extends Omit<PackageItemContext, 'sha256' | 'wheel'> {
-  formats: PackageFormat[];
   jobs: number;
   verdict(url: string): Verdict | undefined;
   prepare(item: PlanItem): Promise<PreparedSdist>;
@@ -29,6 +27,10 @@ export interface BuildJobsContext extends Omit<PackageItemContext, 'sha256' | 'w
   buildPlan(item: PlanItem): Promise<BuildPlan | undefined>;
   /** The log of a project version, relative to the output directory. */
   logName(project: string, version: string): string;
+  /** Whether an item's wheel holds compiled code (known once a wheel was built, or from the metadata cache). */
+  compiled(item: PlanItem): boolean;
+  /** The identity of a target's build root (its archive, release date and package set). */
+  rootIdentity(item: PlanItem): Promise<string>;
   /** Counts for the summary. */
   stats: { built: number; reused: number };
 }
@@ -90,7 +92,7 @@ export async function buildPlans(plans: ResolvedPlan[], context: BuildJobsContex
 }
 
 async function buildItem(item: PlanItem, context: BuildJobsContext, provided: ProvidedReport[]): Promise<PackageReport | undefined> {
-  for (const format of item.providedFor) provided.push({ project: item.project, target: item.target.name, format, package: packageNameFor(item.project, item.recipe, format), requiredBy: item.requiredBy });
+  for (const format of item.providedFor) provided.push({ project: item.project, target: item.target.name, format, package: packageNameFor(item.project, item.recipe, format), version: item.providedVersion ?? null, requiredBy: item.requiredBy });
   const candidate = item.candidate;
   if (!candidate) return undefined;
   const verdict = () => context.verdict(candidate.file.url);
@@ -111,11 +113,13 @@ async function buildItem(item: PlanItem, context: BuildJobsContext, provided: Pr
   try {
     const build = await context.buildPlan(item);
     report.build = { environment: build?.key ?? 'distribution', requirements: build?.requirements ?? [] };
-    for (const format of context.formats.filter((f) => !item.providedFor.includes(f))) {
+    const root = context.compiled(item) ? await context.rootIdentity(item) : null;
+    for (const format of [item.target.family].filter((f) => !item.providedFor.includes(f))) {
       const made = await packageItem(item, format, {
         ...context,
         sha256: verdict()?.sha256 ?? candidate.file.hashes.sha256 ?? '',
         build,
+        root,
         wheel: async () => {
           prepared ??= await context.prepare(item);
           if (prepared.wheelError) throw prepared.wheelError;

@@ -12,8 +12,10 @@ import type { BuildInputs } from '../cache/build-inputs.js';
 import type { ContentCache } from '../cache/content-cache.js';
 import type { BuildLimits } from '../config/build-limits.js';
 import type { SandboxRoot } from '../sandbox/sandbox.js';
-import { type LoadedRecipe, isProvided, loadRecipe } from '../config/recipes.js';
-import type { PackageFormat, TargetProfile } from '../config/targets.js';
+import { type LoadedRecipe, loadRecipe } from '../config/recipes.js';
+import type { TargetProfile } from '../config/targets.js';
+import type { BuildRoots } from '../sandbox/build-roots.js';
+import { distributionVersions } from '../sandbox/distribution-versions.js';
 import { LockfileError, Pkg2osError } from '../errors.js';
 import type { IndexClient } from '../index/index-client.js';
 import type { ProjectPage, SdistCandidate } from '../index/index.types.js';
@@ -29,7 +31,8 @@ import type { UpstreamVerifier, Verdict } from '../verify/upstream-verifier.js';
 export interface DiscoveryOptions {
   requirements: Requirement[];
   targets: TargetProfile[];
-  formats: PackageFormat[];
+  /** The build roots of the targets, for their distribution versions. */
+  roots: BuildRoots;
   noDeps: boolean;
   pre: boolean;
   /** Under --frozen, only the files the lockfile holds are candidates. */
@@ -48,7 +51,8 @@ export interface DiscoveryOptions {
   /** The root builds run on, and their limits. */
   root: SandboxRoot;
   limits: BuildLimits;
-  environments: BuildEnvironments;
+  /** Build requirements resolved for a build root (memoized per root by the caller). */
+  environmentsFor(root: SandboxRoot): BuildEnvironments;
   jobs: number;
   logger: Logger;
 }
@@ -57,6 +61,8 @@ export interface DiscoveryOptions {
 interface CachedMetadata extends Verdict {
   requiresDist: string[];
   buildRequires: string[];
+  /** Whether its wheel holds compiled code (so its packages depend on the build root too). */
+  compiled?: boolean;
 }
 
 export class Discovery {
@@ -64,9 +70,13 @@ export class Discovery {
   private readonly pages = new Map<string, ProjectPage>();
   private readonly failedPages = new Map<string, Pkg2osError>();
   private readonly metadata = new Map<string, string[] | Pkg2osError>();
+  /** Each target's distribution versions of the packages recipes map projects to. */
+  private readonly distribution = new Map<string, Map<string, string | null>>();
   private readonly preparations = new Map<string, Promise<PreparedSdist>>();
   /** Build requirements of sdists whose metadata came from the cache, by URL. */
   private readonly cachedBuildRequires = new Map<string, string[]>();
+  /** Whether the wheel of an sdist (by URL) holds compiled code, where a wheel was built or its metadata cached. */
+  readonly compiled = new Map<string, boolean>();
   /** What was verified about each sdist, by URL: in this run, or before (cache). */
   readonly verdicts = new Map<string, Verdict>();
   private readonly queue: PQueue;
@@ -95,12 +105,15 @@ export class Discovery {
     for (const req of o.requirements) await this.recipe(req.project);
     const plans: ResolvedPlan[] = [];
     for (const target of o.targets) {
+      const versions = new Map<string, string | null>();
+      this.distribution.set(target.name, versions);
       for (;;) {
-        const result = resolve({ roots: o.requirements, target, formats: o.formats, pages: this.pages, failedPages: this.failedPages, metadata: this.metadata, recipes: this.recipes, noDeps: o.noDeps, pre: o.pre });
+        const result = resolve({ roots: o.requirements, target, pages: this.pages, failedPages: this.failedPages, metadata: this.metadata, recipes: this.recipes, distributionVersions: versions, noDeps: o.noDeps, pre: o.pre });
         if (result.kind === 'plan') {
           plans.push(result);
           break;
         }
+        if (result.distributionPackages.length) for (const [pkg, v] of await distributionVersions(result.distributionPackages, await o.roots.rootFor(target))) versions.set(pkg, v);
         await Promise.all(result.pages.map((project) => this.fetchPage(project)));
         await Promise.all(result.metadata.map((candidate) => this.queue.add(() => this.discover(candidate))));
       }
@@ -119,8 +132,7 @@ export class Discovery {
   }
 
   private async fetchPage(project: string): Promise<void> {
-    const recipe = await this.recipe(project);
-    if (this.options.formats.every((f) => isProvided(recipe, f))) return;
+    await this.recipe(project);
     try {
       let page = await this.options.client.projectPage(project);
       this.options.logger.debug(`${project}: ${page.files.length} file(s) on the index (${page.format})`);
@@ -166,29 +178,49 @@ export class Discovery {
     this.verdicts.set(candidate.file.url, verdict);
     this.metadata.set(candidate.file.url, hit.meta.requiresDist);
     this.cachedBuildRequires.set(candidate.file.url, hit.meta.buildRequires);
+    if (hit.meta.compiled !== undefined) this.compiled.set(candidate.file.url, hit.meta.compiled);
     this.metadataReused++;
     this.options.logger.debug(`${candidate.project} ${candidate.version}: verified and read before (cache)`);
     return true;
   }
 
-  private async doPrepare(candidate: SdistCandidate): Promise<PreparedSdist> {
-    const prepared = await prepareSdist(candidate, {
+  /**
+   * The same sdist prepared in another build root: compiled code for a target
+   * whose Python is not the host's is built in that target's own root.
+   */
+  prepareIn(candidate: SdistCandidate, root: SandboxRoot, tag: string): Promise<PreparedSdist> {
+    const key = `${candidate.file.url}\u0000${tag}`;
+    let prepared = this.preparations.get(key);
+    if (!prepared) {
+      prepared = this.prepareWith(candidate, root, `@${tag}`);
+      this.preparations.set(key, prepared);
+    }
+    return prepared;
+  }
+
+  private async prepareWith(candidate: SdistCandidate, root: SandboxRoot, suffix: string): Promise<PreparedSdist> {
+    return prepareSdist(candidate, {
       client: this.options.client,
       verifier: this.options.verifier,
       recipe: await this.recipe(candidate.project),
-      dir: join(this.options.workDir, 'projects', `${candidate.project}-${candidate.version}`),
+      dir: join(this.options.workDir, 'projects', `${candidate.project}-${candidate.version}${suffix}`),
       logFile: this.options.logFile(candidate),
       buildWheel: this.options.buildWheels,
-      root: this.options.root,
+      root,
       limits: this.options.limits,
-      environments: this.options.environments,
+      environments: this.options.environmentsFor(root),
       logger: this.options.logger,
     });
+  }
+
+  private async doPrepare(candidate: SdistCandidate): Promise<PreparedSdist> {
+    const prepared = await this.prepareWith(candidate, this.options.root, '');
     const { artifact } = prepared;
     const verdict: Verdict = { sha256: artifact.sha256, size: artifact.size, checks: [...artifact.checks] };
     this.verdicts.set(candidate.file.url, verdict);
+    if (prepared.wheel) this.compiled.set(candidate.file.url, !prepared.wheel.pure);
     // A failed wheel is tried again next time: only what succeeded is remembered.
-    if (this.options.cache && !prepared.wheelError) await this.options.cache.put<CachedMetadata>('metadata', await this.metadataKey(candidate, artifact.sha256), { ...verdict, requiresDist: prepared.requiresDist, buildRequires: prepared.buildRequires });
+    if (this.options.cache && !prepared.wheelError) await this.options.cache.put<CachedMetadata>('metadata', await this.metadataKey(candidate, artifact.sha256), { ...verdict, requiresDist: prepared.requiresDist, buildRequires: prepared.buildRequires, compiled: prepared.wheel ? !prepared.wheel.pure : undefined });
     return prepared;
   }
 
@@ -197,7 +229,7 @@ export class Discovery {
     const prepared = this.preparations.get(candidate.file.url);
     if (prepared) return (await prepared).build;
     const requires = this.cachedBuildRequires.get(candidate.file.url);
-    return requires ? this.options.environments.plan(requires, [candidate.project], `${candidate.project} ${candidate.version}`) : undefined;
+    return requires ? this.options.environmentsFor(this.options.root).plan(requires, [candidate.project], `${candidate.project} ${candidate.version}`) : undefined;
   }
 }
 

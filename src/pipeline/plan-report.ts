@@ -18,7 +18,7 @@ export function planReport(request: BuildRequest, plans: ResolvedPlan[]): PlanRe
         version: item.candidate?.version,
         file: item.candidate?.file.filename,
         url: item.candidate ? redactUrl(item.candidate.file.url) : undefined,
-        formats: request.formats.filter((f) => !item.providedFor.includes(f)),
+        formats: [p.target.family].filter((f) => !item.providedFor.includes(f)),
         providedBy: Object.fromEntries(item.providedFor.map((f) => [f, packageNameFor(item.project, item.recipe, f)])),
         requiredBy: item.requiredBy,
         dependencies: item.dependencies.map((d) => d.source),

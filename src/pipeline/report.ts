@@ -82,7 +82,14 @@ export const failureReportSchema = z
   .strict();
 
 export const providedReportSchema = z
-  .object({ project: z.string(), target: z.string(), format, package: z.string(), requiredBy: z.array(z.string()) })
+  .object({
+    project: z.string(),
+    target: z.string(),
+    format,
+    package: z.string(),
+    version: z.string().nullable().describe('the distribution\'s version relied on (null: not known for this target, and no version was asked for)'),
+    requiredBy: z.array(z.string()),
+  })
   .strict()
   .describe('a dependency the target distribution already ships');
 
@@ -96,8 +103,8 @@ const repoKind = {
 export const publishSummarySchema = z
   .object({
     root: z.string(),
-    apt: z.object({ ...repoKind, release: z.string() }).strict().optional(),
-    yum: z.object({ ...repoKind, repomd: z.string() }).strict().optional(),
+    apt: z.array(z.object({ suite: z.string(), target: z.string(), ...repoKind, release: z.string() }).strict()).optional().describe('each apt suite (one per Debian-family target)'),
+    yum: z.array(z.object({ target: z.string(), ...repoKind, repomd: z.string() }).strict()).optional().describe('each yum repository (one per RPM-family target)'),
     fingerprint: z.string().regex(/^[0-9A-F]{40}([0-9A-F]{24})?$/),
   })
   .strict();

@@ -18,8 +18,10 @@ export interface PlanItem {
   project: string;
   /** Undefined when the target distribution provides it for every requested format. */
   candidate?: SdistCandidate;
-  /** Formats for which the distribution's own package stands in (recipe provided-by). */
+  /** Formats for which the distribution's own package stands in (recipe provided-by, and its version satisfies). */
   providedFor: PackageFormat[];
+  /** The distribution's version relied on for that (null: not known for this target, and nothing asks for a version). */
+  providedVersion?: string | null;
   /** Extras that requirements asked for. */
   extras: string[];
   /** Why it is in the plan: the first chain of requirements that led here. */
@@ -34,6 +36,8 @@ export interface ResolveNeeds {
   kind: 'needs';
   pages: string[];
   metadata: SdistCandidate[];
+  /** Distribution packages (of the target) whose version it needs to know. */
+  distributionPackages: string[];
 }
 
 export interface ResolvedPlan {
@@ -48,7 +52,6 @@ export interface ResolvedPlan {
 export interface ResolveInput {
   roots: Requirement[];
   target: TargetProfile;
-  formats: PackageFormat[];
   /** Project pages by normalized name; missing ones are asked for. */
   pages: ReadonlyMap<string, import('../index/index.types.js').ProjectPage>;
   /** Projects whose page could not be read. */
@@ -56,6 +59,8 @@ export interface ResolveInput {
   /** Requires-Dist of each candidate, by file URL; an error when its metadata could not be had. */
   metadata: ReadonlyMap<string, string[] | Pkg2osError>;
   recipes: ReadonlyMap<string, LoadedRecipe>;
+  /** The target distribution's version of a package: a version, null when it cannot be known, absent when not asked yet. */
+  distributionVersions: ReadonlyMap<string, string | null>;
   /** Build only the roots. */
   noDeps: boolean;
   pre: boolean;

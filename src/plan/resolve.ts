@@ -10,7 +10,8 @@
  * is expanded once per extra.
  */
 import { markerEnvironment } from '../config/targets.js';
-import { isProvided } from '../config/recipes.js';
+import { isProvided, packageNameFor } from '../config/recipes.js';
+import { satisfies, valid } from '@renovatebot/pep440';
 import { IndexError, Pkg2osError } from '../errors.js';
 import type { SdistCandidate } from '../index/index.types.js';
 import { selectSdist } from '../index/select.js';
@@ -41,11 +42,27 @@ function combined(constraints: Constraint[]): string {
   return constraints.map((c) => c.specifier).filter(Boolean).join(', ');
 }
 
+/**
+ * The PEP 440 version a distribution package stands for: its upstream part
+ * ("3:3.2.25-0+deb12u7" → "3.2.25", "2.0~rc1-2" → "2.0rc1", "1.0+dfsg-1" → "1.0"),
+ * or undefined when that is no PEP 440 version.
+ */
+export function distributionUpstream(version: string): string | undefined {
+  const upstream = version.replace(/^\d+:/, '').replace(/-[^-]*$/, '').replace(/[+~](dfsg|ds|really|repack).*$/i, '').replace(/~/g, '');
+  return valid(upstream) !== null ? upstream : undefined;
+}
+
 export function resolve(input: ResolveInput): ResolveNeeds | ResolvedPlan {
   const env = markerEnvironment(input.target);
+  const family = input.target.family;
+  const roots = new Set(input.roots.map((r) => r.project));
+  /** Projects a recipe says the distribution provides, which must be built anyway: named on the command line, or the distribution's version does not satisfy. */
+  const mustBuild = new Set<string>(roots);
+  const mapped = (project: string) => isProvided(input.recipes.get(project), family) && !mustBuild.has(project);
   let previous = new Map<string, SdistCandidate>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const needPages = new Set<string>();
+    const needDistro = new Set<string>();
     const needMeta = new Map<string, SdistCandidate>();
     const failed = new Map<string, { error: Pkg2osError; requiredBy: string[]; version?: string }>();
     const states = new Map<string, ProjectState>();
@@ -56,8 +73,7 @@ export function resolve(input: ResolveInput): ResolveNeeds | ResolvedPlan {
       states.set(req.project, state);
       state.constraints.push({ specifier: req.specifier, chain });
       for (const extra of req.extras) state.extras.add(extra);
-      const recipe = input.recipes.get(req.project);
-      if (input.formats.every((f) => isProvided(recipe, f))) continue;
+      if (mapped(req.project)) continue;
       if (!state.candidate) {
         const page = input.pages.get(req.project);
         if (!page) {
@@ -93,7 +109,7 @@ export function resolve(input: ResolveInput): ResolveNeeds | ResolvedPlan {
         if (state.expanded.has(extra)) continue;
         state.expanded.add(extra);
         // A recipe's dropped dependencies are neither followed nor depended on.
-        const drop = new Set((recipe?.dependencies?.drop ?? []).map(normalizeName));
+        const drop = new Set((input.recipes.get(req.project)?.dependencies?.drop ?? []).map(normalizeName));
         const deps = requirementsFor(metadata, env, extra, req.project).filter((d) => !drop.has(d.project));
         state.deps.set(extra, deps);
         if (input.noDeps) continue;
@@ -103,14 +119,31 @@ export function resolve(input: ResolveInput): ResolveNeeds | ResolvedPlan {
         }
       }
     }
-    if (needPages.size > 0 || needMeta.size > 0) return { kind: 'needs', pages: [...needPages], metadata: [...needMeta.values()] };
+    // A mapping stands only when the distribution's version, for this target, satisfies every constraint.
+    let remapped = false;
+    for (const state of states.values()) {
+      if (!mapped(state.project)) continue;
+      const version = input.distributionVersions.get(packageNameFor(state.project, input.recipes.get(state.project), family));
+      if (version === undefined) {
+        needDistro.add(packageNameFor(state.project, input.recipes.get(state.project), family));
+        continue;
+      }
+      const spec = combined(state.constraints).replace(/, /g, ',');
+      const upstream = version === null ? undefined : distributionUpstream(version);
+      const ok = spec === '' || (upstream !== undefined && satisfies(upstream, spec, { prereleases: true }));
+      if (!ok) {
+        mustBuild.add(state.project);
+        remapped = true;
+      }
+    }
+    if (needPages.size > 0 || needMeta.size > 0 || needDistro.size > 0) return { kind: 'needs', pages: [...needPages], metadata: [...needMeta.values()], distributionPackages: [...needDistro] };
+    if (remapped) continue;
 
     // Every constraint is known: choose again with all of them.
     let changed = false;
     const chosen = new Map<string, SdistCandidate>();
     for (const state of states.values()) {
-      const recipe = input.recipes.get(state.project);
-      if (input.formats.every((f) => isProvided(recipe, f)) || failed.has(state.project)) continue;
+      if (mapped(state.project) || failed.has(state.project)) continue;
       const page = input.pages.get(state.project)!;
       let best: SdistCandidate;
       try {
@@ -121,7 +154,7 @@ export function resolve(input: ResolveInput): ResolveNeeds | ResolvedPlan {
       chosen.set(state.project, best);
       if (!state.candidate || best.file.url !== state.candidate.file.url) changed = true;
     }
-    if (!changed) return { kind: 'plan', target: input.target, items: planItems(states, input, failed), failed: [...failed].map(([project, f]) => ({ project, ...f })) };
+    if (!changed) return { kind: 'plan', target: input.target, items: planItems(states, input, failed, mapped), failed: [...failed].map(([project, f]) => ({ project, ...f })) };
     previous = chosen;
   }
   throw new IndexError('RESOLUTION_CONFLICT', `The requirements did not settle on one version per project after ${MAX_ROUNDS} rounds.`, {
@@ -147,12 +180,13 @@ function conflict(state: ProjectState, input: ResolveInput, cause: unknown): Ind
   });
 }
 
-function planItems(states: Map<string, ProjectState>, input: ResolveInput, failed: Map<string, unknown>): PlanItem[] {
+function planItems(states: Map<string, ProjectState>, input: ResolveInput, failed: Map<string, unknown>, mapped: (project: string) => boolean): PlanItem[] {
   const items: PlanItem[] = [];
   for (const state of states.values()) {
     if (failed.has(state.project)) continue;
     const recipe = input.recipes.get(state.project) ?? {};
-    const providedFor = input.formats.filter((f) => isProvided(recipe, f));
+    const providedFor = mapped(state.project) ? [input.target.family] : [];
+    const providedVersion = mapped(state.project) ? (input.distributionVersions.get(packageNameFor(state.project, recipe, input.target.family)) ?? null) : undefined;
     const base = state.deps.get('') ?? [];
     const dependencies: PlannedDependency[] = base.map((d) => ({ project: d.project, specifier: d.specifier, source: d.text }));
     // What this package asks of its dependencies' extras is its own dependency too.
@@ -166,8 +200,9 @@ function planItems(states: Map<string, ProjectState>, input: ResolveInput, faile
     items.push({
       target: input.target,
       project: state.project,
-      candidate: providedFor.length === input.formats.length ? undefined : state.candidate,
+      candidate: providedFor.length > 0 ? undefined : state.candidate,
       providedFor,
+      providedVersion,
       extras: [...state.extras].sort(),
       requiredBy: state.constraints[0]!.chain,
       dependencies,

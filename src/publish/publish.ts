@@ -14,10 +14,13 @@ import type { Signer } from '../keys/signer.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { AptPublisher } from './apt/apt-publisher.js';
-import { renderClientConfig } from './client-config.js';
+import { refuseSingleTargetLayout, writeClientFiles } from './client-config.js';
 import { writeAtomic } from '../fs-atomic.js';
 import { acquirePublishLock } from './publish-lock.js';
-import type { PublishSummary, RepoSettings } from './repo.types.js';
+import type { NamedRepoSettings, PublishSummary, RepoSettings } from './repo.types.js';
+import { TARGETS, type TargetProfile } from '../config/targets.js';
+import { targetOfRelease } from './targets-of.js';
+import { queryRpms } from './yum/rpm-query.js';
 import type { StagedPublication } from './repo-publisher.js';
 import { YumPublisher } from './yum/yum-publisher.js';
 import { type ReleaseChoice, ReleaseLedger } from './release-ledger.js';
@@ -26,6 +29,8 @@ export interface PublishRequest {
   settings: RepoSettings;
   debs: string[];
   rpms: string[];
+  /** The target of packages whose release carries none (pkg2os publish --target). */
+  defaultTarget?: TargetProfile;
   signer: Signer;
   logger?: Logger;
   /** How long to wait for another publisher (ms). */
@@ -57,26 +62,46 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
     await writeFile(keyFiles.binary, signer.publicBinary);
     const summary: PublishSummary = { root: settings.root, fingerprint: signer.fingerprint };
     const options = { force: keyChanged, clock: request.clock ?? systemClock };
+    const named: NamedRepoSettings = { ...settings, origin: settings.origin ?? signer.userName, label: settings.label ?? settings.origin ?? signer.userName };
+    await refuseSingleTargetLayout(settings.root);
+    // Which yum repository each rpm belongs to (its Release's target tag).
+    const rpmTargets = new Map<string, string[]>();
+    const headers = await queryRpms(request.rpms, 'the rpms to publish');
+    request.rpms.forEach((rpm, k) => {
+      const target = targetOfRelease('rpm', headers[k]!.release, rpm, request.defaultTarget).name;
+      rpmTargets.set(target, [...(rpmTargets.get(target) ?? []), rpm]);
+    });
+    for (const target of await readdir(join(settings.root, 'rpm')).catch(() => [] as string[])) if (TARGETS[target]?.family === 'rpm' && !rpmTargets.has(target)) rpmTargets.set(target, []);
+    const suiteTargets = new Map(Object.entries(named.codenames).map(([target, codename]) => [codename, target]));
+    const suiteOf = (version: string, deb: string) => {
+      const target = targetOfRelease('deb', version.replace(/^.*-/, ''), deb, request.defaultTarget);
+      return named.codenames[target.name] ?? target.codename!;
+    };
     // Both kinds are prepared and checked first; only then does either go live.
     const wantApt = request.debs.length > 0 || (await existing(join(settings.root, 'deb', 'dists')));
-    const wantYum = request.rpms.length > 0 || (await existing(join(settings.root, 'rpm', 'repodata')));
     const staged: Array<StagedPublication<unknown>> = [];
     try {
-      const apt = wantApt ? await new AptPublisher(settings, signer, logger).prepare(request.debs, keyFiles, options) : undefined;
+      const apt = wantApt ? await new AptPublisher(named, signer, logger, suiteOf, (suite) => suiteTargets.get(suite) ?? suite).prepare(request.debs, keyFiles, options) : undefined;
       if (apt) staged.push(apt);
-      const yum = wantYum ? await new YumPublisher(settings, signer, logger).prepare(request.rpms, keyFiles, options) : undefined;
-      if (yum) staged.push(yum);
+      const yums = [];
+      for (const [target, rpms] of [...rpmTargets].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const yum = await new YumPublisher(named, signer, logger, target).prepare(rpms, keyFiles, options);
+        staged.push(yum);
+        yums.push(yum);
+      }
       // The ledger is written before anything goes live: an interrupted publish is then finished by the next run with the same releases.
       const ledger = await ReleaseLedger.load(settings.root);
       if (request.releases && ledger.record(request.releases)) await ledger.save();
       staged.length = 0;
       if (apt) {
         summary.apt = await apt.switchOver();
-        logger.info(`apt: ${summary.apt.packages} package(s) in ${settings.codename}, ${summary.apt.added.length} added${summary.apt.retired.length ? `, ${summary.apt.retired.length} older version(s) left the indices` : ''}`);
+        for (const s of summary.apt) logger.info(`apt: ${s.packages} package(s) in ${s.suite} (${s.target}), ${s.added.length} added${s.retired.length ? `, ${s.retired.length} older version(s) left the indices` : ''}`);
       }
-      if (yum) {
-        summary.yum = await yum.switchOver();
-        logger.info(`yum: ${summary.yum.packages} package(s), ${summary.yum.added.length} added${summary.yum.retired.length ? `, ${summary.yum.retired.length} older version(s) left the metadata` : ''}`);
+      if (yums.length) summary.yum = [];
+      for (const yum of yums) {
+        const s = await yum.switchOver();
+        summary.yum!.push(s);
+        logger.info(`yum: ${s.packages} package(s) for ${s.target}, ${s.added.length} added${s.retired.length ? `, ${s.retired.length} older version(s) left the metadata` : ''}`);
       }
     } catch (error) {
       for (const publication of staged) await publication.discard();
@@ -84,11 +109,7 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
     }
     await writeAtomic(join(settings.root, 'KEY.asc'), signer.publicArmored);
     await writeAtomic(join(settings.root, 'KEY.gpg'), signer.publicBinary);
-    if (settings.baseUrl) {
-      const client = renderClientConfig(settings, settings.baseUrl, signer.fingerprint);
-      await writeAtomic(join(settings.root, 'pkg2os.sources'), client.sources);
-      await writeAtomic(join(settings.root, 'pkg2os.repo'), client.repo);
-    }
+    if (settings.baseUrl) await writeClientFiles(named, settings.baseUrl, signer.fingerprint, suiteTargets);
     return summary;
   } finally {
     await rm(keys, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { BuildError } from '../errors.js';
 import { type InstallLayout, type PackageFormat, type TargetProfile, installLayout } from '../config/targets.js';
 import { buildEnvironment } from '../host/build-environment.js';
 import type { DistributionFiles } from '../host/distribution-files.js';
-import { SYSTEM_PYTHON, hostPythonVersion } from '../host/system-python.js';
+import { SYSTEM_PYTHON } from '../host/system-python.js';
 import { shipped } from '../paths.js';
 import type { CoreMetadata } from '../pep/core-metadata.js';
 import { boxPath } from '../sandbox/box-files.js';
@@ -46,6 +46,8 @@ export interface StageOptions {
   /** A fresh box: the tree is staged in <box>/root. */
   box: string;
   root: SandboxRoot;
+  /** The Python ("X.Y") of that root. */
+  python: string;
   limits: SandboxLimits;
   logFile: string;
   logCapBytes?: number;
@@ -91,10 +93,12 @@ export async function stageWheel(options: StageOptions): Promise<StagedTree> {
   if (!distInfo) throw new BuildError('INVALID_METADATA', `The wheel of ${options.project} installed no .dist-info directory.`);
   const pure = options.wheel.pure;
 
-  const host = await hostPythonVersion();
+  const host = options.python;
   if (!pure && host !== options.target.pythonVersion) {
-    throw new BuildError('UNSUPPORTED_TARGET', `${options.wheel.metadata.name} ${options.wheel.metadata.version} contains compiled code, which can only be built for a target whose Python is this host's (${host}); ${options.target.name} has Python ${options.target.pythonVersion}.`, {
-      hint: `Build it on a ${options.target.name} machine, or choose a target with Python ${host}.`,
+    throw new BuildError('UNSUPPORTED_TARGET', `${options.wheel.metadata.name} ${options.wheel.metadata.version} contains compiled code, which must be built in a ${options.target.distribution} root (Python ${options.target.pythonVersion}), and pkg2os has none for ${options.target.name}: it was built with Python ${host}.`, {
+      hint: options.target.archive
+        ? `pkg2os makes a ${options.target.name} root with mmdebstrap from ${options.target.archive.mirror}: make sure it is reachable (pkg2os roots update --target ${options.target.name}), or give a mirror: roots: {${options.target.name}: {mirror: URL}} in pkg2os.config.yaml.`
+        : `Give pkg2os a ${options.target.distribution} root filesystem with python3-devel and gcc (e.g. made with dnf --installroot): roots: {${options.target.name}: {path: /srv/roots/${options.target.name}}} in pkg2os.config.yaml.`,
     });
   }
 

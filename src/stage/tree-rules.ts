@@ -66,7 +66,7 @@ export function checkStagedTree(input: TreeRulesInput): void {
     const why = judge(entry.path, input);
     if (why) throw refuse(input, entry.path, why);
     const owner = input.installed?.ownerOf(entry.path);
-    if (owner && owner !== input.packageName) throw refuse(input, entry.path, `a file the target's package ${owner} owns`);
+    if (owner && owner !== input.packageName) throw refuse(input, entry.path, `a file ${input.installed!.owners} ${owner} owns`);
   }
 }
 

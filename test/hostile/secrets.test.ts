@@ -73,12 +73,12 @@ except Exception: pass
   await world.add({
     name: 'hostile-repo',
     attack: `
-for rel in ("deb/pool/main/p/python3-evil/python3-evil_99:1.0-1_all.deb", "rpm/Packages/python3-evil-1.0-99.noarch.rpm"):
+for rel in ("deb/pool/main/p/python3-evil/python3-evil_99:1.0-1_all.deb", "rpm/el9/Packages/python3-evil-1.0-99.el9.noarch.rpm"):
     try:
         os.makedirs(os.path.dirname(os.path.join(CONFIG["repo"], rel)), exist_ok=True)
         open(os.path.join(CONFIG["repo"], rel), "wb").write(b"evil")
     except Exception: pass
-for rel in ("deb/.pkg2os/control-cache.json", "rpm/.pkg2os/rpm-cache.json"):
+for rel in ("deb/.pkg2os/pool-record.json", "rpm/el9/.pkg2os/rpm-cache.json"):
     try: os.remove(os.path.join(CONFIG["repo"], rel))
     except Exception: pass
 `,
@@ -161,9 +161,9 @@ describe('hostile builds: secrets, cache and repository', () => {
     const intruder = join(world.repo, 'deb/pool/main/p/python3-evil/python3-evil_99:1.0-1_all.deb');
     await mkdir(join(intruder, '..'), { recursive: true });
     await copyFile((await readdir(join(result.out, 'deb'))).map((f) => join(result.out, 'deb', f))[0]!, intruder);
-    await copyFile((await readdir(join(result.out, 'rpm'))).map((f) => join(result.out, 'rpm', f))[0]!, join(world.repo, 'rpm/Packages/python3-evil-1.0-99.noarch.rpm'));
-    await rm(join(world.repo, 'deb/.pkg2os/control-cache.json'));
-    await rm(join(world.repo, 'rpm/.pkg2os/rpm-cache.json'));
+    await copyFile((await readdir(join(result.out, 'rpm'))).map((f) => join(result.out, 'rpm', f))[0]!, join(world.repo, 'rpm/el9/Packages/python3-evil-1.0-99.el9.noarch.rpm'));
+    await rm(join(world.repo, 'deb/.pkg2os/pool-record.json'));
+    await rm(join(world.repo, 'rpm/el9/.pkg2os/rpm-cache.json'));
     const next = await world.build('victim');
     assert.equal(next.exitCode, 0, next.stderr);
     assert.match(next.stderr, /record was lost; rebuilt it from the signed/);
@@ -171,7 +171,7 @@ describe('hostile builds: secrets, cache and repository', () => {
     assert.doesNotMatch(after, /python3-evil/);
     for (const name of listed.match(/^Package: .*$/gm) ?? []) assert.ok(after.includes(name), `${name} is still listed`);
     const { execa } = await import('execa');
-    const primary = String((await execa('sh', ['-c', `xz -dc ${join(world.repo, 'rpm/repodata')}/*-primary.xml.xz`])).stdout);
+    const primary = String((await execa('sh', ['-c', `xz -dc ${join(world.repo, 'rpm/el9/repodata')}/*-primary.xml.xz`])).stdout);
     assert.doesNotMatch(primary, /python3-evil/);
     // A published file whose bytes changed is refused, not re-listed.
     const published = /^Filename: (\S+)$/m.exec(after)![1]!;

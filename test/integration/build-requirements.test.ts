@@ -83,7 +83,7 @@ describe('build requirements from the verified index', () => {
     assert.notEqual(report.packages[0].build.environment, 'distribution');
     const lock = parseYaml(await readFile(join(r.dir, 'pkg2os.lock'), 'utf8'));
     assert.deepEqual(lock.packages.fixturebackend.map((e: { filename: string; for: string }) => [e.filename, e.for]), [['fixturebackend-2.0-py3-none-any.whl', 'build']]);
-    assert.ok(existsSync(join(r.out, 'deb/python3-needs-fixturebackend_1.0-1_all.deb')));
+    assert.ok(existsSync(join(r.out, 'deb/python3-needs-fixturebackend_1.0-1~deb12_all.deb')));
   });
 
   it('takes a newer version than the distribution\'s from the index (flit_core>=3.11; Debian 12 has 3.8), and says the truth when the index has none', async () => {
@@ -147,6 +147,6 @@ describe('build requirements from the verified index', () => {
     const report = validReport('report', r.stdout);
     assert.deepEqual(report.packages.map((p: { project: string }) => p.project), ['static-dep']);
     assert.deepEqual(report.failures.map((f: { project: string; code: string }) => [f.project, f.code]), [['static-broken', 'BUILD_FAILED']]);
-    assert.ok(existsSync(join(out, 'deb/python3-static-dep_1.0-1_all.deb')));
+    assert.ok(existsSync(join(out, 'deb/python3-static-dep_1.0-1~deb12_all.deb')));
   });
 });

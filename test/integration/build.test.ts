@@ -63,20 +63,20 @@ describe('pkg2os build: a pure package', () => {
   let result: CliResult;
   before(async () => {
     out = await freshOut();
-    result = await pkg2os(['build', 'pure-fixture', '--no-deps', '--index-url', server.url, '--out', out, '--maintainer', 'Ops Team <ops@example.org>']);
+    result = await pkg2os(['build', 'pure-fixture', '--no-deps', '--target', 'debian-12,el9', '--index-url', server.url, '--out', out, '--maintainer', 'Ops Team <ops@example.org>']);
   });
 
-  it('exits 0 and writes a .deb, an .rpm and report.json', () => {
+  it('exits 0 and writes a .deb for Debian 12, an .rpm for EL9 and report.json', () => {
     assert.equal(result.exitCode, 0, result.stderr);
-    assert.ok(existsSync(join(out, 'deb/python3-pure-fixture_1.1-1_all.deb')));
-    assert.ok(existsSync(join(out, 'rpm/python3-pure-fixture-1.1-1.noarch.rpm')));
+    assert.ok(existsSync(join(out, 'deb/python3-pure-fixture_1.1-1~deb12_all.deb')));
+    assert.ok(existsSync(join(out, 'rpm/python3-pure-fixture-1.1-1.el9.noarch.rpm')));
     assert.ok(existsSync(join(out, 'report.json')));
   });
 
   it('fills the Debian control fields from the wheel metadata, with markers evaluated for the target', async () => {
-    const deb = join(out, 'deb/python3-pure-fixture_1.1-1_all.deb');
+    const deb = join(out, 'deb/python3-pure-fixture_1.1-1~deb12_all.deb');
     assert.equal(await debField(deb, 'Package'), 'python3-pure-fixture');
-    assert.equal(await debField(deb, 'Version'), '1.1-1');
+    assert.equal(await debField(deb, 'Version'), '1.1-1~deb12');
     assert.equal(await debField(deb, 'Architecture'), 'all');
     assert.equal(await debField(deb, 'Maintainer'), 'Ops Team <ops@example.org>');
     assert.equal(await debField(deb, 'Homepage'), 'https://example.org/pure-fixture');
@@ -85,7 +85,7 @@ describe('pkg2os build: a pure package', () => {
   });
 
   it('lays the .deb out for Debian: dist-packages, no bytecode, docs, maintainer scripts', async () => {
-    const deb = join(out, 'deb/python3-pure-fixture_1.1-1_all.deb');
+    const deb = join(out, 'deb/python3-pure-fixture_1.1-1~deb12_all.deb');
     const files = await debFiles(deb);
     assert.ok(files.includes('/usr/lib/python3/dist-packages/pure_fixture/__init__.py'), files.join('\n'));
     assert.ok(files.some((f) => f.startsWith('/usr/lib/python3/dist-packages/pure_fixture-1.1.dist-info/')));
@@ -99,32 +99,34 @@ describe('pkg2os build: a pure package', () => {
     assert.ok(owners.every((l) => l.includes(' root/root ')), 'files are owned by root (--root-owner-group)');
   });
 
-  it('lays the .rpm out for the RPM layout, byte-compiled, with python3dist() names', async () => {
-    const rpm = join(out, 'rpm/python3-pure-fixture-1.1-1.noarch.rpm');
-    assert.equal(await rpmQuery(rpm, '%{NAME} %{VERSION} %{RELEASE} %{ARCH} %{LICENSE}'), 'python3-pure-fixture 1.1 1 noarch MIT');
+  it('lays the .rpm out for EL9 (Python 3.9), with python3dist() names and markers evaluated for 3.9; no bytecode without an el9 root', async () => {
+    const rpm = join(out, 'rpm/python3-pure-fixture-1.1-1.el9.noarch.rpm');
+    assert.equal(await rpmQuery(rpm, '%{NAME} %{VERSION} %{RELEASE} %{ARCH} %{LICENSE}'), 'python3-pure-fixture 1.1 1.el9 noarch MIT');
     const files = await rpmFiles(rpm);
-    assert.ok(files.includes('/usr/lib/python3.11/site-packages/pure_fixture/__init__.py'), files.join('\n'));
-    assert.ok(files.some((f) => /\/pure_fixture\/__pycache__\/__init__\.cpython-311\.pyc$/.test(f)), 'RPM packages carry bytecode');
-    assert.ok(!files.includes('/usr/lib/python3.11/site-packages'), 'the package does not own site-packages itself');
+    assert.ok(files.includes('/usr/lib/python3.9/site-packages/pure_fixture/__init__.py'), files.join('\n'));
+    assert.ok(!files.some((f) => f.endsWith('.pyc')), 'no bytecode: this host has no Python 3.9 to compile it with');
+    assert.ok(!files.includes('/usr/lib/python3.9/site-packages'), 'the package does not own site-packages itself');
     const requires = await rpmRequires(rpm);
-    assert.ok(requires.includes('python(abi) = 3.11'));
+    assert.ok(requires.includes('python(abi) = 3.9'));
     assert.ok(requires.includes('python3dist(attrs) >= 20.0'));
-    assert.ok(!requires.some((r) => r.includes('requests') || r.includes('pytest')));
+    assert.ok(requires.includes('python3dist(requests) >= 2.0'), 'requests is required where python_version < "3.10", as on EL9');
+    assert.ok(!requires.some((r) => r.includes('pytest')));
+    assert.match(result.stderr, /el9 has no build root here, so its RPMs carry no bytecode/);
     assert.match(await sh('rpm', ['-qp', '--provides', rpm]), /^python3dist\(pure-fixture\) = 1\.1$/m);
   });
 
   it('produces payloads that the system Python imports', async () => {
-    const debRoot = await extract(join(out, 'deb/python3-pure-fixture_1.1-1_all.deb'));
+    const debRoot = await extract(join(out, 'deb/python3-pure-fixture_1.1-1~deb12_all.deb'));
     const site = join(debRoot, 'usr/lib/python3/dist-packages');
     assert.equal(await systemPython(site, 'import pure_fixture; print(pure_fixture.__version__, pure_fixture.__file__)'), `1.1 ${site}/pure_fixture/__init__.py`);
-    const rpmRoot = await extract(join(out, 'rpm/python3-pure-fixture-1.1-1.noarch.rpm'));
-    const rpmSite = join(rpmRoot, 'usr/lib/python3.11/site-packages');
+    const rpmRoot = await extract(join(out, 'rpm/python3-pure-fixture-1.1-1.el9.noarch.rpm'));
+    const rpmSite = join(rpmRoot, 'usr/lib/python3.9/site-packages');
     assert.equal(await systemPython(rpmSite, 'import pure_fixture; print(pure_fixture.__version__, pure_fixture.__file__)'), `1.1 ${rpmSite}/pure_fixture/__init__.py`);
   });
 
   it('reports what it built from which bytes', async () => {
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
-    assert.equal(report.packages.length, 1);
+    assert.deepEqual(report.packages.map((p: { target: string }) => p.target), ['debian-12', 'el9'], 'one entry per target');
     const p = report.packages[0];
     assert.equal(p.requirement, 'pure-fixture');
     assert.equal(p.version, '1.1');
@@ -134,8 +136,9 @@ describe('pkg2os build: a pure package', () => {
     assert.equal(p.verification.result, 'verified');
     assert.deepEqual(p.verification.checks.map((c: { kind: string; result: string }) => `${c.kind}:${c.result}`), ['hash:pass', 'signature:skipped', 'lockfile:pass']);
     assert.equal(p.verification.checks[0].detail.expected, sha256(pureSdist.body));
-    assert.equal(p.packages.length, 2);
-    for (const pkg of p.packages) assert.equal(pkg.sha256, await sha256File(join(out, pkg.file)), pkg.file);
+    assert.deepEqual(report.packages.map((e: { packages: Array<{ file: string }> }) => e.packages.map((f) => f.file)), [['deb/python3-pure-fixture_1.1-1~deb12_all.deb'], ['rpm/python3-pure-fixture-1.1-1.el9.noarch.rpm']]);
+    for (const entry of report.packages) for (const pkg of entry.packages) assert.equal(pkg.sha256, await sha256File(join(out, pkg.file)), pkg.file);
+    assert.deepEqual(report.packages.map((e: { byteCompiled: Record<string, boolean> }) => e.byteCompiled), [{ deb: false }, { rpm: false }]);
   });
 });
 
@@ -143,13 +146,13 @@ describe('pkg2os build: a package with a console script', () => {
   let out: string;
   before(async () => {
     out = await freshOut();
-    const result = await pkg2os(['build', 'script-fixture', '--index-url', server.url, '--out', out]);
+    const result = await pkg2os(['build', 'script-fixture', '--target', 'debian-12', '--target', 'el9', '--index-url', server.url, '--out', out]);
     assert.equal(result.exitCode, 0, result.stderr);
   });
 
   for (const [format, file, site] of [
-    ['deb', 'deb/python3-script-fixture_2.0-1_all.deb', 'usr/lib/python3/dist-packages'],
-    ['rpm', 'rpm/python3-script-fixture-2.0-1.noarch.rpm', 'usr/lib/python3.11/site-packages'],
+    ['deb', 'deb/python3-script-fixture_2.0-1~deb12_all.deb', 'usr/lib/python3/dist-packages'],
+    ['rpm', 'rpm/python3-script-fixture-2.0-1.el9.noarch.rpm', 'usr/lib/python3.9/site-packages'],
   ] as const) {
     it(`installs /usr/bin/script-fixture with the system Python's shebang (${format}) and it runs`, async () => {
       const root = await extract(join(out, file));
@@ -167,17 +170,17 @@ describe('pkg2os build: index protocols and selection', () => {
     const out = await freshOut();
     const result = await pkg2os(['build', 'script-fixture', '--index-url', htmlServer.url, '--out', out, '--format', 'deb']);
     assert.equal(result.exitCode, 0, result.stderr);
-    assert.ok(existsSync(join(out, 'deb/python3-script-fixture_2.0-1_all.deb')));
+    assert.ok(existsSync(join(out, 'deb/python3-script-fixture_2.0-1~deb12_all.deb')));
     assert.ok(!existsSync(join(out, 'rpm')), '--format deb builds no rpm');
   });
 
   it('honours a version specifier, and PKG2OS_INDEX_URL', async () => {
     const out = await freshOut();
-    const result = await pkg2os(['build', 'pure-fixture==1.0', '--no-deps', '--out', out, '--format', 'rpm', '--json'], { PKG2OS_INDEX_URL: server.url });
+    const result = await pkg2os(['build', 'pure-fixture==1.0', '--no-deps', '--out', out, '--target', 'fedora-41', '--format', 'rpm', '--json'], { PKG2OS_INDEX_URL: server.url });
     assert.equal(result.exitCode, 0, result.stderr);
     const report = validReport('report', result.stdout);
     assert.equal(report.packages[0].version, '1.0');
-    assert.ok(existsSync(join(out, 'rpm/python3-pure-fixture-1.0-1.noarch.rpm')));
+    assert.ok(existsSync(join(out, 'rpm/python3-pure-fixture-1.0-1.fc41.noarch.rpm')));
   });
 
   it('honours PIP_INDEX_URL when nothing else names an index', async () => {
@@ -273,6 +276,9 @@ describe('pkg2os build: refusals', () => {
     assertCleanFailure(await pkg2os(['build', 'django>=', '--index-url', server.url, '--out', out]), 2, /is not a valid requirement/, out);
     assertCleanFailure(await pkg2os(['build', 'django', '--target', 'windows-11', '--index-url', server.url, '--out', out]), 2, /Unknown target "windows-11"/, out);
     assertCleanFailure(await pkg2os(['build', 'django', '--format', 'apk', '--index-url', server.url, '--out', out]), 2, /Unknown package format "apk"/, out);
+    // A target is a distribution release with one package family: an .rpm is never built for Debian.
+    assertCleanFailure(await pkg2os(['build', 'django', '--format', 'rpm', '--index-url', server.url, '--out', out]), 2, /--format rpm was asked for, but no target given installs rpm packages: debian-12 is a deb distribution/, out);
+    assertCleanFailure(await pkg2os(['build', 'django', '--target', 'debian-12,el9', '--format', 'deb', '--index-url', server.url, '--out', out]), 2, /el9 installs rpm packages, and --format deb leaves it nothing to build/, out);
     const usage = await pkg2os(['build']);
     assert.equal(usage.exitCode, 2);
     assert.match(usage.stderr, /missing required argument/);
@@ -283,7 +289,7 @@ describe('pkg2os build: refusals', () => {
     const bin = await mkdtemp(join(tmpdir(), 'pkg2os-path-'));
     await symlink(process.execPath, join(bin, 'node'));
     const requestsBefore = server.requests.length;
-    const result = await pkg2os(['build', 'pure-fixture', '--index-url', server.url, '--out', out], { PATH: bin });
+    const result = await pkg2os(['build', 'pure-fixture', '--target', 'debian-12,el9', '--index-url', server.url, '--out', out], { PATH: bin });
     assertCleanFailure(result, 5, /needs bwrap, prlimit, setpriv, tar, dpkg-deb, rpmbuild/, out);
     assert.match(result.stderr, /apt-get install bubblewrap util-linux tar dpkg rpm/);
     assert.equal(server.requests.length, requestsBefore, 'the index was not contacted');

@@ -43,7 +43,7 @@ describe('the environment of child processes', () => {
       const secret: Record<string, string> = via === 'PKG2OS_KEY_PASSPHRASE' ? { PKG2OS_KEY_PASSPHRASE: passphrase } : { PKG2OS_KEY_PASSPHRASE_FILE: join(work, 'passphrase') };
       await writeFile(join(work, 'passphrase'), `${passphrase}\n`, { mode: 0o600 });
       await writeFile(dump, '');
-      const result = await pkg2os(['build', 'env-fixture', '--index-url', server.url, '--out', join(work, 'out'), '--repo', join(work, 'repo'), '--no-lockfile'], {
+      const result = await pkg2os(['build', 'env-fixture', '--index-url', server.url, '--out', join(work, 'out'), '--target', 'debian-12,el9', '--repo', join(work, 'repo'), '--no-lockfile'], {
         ...secret,
         PKG2OS_SIGNING_KEY: join(key, 'private.asc'),
         PATH: `${bin}:${process.env.PATH}`,

@@ -39,7 +39,7 @@ describe('dependency closure', () => {
     assert.equal(result.exitCode, 0, result.stderr);
     const report = validReport('report', result.stdout);
     assert.deepEqual(report.packages.map((p: { project: string; version: string }) => `${p.project} ${p.version}`).sort(), ['closure-a 1.0', 'closure-b 2.0', 'closure-d 1.0']);
-    const depends = await debField(join(dir, 'deb/python3-closure-a_1.0-1_all.deb'), 'Depends');
+    const depends = await debField(join(dir, 'deb/python3-closure-a_1.0-1~deb12_all.deb'), 'Depends');
     assert.equal(depends, 'python3:any, python3-closure-b (>= 1.0), python3-closure-d');
     const d = report.packages.find((p: { project: string }) => p.project === 'closure-d');
     // The chain, in the words of each project's own metadata.
@@ -52,27 +52,31 @@ describe('dependency closure', () => {
     assert.equal(result.exitCode, 0, result.stderr);
     const report = validReport('report', result.stdout);
     assert.deepEqual(report.packages.map((p: { project: string }) => p.project).sort(), ['closure-a', 'closure-b', 'closure-c', 'closure-d']);
-    const requires = await rpmRequires(join(dir, 'rpm/python3-closure-a-1.0-1.noarch.rpm'));
+    const requires = await rpmRequires(join(dir, 'rpm/python3-closure-a-1.0-1.el9.noarch.rpm'));
     for (const r of ['python(abi) = 3.9', 'python3dist(closure-b) >= 1.0', 'python3dist(closure-c)', 'python3dist(closure-d)']) assert.ok(requires.includes(r), `${r} in ${requires.join(', ')}`);
     const files = await readdir(join(dir, 'rpm'));
-    assert.ok(files.every((f) => f.endsWith('.noarch.rpm')));
+    assert.ok(files.every((f) => f.endsWith('.el9.noarch.rpm')));
   });
 
   it('builds each (project, version, target) once, for several targets in one run', async () => {
     const dir = await out();
-    const result = await pkg2os(['build', 'closure-a', '--index-url', server.url, '--out', dir, '--target', 'debian-12', '--target', 'el9', '--format', 'rpm', '--json', '-v']);
+    const result = await pkg2os(['build', 'closure-a', '--index-url', server.url, '--out', dir, '--target', 'debian-12', '--target', 'el9', '--json', '-v']);
     assert.equal(result.exitCode, 0, result.stderr);
     assert.equal((result.stderr.match(/closure-b 2\.0: building the wheel/g) ?? []).length, 1, 'one wheel build for closure-b, used by both targets');
     const report = validReport('report', result.stdout);
     assert.deepEqual(report.packages.map((p: { project: string; target: string }) => `${p.target}:${p.project}`).sort(), ['debian-12:closure-a', 'debian-12:closure-b', 'debian-12:closure-d', 'el9:closure-a', 'el9:closure-b', 'el9:closure-c', 'el9:closure-d']);
+    // Each target gets its own family's format, and its own release string.
+    const files = report.packages.flatMap((p: { packages: Array<{ file: string }> }) => p.packages.map((f) => f.file));
+    assert.ok(files.includes('deb/python3-closure-b_2.0-1~deb12_all.deb') && files.includes('rpm/python3-closure-b-2.0-1.el9.noarch.rpm'), files.join('\n'));
+    assert.equal(files.length, 7);
   });
 
   it('fails what depends on a failed build, with the cause, and still builds unrelated packages (exit 4)', async () => {
     const dir = await out();
     const result = await pkg2os(['build', 'needs-broken', 'standalone', '--index-url', server.url, '--out', dir, '--format', 'deb']);
     assert.equal(result.exitCode, 4, result.stderr);
-    assert.ok(existsSync(join(dir, 'deb/python3-standalone_1.0-1_all.deb')), 'the unrelated package was built');
-    assert.ok(!existsSync(join(dir, 'deb/python3-needs-broken_1.0-1_all.deb')));
+    assert.ok(existsSync(join(dir, 'deb/python3-standalone_1.0-1~deb12_all.deb')), 'the unrelated package was built');
+    assert.ok(!existsSync(join(dir, 'deb/python3-needs-broken_1.0-1~deb12_all.deb')));
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'));
     const broken = report.failures.find((f: { project: string }) => f.project === 'broken-dep');
     const dependent = report.failures.find((f: { project: string }) => f.project === 'needs-broken');
@@ -94,7 +98,7 @@ describe('dependency closure', () => {
     const dir = await out();
     const result = await pkg2os(['build', 'closure-a', '--index-url', server.url, '--out', dir, '--dry-run']);
     assert.equal(result.exitCode, 0, result.stderr);
-    assert.match(result.stdout, /debian-12 {2}closure-a 1\.0 from closure_a-1\.0\.tar\.gz → deb, rpm/);
+    assert.match(result.stdout, /debian-12 {2}closure-a 1\.0 from closure_a-1\.0\.tar\.gz → deb/);
     assert.match(result.stdout, /closure-d 1\.0 from closure_d-1\.0\.tar\.gz/);
     assert.ok(!existsSync(dir), 'nothing was written');
     const json = await pkg2os(['build', 'closure-a', '--index-url', server.url, '--out', dir, '--dry-run', '--json', '--target', 'el9']);

@@ -36,7 +36,7 @@ async function workspace(cache?: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pkg2os-kill-'));
   await writeFile(
     join(dir, 'pkg2os.config.yaml'),
-    [`index-url: ${server.url}`, 'requirements: [kill-a, kill-c]', 'repo: repo', `signing-key: ${join(keyDir, 'key', 'private.asc')}`, 'maintainer: Kill <kill@example.org>', 'out: out', `cache-dir: ${cache ?? join(dir, 'cache')}`, 'jobs: 1', ''].join('\n'),
+    [`index-url: ${server.url}`, 'requirements: [kill-a, kill-c]', 'repo: repo', `signing-key: ${join(keyDir, 'key', 'private.asc')}`, 'maintainer: Kill <kill@example.org>', 'out: out', `cache-dir: ${cache ?? join(dir, 'cache')}`, 'jobs: 1', 'targets: [debian-12, el9]', ''].join('\n'),
   );
   return dir;
 }
@@ -52,11 +52,11 @@ async function clientView(dir: string): Promise<{ packages: string; rpms: string
   execFileSync('gpgv', ['--keyring', join(repo, 'KEY.gpg'), join(repo, 'deb/dists/bookworm/InRelease')], { stdio: 'ignore' });
   const inRelease = await readFile(join(repo, 'deb/dists/bookworm/InRelease'), 'utf8');
   assert.ok(inRelease.includes(createHash('sha256').update(packages).digest('hex')), 'the signed InRelease covers this Packages');
-  const repomd = await readFile(join(repo, 'rpm/repodata/repomd.xml'), 'utf8');
+  const repomd = await readFile(join(repo, 'rpm/el9/repodata/repomd.xml'), 'utf8');
   const primary = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)![1]!;
-  const xml = execFileSync('xz', ['-dc', join(repo, 'rpm', primary)], { encoding: 'utf8' });
+  const xml = execFileSync('xz', ['-dc', join(repo, 'rpm/el9', primary)], { encoding: 'utf8' });
   const listed = [...xml.matchAll(/<location href="([^"]+)"/g)].map((m) => m[1]!).sort();
-  const rpms = listed.map((file) => execFileSync('rpm', ['-qp', '--nosignature', '--qf', '%{NEVRA} %{PAYLOADDIGEST}', join(repo, 'rpm', file)], { encoding: 'utf8' }));
+  const rpms = listed.map((file) => execFileSync('rpm', ['-qp', '--nosignature', '--qf', '%{NEVRA} %{PAYLOADDIGEST}', join(repo, 'rpm/el9', file)], { encoding: 'utf8' }));
   const debs = (await readdir(join(repo, 'deb/pool'), { recursive: true })).map(String).filter((f) => f.endsWith('.deb')).sort();
   const staging = [...(await readdir(repo)), ...(await readdir(join(repo, 'deb')))].filter((f) => f.startsWith('.staging'));
   return { packages, rpms, debs, staging };

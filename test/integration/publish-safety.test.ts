@@ -26,7 +26,7 @@ let fixtures: BuiltFixtures;
 let keyDir: string;
 let signer: Signer;
 
-const settings = (root: string): RepoSettings => ({ root, codename: 'bookworm', suite: 'bookworm', origin: 'pkg2os', label: 'pkg2os', architectures: ['amd64'], validFor: 86400, retention: 172800, keepVersions: 3 });
+const settings = (root: string): RepoSettings => ({ root, codenames: { 'debian-12': 'bookworm' }, architectures: ['amd64'], validFor: 86400, retention: 172800, keepVersions: 3 });
 
 /** Everything a client can read, by path → bytes. */
 async function snapshot(root: string): Promise<Map<string, string>> {
@@ -60,6 +60,7 @@ describe('publishing fails closed', () => {
     const mallory = await makeKey({ type: 'ed25519' });
     const broken: Signer = {
       fingerprint: signer.fingerprint,
+      userName: signer.userName,
       publicArmored: signer.publicArmored,
       publicBinary: signer.publicBinary,
       detached: (data, format) => signer.detached(data, format),
@@ -109,7 +110,7 @@ describe('publishing fails closed', () => {
     await execa('dpkg-deb', ['--build', '--root-owner-group', join(work, 'tree'), other]);
     const result = await pkg2os(['publish', '--repo', root, other], env);
     assert.equal(result.exitCode, 7, result.stderr);
-    assert.match(result.stderr, /already has pool\/main\/p\/python3-safe-one\/python3-safe-one_1\.0-1_all\.deb with different contents/);
+    assert.match(result.stderr, /already has pool\/main\/p\/python3-safe-one\/python3-safe-one_1\.0-1~deb12_all\.deb with different contents/);
   });
 
   it('keeps the pool\'s record honest: a lost record is rebuilt from the signed indices, never from the files in the pool; a file deleted by hand leaves the index', async () => {
@@ -122,7 +123,7 @@ describe('publishing fails closed', () => {
     const intruder = join(root, 'deb/pool/main/p/python3-intruder/python3-intruder_99:1.0-1_all.deb');
     await mkdir(join(intruder, '..'), { recursive: true });
     await copyFile(fixtures.debs[0]!, intruder);
-    await rm(join(root, 'deb/.pkg2os/control-cache.json'));
+    await rm(join(root, 'deb/.pkg2os/pool-record.json'));
     await publishRepository({ settings: settings(root), debs: [], rpms: [], signer });
     assert.equal(await packages(), before);
     assert.doesNotMatch(await packages(), /intruder/);
@@ -218,11 +219,11 @@ describe('pkg2os build --repo', () => {
     try {
       const dir = await mkdtemp(join(tmpdir(), 'pkg2os-onego-'));
       await mkdir(join(dir, 'repo'));
-      const result = await pkg2os(['build', 'one-go', '--index-url', server.url, '--out', join(dir, 'out'), '--repo', join(dir, 'repo'), '--key', join(keyDir, 'private.asc'), '--json'], {}, dir);
+      const result = await pkg2os(['build', 'one-go', '--index-url', server.url, '--out', join(dir, 'out'), '--target', 'debian-12,el9', '--repo', join(dir, 'repo'), '--key', join(keyDir, 'private.asc'), '--json'], {}, dir);
       assert.equal(result.exitCode, 0, result.stderr);
       const report = validReport('report', result.stdout);
-      assert.deepEqual(report.published.apt.added, ['pool/main/p/python3-one-go/python3-one-go_1.0-1_all.deb']);
-      assert.deepEqual(report.published.yum.added, ['Packages/python3-one-go-1.0-1.noarch.rpm']);
+      assert.deepEqual(report.published.apt.map((s: { suite: string; target: string; added: string[] }) => [s.suite, s.target, s.added]), [['bookworm', 'debian-12', ['pool/main/p/python3-one-go/python3-one-go_1.0-1~deb12_all.deb']]]);
+      assert.deepEqual(report.published.yum.map((s: { target: string; added: string[] }) => [s.target, s.added]), [['el9', ['Packages/python3-one-go-1.0-1.el9.noarch.rpm']]]);
       await execa('gpgv', ['--keyring', join(dir, 'repo/KEY.gpg'), join(dir, 'repo/deb/dists/bookworm/InRelease')]);
     } finally {
       await server.stop();

@@ -74,18 +74,24 @@ for (const type of ['rsa4096', 'ed25519'] as const) {
       assert.deepEqual((await readdir(dist())).sort(), ['InRelease', 'Release', 'Release.gpg', 'main']);
       const pool = await readdir(join(repo, 'deb/pool/main/p'));
       assert.deepEqual(pool.sort(), ['python3-repo-alpha', 'python3-repo-beta']);
-      assert.deepEqual((await readdir(join(repo, 'rpm/Packages'))).sort(), ['python3-abi-stub-3.11-1.noarch.rpm', 'python3-repo-alpha-1.0-1.noarch.rpm', 'python3-repo-beta-2.0-1.noarch.rpm']);
-      assert.ok((await readdir(join(repo, 'rpm/repodata'))).includes('repomd.xml.asc'));
-      const sources = await readFile(join(repo, 'pkg2os.sources'), 'utf8');
+      // One yum repository per RPM-family target; the rpms' Release says which (1.el9).
+      assert.deepEqual(await readdir(join(repo, 'rpm')), ['el9']);
+      assert.deepEqual((await readdir(join(repo, 'rpm/el9/Packages'))).sort(), ['python3-abi-stub-3.9-1.el9.noarch.rpm', 'python3-repo-alpha-1.0-1.el9.noarch.rpm', 'python3-repo-beta-2.0-1.el9.noarch.rpm']);
+      assert.ok((await readdir(join(repo, 'rpm/el9/repodata'))).includes('repomd.xml.asc'));
+      // Client files per target, named after the organization (the key's user ID, unless --origin says otherwise).
+      assert.deepEqual((await readdir(repo)).filter((f) => f.startsWith('pkg2os-')).sort(), ['pkg2os-debian-12.pref', 'pkg2os-debian-12.sources', 'pkg2os-el9.repo']);
+      const sources = await readFile(join(repo, 'pkg2os-debian-12.sources'), 'utf8');
       assert.match(sources, new RegExp(`^URIs: ${url}/deb$`, 'm'));
-      assert.match(sources, /^Signed-By: \/etc\/apt\/keyrings\/pkg2os\.asc$/m);
-      const repoFile = await readFile(join(repo, 'pkg2os.repo'), 'utf8');
-      for (const line of ['gpgcheck=1', 'repo_gpgcheck=1', `gpgkey=${url}/KEY.asc`, 'skip_if_unavailable=False', `baseurl=${url}/rpm`]) assert.ok(repoFile.includes(line), line);
+      assert.match(sources, /^Suites: bookworm$/m);
+      assert.match(sources, /^Signed-By: \/etc\/apt\/keyrings\/example-org-packages\.asc$/m);
+      assert.match(await readFile(join(repo, 'pkg2os-debian-12.pref'), 'utf8'), /^Pin: release o=Example Org Packages,l=Example Org Packages,n=bookworm\nPin-Priority: 1001$/m);
+      const repoFile = await readFile(join(repo, 'pkg2os-el9.repo'), 'utf8');
+      for (const line of ['[example-org-packages-el9]', 'gpgcheck=1', 'repo_gpgcheck=1', `gpgkey=${url}/KEY.asc`, 'skip_if_unavailable=False', `baseurl=${url}/rpm/el9`, 'priority=1']) assert.ok(repoFile.includes(line), line);
     });
 
     it('writes a Release that lists every index with SHA256 and SHA512, with by-hash copies', async () => {
       const release = await readFile(join(dist(), 'Release'), 'utf8');
-      for (const f of ['Origin: pkg2os', 'Label: pkg2os', 'Suite: bookworm', 'Codename: bookworm', 'Components: main', 'Acquire-By-Hash: yes', 'Architectures: amd64']) assert.match(release, new RegExp(`^${f}$`, 'm'));
+      for (const f of ['Origin: Example Org Packages', 'Label: Example Org Packages', 'Suite: bookworm', 'Codename: bookworm', 'Components: main', 'Acquire-By-Hash: yes', 'Architectures: amd64']) assert.match(release, new RegExp(`^${f}$`, 'm'));
       const date = new Date(/^Date: (.*)$/m.exec(release)![1]!.replace('UTC', 'GMT'));
       const validUntil = new Date(/^Valid-Until: (.*)$/m.exec(release)![1]!.replace('UTC', 'GMT'));
       assert.ok(Math.abs(date.getTime() - Date.now()) < 120_000);
@@ -101,7 +107,7 @@ for (const type of ['rsa4096', 'ed25519'] as const) {
         assert.deepEqual(await readFile(join(dist(), 'main/binary-amd64/by-hash/SHA512', s512)), data);
       }
       const packages = await readFile(join(dist(), 'main/binary-amd64/Packages'), 'utf8');
-      assert.match(packages, /^Filename: pool\/main\/p\/python3-repo-alpha\/python3-repo-alpha_1\.0-1_all\.deb$/m);
+      assert.match(packages, /^Filename: pool\/main\/p\/python3-repo-alpha\/python3-repo-alpha_1\.0-1~deb12_all\.deb$/m);
     });
 
     it('signs InRelease and Release.gpg so that gpgv accepts them with only the published key', async () => {
@@ -122,8 +128,8 @@ for (const type of ['rsa4096', 'ed25519'] as const) {
       assert.doesNotMatch(update.output, /^(W|E): /m, update.output);
       const install = await apt.install('python3-repo-alpha');
       assert.equal(install.exitCode, 0, install.output);
-      const downloaded = join(apt.archives, 'python3-repo-alpha_1.0-1_all.deb');
-      assert.equal(await sha256(downloaded), await sha256(join(repo, 'deb/pool/main/p/python3-repo-alpha/python3-repo-alpha_1.0-1_all.deb')));
+      const downloaded = join(apt.archives, 'python3-repo-alpha_1.0-1~deb12_all.deb');
+      assert.equal(await sha256(downloaded), await sha256(join(repo, 'deb/pool/main/p/python3-repo-alpha/python3-repo-alpha_1.0-1~deb12_all.deb')));
     });
 
     it('apt refuses a tampered Packages index with its own error', async () => {
@@ -192,8 +198,8 @@ for (const type of ['rsa4096', 'ed25519'] as const) {
       const bad = await mkdtemp(join(tmpdir(), 'pkg2os-rpmdb-'));
       const other = await makeKey({ type: 'rsa' });
       await writeFile(join(bad, 'other.asc'), other.publicArmored);
-      for (const rpm of await readdir(join(repo, 'rpm/Packages'))) {
-        const path = join(repo, 'rpm/Packages', rpm);
+      for (const rpm of await readdir(join(repo, 'rpm/el9/Packages'))) {
+        const path = join(repo, 'rpm/el9/Packages', rpm);
         const ok = await execa('rpmkeys', ['--dbpath', good, '-K', path], { reject: false });
         assert.equal(ok.exitCode, 0, ok.stdout);
         assert.match(ok.stdout, /digests signatures OK/);
@@ -203,24 +209,24 @@ for (const type of ['rsa4096', 'ed25519'] as const) {
       }
     });
 
-    it('dnf makecache, download and install succeed with gpgcheck and repo_gpgcheck', async () => {
-      const dnf = await DnfClient.create(url);
+    it('dnf makecache, download and install succeed with gpgcheck and repo_gpgcheck, through the published pkg2os-el9.repo', async () => {
+      const dnf = await DnfClient.create(url, { repoFile: await readFile(join(repo, 'pkg2os-el9.repo'), 'utf8') });
       const makecache = await dnf.run('makecache');
       assert.equal(makecache.exitCode, 0, makecache.output);
       const dest = await mkdtemp(join(tmpdir(), 'pkg2os-dnf-dl-'));
       const download = await dnf.run('download', '--destdir', dest, 'python3-repo-alpha');
       assert.equal(download.exitCode, 0, download.output);
-      assert.equal(await sha256(join(dest, 'python3-repo-alpha-1.0-1.noarch.rpm')), await sha256(join(repo, 'rpm/Packages/python3-repo-alpha-1.0-1.noarch.rpm')));
+      assert.equal(await sha256(join(dest, 'python3-repo-alpha-1.0-1.el9.noarch.rpm')), await sha256(join(repo, 'rpm/el9/Packages/python3-repo-alpha-1.0-1.el9.noarch.rpm')));
       const install = await dnf.run('install', 'python3-repo-alpha');
       assert.equal(install.exitCode, 0, install.output);
-      const installed = await readFile(join(dnf.root, 'usr/lib/python3.11/site-packages/repo_alpha/__init__.py'), 'utf8');
+      const installed = await readFile(join(dnf.root, 'usr/lib/python3.9/site-packages/repo_alpha/__init__.py'), 'utf8');
       assert.match(installed, /__version__ = "1\.0"/);
     });
 
     it('dnf refuses a tampered repomd.xml', async () => {
       const f = await fork(repo);
       servers.push(f.server);
-      const repomd = join(f.root, 'rpm/repodata/repomd.xml');
+      const repomd = join(f.root, 'rpm/el9/repodata/repomd.xml');
       await writeFile(repomd, (await readFile(repomd, 'utf8')).replace('<revision>', '<revision>1'));
       const result = await (await DnfClient.create(f.url)).run('makecache');
       assert.notEqual(result.exitCode, 0, result.output);
@@ -231,10 +237,10 @@ for (const type of ['rsa4096', 'ed25519'] as const) {
       const f = await fork(repo);
       servers.push(f.server);
       const unsigned = fixtures.rpms.find((r) => basename(r).startsWith('python3-repo-beta'))!;
-      await copyFile(unsigned, join(f.root, 'rpm/Packages', basename(unsigned)));
-      await execa('createrepo_c', ['--update', '--no-database', '--quiet', join(f.root, 'rpm')]);
+      await copyFile(unsigned, join(f.root, 'rpm/el9/Packages', basename(unsigned)));
+      await execa('createrepo_c', ['--update', '--no-database', '--quiet', join(f.root, 'rpm/el9')]);
       const signer = new OpenPgpSigner(await loadSigningKey({ keyFile }));
-      const repomd = join(f.root, 'rpm/repodata/repomd.xml');
+      const repomd = join(f.root, 'rpm/el9/repodata/repomd.xml');
       await writeFile(`${repomd}.asc`, await signer.detached(await readFile(repomd), 'armored'));
       const dnf = await DnfClient.create(f.url);
       assert.equal((await dnf.run('makecache')).exitCode, 0, 'the metadata itself is fine');

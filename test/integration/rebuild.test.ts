@@ -20,8 +20,8 @@ const repo = () => join(dir, 'repo');
 const rebuild = (...extra: string[]): Promise<CliResult> => pkg2os(['rebuild', '--json', ...extra], {}, dir);
 const snapshot = async () => ({
   inRelease: await readFile(join(repo(), 'deb/dists/bookworm/InRelease')),
-  repomd: await readFile(join(repo(), 'rpm/repodata/repomd.xml')),
-  repomdAsc: await readFile(join(repo(), 'rpm/repodata/repomd.xml.asc')),
+  repomd: await readFile(join(repo(), 'rpm/el9/repodata/repomd.xml')),
+  repomdAsc: await readFile(join(repo(), 'rpm/el9/repodata/repomd.xml.asc')),
 });
 
 before(async () => {
@@ -39,7 +39,7 @@ before(async () => {
 const writeConfig = (...extra: string[]) =>
   writeFile(
     join(dir, 'pkg2os.config.yaml'),
-    [`index-url: ${server.url}`, 'requirements-file: requirements.txt', `repo: ${repo()}`, `signing-key: ${join(dir, 'key', 'private.asc')}`, 'maintainer: Nightly <nightly@example.org>', 'out: out', `cache-dir: ${join(dir, 'cache')}`, 'jobs: 2', ...extra, ''].join('\n'),
+    [`index-url: ${server.url}`, 'requirements-file: requirements.txt', `repo: ${repo()}`, `signing-key: ${join(dir, 'key', 'private.asc')}`, 'maintainer: Nightly <nightly@example.org>', 'out: out', `cache-dir: ${join(dir, 'cache')}`, 'jobs: 2', 'targets: [debian-12, el9]', ...extra, ''].join('\n'),
   );
 
 /** The versions apt's Packages index lists for a package. */
@@ -50,9 +50,9 @@ async function aptVersions(pkg: string): Promise<string[]> {
 
 /** The rpm files yum's primary metadata lists for a package. */
 async function yumFiles(pkg: string): Promise<string[]> {
-  const repomd = await readFile(join(repo(), 'rpm/repodata/repomd.xml'), 'utf8');
+  const repomd = await readFile(join(repo(), 'rpm/el9/repodata/repomd.xml'), 'utf8');
   const primary = /<data type="primary">[\s\S]*?<location href="([^"]+)"/.exec(repomd)![1]!;
-  const xml = execFileSync('xz', ['-dc', join(repo(), 'rpm', primary)], { encoding: 'utf8' });
+  const xml = execFileSync('xz', ['-dc', join(repo(), 'rpm/el9', primary)], { encoding: 'utf8' });
   return [...xml.matchAll(/<location href="Packages\/([^"]+)"/g)].map((m) => m[1]!).filter((f) => f.startsWith(`${pkg}-`)).sort();
 }
 
@@ -67,7 +67,7 @@ describe('pkg2os rebuild', () => {
     assert.equal(result.exitCode, 0, result.stderr);
     first = validReport('report', result.stdout);
     assert.deepEqual(first.summary, { built: 4, reused: 0, failed: 0, corruptCacheEntries: 0, pagesNotModified: 0 });
-    assert.deepEqual((await readdir(join(repo(), 'rpm/Packages'))).sort(), ['python3-nightly-one-1.0-1.noarch.rpm', 'python3-nightly-two-1.0-1.noarch.rpm']);
+    assert.deepEqual((await readdir(join(repo(), 'rpm/el9/Packages'))).sort(), ['python3-nightly-one-1.0-1.el9.noarch.rpm', 'python3-nightly-two-1.0-1.el9.noarch.rpm']);
   });
 
   it('with nothing changed, runs no Python build and republishes nothing', async () => {
@@ -104,8 +104,8 @@ describe('pkg2os rebuild', () => {
     assert.match(result.stderr, /nightly-two 1\.1: building the wheel/);
     assert.doesNotMatch(result.stderr, /nightly-one 1\.0: building the wheel/);
     const packages = await readFile(join(repo(), 'deb/dists/bookworm/main/binary-amd64/Packages'), 'utf8');
-    assert.match(packages, /^Package: python3-nightly-two\nVersion: 1\.0-1$/m);
-    assert.match(packages, /^Package: python3-nightly-two\nVersion: 1\.1-1$/m);
+    assert.match(packages, /^Package: python3-nightly-two\nVersion: 1\.0-1~deb12$/m);
+    assert.match(packages, /^Package: python3-nightly-two\nVersion: 1\.1-1~deb12$/m);
   });
 
   it('a rebuild of the same version from changed inputs gets the next release; the old build leaves the indices', async () => {
@@ -116,11 +116,11 @@ describe('pkg2os rebuild', () => {
     assert.equal(result.exitCode, 0, result.stderr);
     const report = validReport('report', result.stdout);
     assert.equal(report.summary.built, 2, 'deb and rpm of nightly-one, nothing else');
-    const one = report.packages.find((p: { project: string }) => p.project === 'nightly-one');
-    assert.deepEqual(one.packages.map((f: { release: number }) => f.release), [2, 2]);
-    assert.deepEqual(await aptVersions('python3-nightly-one'), ['1.0-2'], 'release 1 left the indices at once');
-    assert.deepEqual(await yumFiles('python3-nightly-one'), ['python3-nightly-one-1.0-2.noarch.rpm']);
-    assert.ok((await pool('deb/pool')).includes('python3-nightly-one_1.0-1_all.deb'), 'but stays in the pool for clients holding the previous index');
+    const one = report.packages.filter((p: { project: string }) => p.project === 'nightly-one');
+    assert.deepEqual(one.flatMap((p: { packages: Array<{ release: number }> }) => p.packages.map((f) => f.release)), [2, 2]);
+    assert.deepEqual(await aptVersions('python3-nightly-one'), ['1.0-2~deb12'], 'release 1 left the indices at once');
+    assert.deepEqual(await yumFiles('python3-nightly-one'), ['python3-nightly-one-1.0-2.el9.noarch.rpm']);
+    assert.ok((await pool('deb/pool')).includes('python3-nightly-one_1.0-1~deb12_all.deb'), 'but stays in the pool for clients holding the previous index');
     const ledger = JSON.parse(await readFile(join(repo(), '.pkg2os/releases.json'), 'utf8'));
     assert.equal(ledger['debian-12 deb python3-nightly-one 1.0'].release, 2);
 
@@ -138,10 +138,10 @@ describe('pkg2os rebuild', () => {
       const result = await rebuild();
       assert.equal(result.exitCode, 0, result.stderr);
     }
-    assert.deepEqual(await aptVersions('python3-nightly-two'), ['1.1-1', '1.2-1', '1.3-1']);
-    assert.deepEqual(await yumFiles('python3-nightly-two'), ['python3-nightly-two-1.1-1.noarch.rpm', 'python3-nightly-two-1.2-1.noarch.rpm', 'python3-nightly-two-1.3-1.noarch.rpm']);
-    assert.ok((await pool('deb/pool')).includes('python3-nightly-two_1.0-1_all.deb'), 'within the window the pool keeps 1.0');
-    assert.ok((await pool('rpm/Packages')).includes('python3-nightly-two-1.0-1.noarch.rpm'));
+    assert.deepEqual(await aptVersions('python3-nightly-two'), ['1.1-1~deb12', '1.2-1~deb12', '1.3-1~deb12']);
+    assert.deepEqual(await yumFiles('python3-nightly-two'), ['python3-nightly-two-1.1-1.el9.noarch.rpm', 'python3-nightly-two-1.2-1.el9.noarch.rpm', 'python3-nightly-two-1.3-1.el9.noarch.rpm']);
+    assert.ok((await pool('deb/pool')).includes('python3-nightly-two_1.0-1~deb12_all.deb'), 'within the window the pool keeps 1.0');
+    assert.ok((await pool('rpm/el9/Packages')).includes('python3-nightly-two-1.0-1.el9.noarch.rpm'));
 
     // A one-second window has passed: the next run (nothing else changed) removes the retired files.
     await writeConfig('recipes-dir: recipes', 'retention:', '  versions: 3', '  window: 1s');
@@ -149,10 +149,10 @@ describe('pkg2os rebuild', () => {
     const result = await rebuild();
     assert.equal(result.exitCode, 0, result.stderr);
     const published = validReport('report', result.stdout).published;
-    assert.deepEqual([...published.apt.removed].sort(), ['pool/main/p/python3-nightly-one/python3-nightly-one_1.0-1_all.deb', 'pool/main/p/python3-nightly-two/python3-nightly-two_1.0-1_all.deb']);
-    assert.deepEqual([...published.yum.removed].sort(), ['Packages/python3-nightly-one-1.0-1.noarch.rpm', 'Packages/python3-nightly-two-1.0-1.noarch.rpm']);
-    assert.deepEqual(await pool('deb/pool'), ['python3-nightly-one_1.0-2_all.deb', 'python3-nightly-two_1.1-1_all.deb', 'python3-nightly-two_1.2-1_all.deb', 'python3-nightly-two_1.3-1_all.deb']);
-    assert.deepEqual(await pool('rpm/Packages'), ['python3-nightly-one-1.0-2.noarch.rpm', 'python3-nightly-two-1.1-1.noarch.rpm', 'python3-nightly-two-1.2-1.noarch.rpm', 'python3-nightly-two-1.3-1.noarch.rpm']);
+    assert.deepEqual([...published.apt[0].removed].sort(), ['pool/main/p/python3-nightly-one/python3-nightly-one_1.0-1~deb12_all.deb', 'pool/main/p/python3-nightly-two/python3-nightly-two_1.0-1~deb12_all.deb']);
+    assert.deepEqual([...published.yum[0].removed].sort(), ['Packages/python3-nightly-one-1.0-1.el9.noarch.rpm', 'Packages/python3-nightly-two-1.0-1.el9.noarch.rpm']);
+    assert.deepEqual(await pool('deb/pool'), ['python3-nightly-one_1.0-2~deb12_all.deb', 'python3-nightly-two_1.1-1~deb12_all.deb', 'python3-nightly-two_1.2-1~deb12_all.deb', 'python3-nightly-two_1.3-1~deb12_all.deb']);
+    assert.deepEqual(await pool('rpm/el9/Packages'), ['python3-nightly-one-1.0-2.el9.noarch.rpm', 'python3-nightly-two-1.1-1.el9.noarch.rpm', 'python3-nightly-two-1.2-1.el9.noarch.rpm', 'python3-nightly-two-1.3-1.el9.noarch.rpm']);
   });
 
   it('refuses a manifest that names nothing (exit 2)', async () => {

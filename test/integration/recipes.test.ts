@@ -41,19 +41,19 @@ after(() => server.stop());
 describe('recipes', () => {
   it('patch, build environment, name override, dropped and added dependencies', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'pkg2os-recipe-out-')), 'out');
-    const result = await pkg2os(['build', 'recipe-fixture', '--index-url', server.url, '--out', out, '--recipes-dir', recipes, '--json']);
+    const result = await pkg2os(['build', 'recipe-fixture', '--target', 'debian-12,el9', '--index-url', server.url, '--out', out, '--recipes-dir', recipes, '--json']);
     assert.equal(result.exitCode, 0, result.stderr);
-    const deb = join(out, 'deb/python3-recipe-renamed_1.0-1_all.deb');
+    const deb = join(out, 'deb/python3-recipe-renamed_1.0-1~deb12_all.deb');
     assert.equal(await debField(deb, 'Package'), 'python3-recipe-renamed');
     assert.equal(await debField(deb, 'Depends'), 'python3:any, python3-kept-dep, libc6 (>= 2.17)', 'unwanted-dep dropped, libc6 added');
     const root = await extract(deb);
     assert.equal(await systemPython(join(root, 'usr/lib/python3/dist-packages'), 'import recipe_fixture; print(recipe_fixture.PATCHED)'), 'by the recipe');
-    const rpm = join(out, 'rpm/python3-recipe-renamed-1.0-1.noarch.rpm');
+    const rpm = join(out, 'rpm/python3-recipe-renamed-1.0-1.el9.noarch.rpm');
     assert.equal(await rpmQuery(rpm, '%{NAME}'), 'python3-recipe-renamed');
     const requires = await rpmRequires(rpm);
     assert.ok(requires.includes('glibc >= 2.17') && requires.includes('python3dist(kept-dep)') && !requires.some((r) => r.includes('unwanted')), requires.join(', '));
     const report = validReport('report', result.stdout);
-    assert.deepEqual(report.packages.map((p: { project: string }) => p.project).sort(), ['kept-dep', 'recipe-fixture'], 'the dropped dependency was not even looked up');
+    assert.deepEqual([...new Set(report.packages.map((p: { project: string }) => p.project))].sort(), ['kept-dep', 'recipe-fixture'], 'the dropped dependency was not even looked up');
   });
 
   it('names a build dependency the recipe needs and the host lacks (exit 4)', async () => {

@@ -72,20 +72,27 @@ export class AptClient {
 export class DnfClient {
   private constructor(readonly root: string) {}
 
-  static async create(baseUrl: string): Promise<DnfClient> {
+  /**
+   * A client of the target's yum repository: `repoFile` is the .repo file as
+   * pkg2os published it (pkg2os-<target>.repo); without it, a minimal one.
+   * `more` are further repositories (a stand-in for the distribution's).
+   */
+  static async create(baseUrl: string, options: { target?: string; repoFile?: string; more?: Record<string, string> } = {}): Promise<DnfClient> {
     const root = await mkdtemp(join(tmpdir(), 'pkg2os-dnf-'));
     await mkdir(join(root, 'etc/yum.repos.d'), { recursive: true });
+    const target = options.target ?? 'el9';
     await writeFile(
       join(root, 'etc/yum.repos.d/pkg2os.repo'),
-      `[pkg2os]\nname=pkg2os\nbaseurl=${baseUrl}/rpm\nenabled=1\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey=${baseUrl}/KEY.asc\nskip_if_unavailable=False\nmetadata_expire=0\n`,
+      options.repoFile ?? `[pkg2os]\nname=pkg2os\nbaseurl=${baseUrl}/rpm/${target}\nenabled=1\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey=${baseUrl}/KEY.asc\nskip_if_unavailable=False\n`,
     );
+    for (const [name, text] of Object.entries(options.more ?? {})) await writeFile(join(root, 'etc/yum.repos.d', `${name}.repo`), text);
     return new DnfClient(root);
   }
 
   async run(...args: string[]): Promise<ClientResult> {
     const r = await execa(
       'dnf',
-      ['-y', '--disableplugin=local', `--installroot=${this.root}`, `--setopt=reposdir=${this.root}/etc/yum.repos.d`, `--setopt=cachedir=${this.root}/var/cache/dnf`, '--releasever=12', ...args],
+      ['-y', '--disableplugin=local', `--installroot=${this.root}`, `--setopt=reposdir=${this.root}/etc/yum.repos.d`, `--setopt=cachedir=${this.root}/var/cache/dnf`, '--setopt=metadata_expire=0', '--releasever=9', ...args],
       { reject: false, all: true, env: { LANG: 'C.UTF-8' } },
     );
     // dnf's repo_gpgcheck starts a gpg-agent per repository keyring, and leaves it running.

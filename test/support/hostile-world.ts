@@ -94,7 +94,9 @@ export class HostileWorld {
   /** Build and publish as a user would: key and passphrase in the environment, the cache and the repository of this world. */
   async build(project: string, args: string[] = [], env: Record<string, string> = {}): Promise<CliResult & { out: string }> {
     const out = join(await mkdtemp(join(this.dir, 'run-')), 'out');
-    const result = await pkg2os(['build', project, '--index-url', this.index.url, '--out', out, '--repo', this.repo, '--no-lockfile', '--maintainer', 'Hostile <hostile@example.org>', '--cache-dir', this.cache, ...args], {
+    // Both families unless the attack names its own: a .deb for Debian 12 and an .rpm for EL9.
+    const targets = args.some((a) => a === '--target' || a === '--format') ? [] : ['--target', 'debian-12,el9'];
+    const result = await pkg2os(['build', project, '--index-url', this.index.url, '--out', out, '--repo', this.repo, '--no-lockfile', '--maintainer', 'Hostile <hostile@example.org>', '--cache-dir', this.cache, ...targets, ...args], {
       PKG2OS_SIGNING_KEY: join(this.keyDir, 'private.asc'),
       PKG2OS_KEY_PASSPHRASE: PASSPHRASE,
       ...env,

@@ -4,15 +4,15 @@ import { clearCriticalKeyExpiry } from '../../src/keys/rpm-compatible.js';
 import { formatParagraph, parseParagraph } from '../../src/publish/apt/deb822.js';
 import { poolDir } from '../../src/publish/apt/pool.js';
 import { releaseDate, renderRelease } from '../../src/publish/apt/release.js';
-import { renderClientConfig } from '../../src/publish/client-config.js';
-import type { RepoSettings } from '../../src/publish/repo.types.js';
+import { renderClientFiles, repoId } from '../../src/publish/client-config.js';
+import type { NamedRepoSettings } from '../../src/publish/repo.types.js';
 import { repomdLocations } from '../../src/publish/yum/repomd.js';
 
-const settings: RepoSettings = { root: '/srv/repo', codename: 'bookworm', suite: 'bookworm', origin: 'Example', label: 'Example Python', architectures: ['amd64', 'arm64'], validFor: 14 * 86400, retention: 2 * 86400, keepVersions: 3 };
+const settings: NamedRepoSettings = { root: '/srv/repo', codenames: { 'debian-12': 'bookworm' }, origin: 'Example', label: 'Example Python', architectures: ['amd64', 'arm64'], validFor: 14 * 86400, retention: 2 * 86400, keepVersions: 3 };
 
 describe('apt Release', () => {
   const now = new Date('2026-11-25T12:00:00Z');
-  const text = renderRelease(settings, [{ path: 'main/binary-amd64/Packages', size: 1234, sha256: 'a'.repeat(64), sha512: 'b'.repeat(128) }, { path: 'main/binary-amd64/Packages.gz', size: 99, sha256: 'c'.repeat(64), sha512: 'd'.repeat(128) }], now);
+  const text = renderRelease({ ...settings, suite: 'bookworm', codename: 'bookworm' }, [{ path: 'main/binary-amd64/Packages', size: 1234, sha256: 'a'.repeat(64), sha512: 'b'.repeat(128) }, { path: 'main/binary-amd64/Packages.gz', size: 99, sha256: 'c'.repeat(64), sha512: 'd'.repeat(128) }], now);
   it('carries the fields apt checks, with UTC dates and Valid-Until after the validity', () => {
     assert.match(text, /^Date: Wed, 25 Nov 2026 12:00:00 UTC$/m);
     assert.match(text, /^Valid-Until: Wed, 09 Dec 2026 12:00:00 UTC$/m);
@@ -43,11 +43,22 @@ describe('yum repomd.xml', () => {
   });
 });
 
-describe('client setup files', () => {
-  it('point apt at the key with Signed-By and turn every dnf check on', () => {
-    const { sources, repo } = renderClientConfig(settings, 'https://packages.example.org/python/', 'F'.repeat(40));
-    assert.match(sources, /^Types: deb\nURIs: https:\/\/packages\.example\.org\/python\/deb\nSuites: bookworm\nComponents: main\nSigned-By: \/etc\/apt\/keyrings\/pkg2os\.asc\n$/m);
-    for (const line of ['baseurl=https://packages.example.org/python/rpm', 'gpgcheck=1', 'repo_gpgcheck=1', 'gpgkey=https://packages.example.org/python/KEY.asc', 'skip_if_unavailable=False']) assert.match(repo, new RegExp(`^${line}$`, 'm'));
+describe('client setup files, per target', () => {
+  const view = { baseUrl: 'https://packages.example.org/python/', fingerprint: 'F'.repeat(40) };
+  it('point apt at its own suite with Signed-By, and pin the organization\'s packages above the distribution\'s by Origin, Label and suite', () => {
+    const files = renderClientFiles(settings, 'debian-12', 'bookworm', view);
+    assert.deepEqual(Object.keys(files), ['pkg2os-debian-12.sources', 'pkg2os-debian-12.pref']);
+    assert.match(files['pkg2os-debian-12.sources']!, /^Types: deb\nURIs: https:\/\/packages\.example\.org\/python\/deb\nSuites: bookworm\nComponents: main\nSigned-By: \/etc\/apt\/keyrings\/example\.asc\n$/m);
+    assert.match(files['pkg2os-debian-12.pref']!, /^Package: \*\nPin: release o=Example,l=Example Python,n=bookworm\nPin-Priority: 1001\n$/m);
+    for (const text of Object.values(files)) assert.match(text, new RegExp(`^# Signing key: ${'F'.repeat(40)}$`, 'm'));
+  });
+  it('point dnf at the target\'s own repository with every check on, and a priority above the distribution\'s', () => {
+    const { 'pkg2os-el9.repo': repo } = renderClientFiles(settings, 'el9', undefined, view);
+    for (const line of ['\\[example-el9\\]', 'baseurl=https://packages.example.org/python/rpm/el9', 'gpgcheck=1', 'repo_gpgcheck=1', 'gpgkey=https://packages.example.org/python/KEY.asc', 'skip_if_unavailable=False', 'priority=1']) assert.match(repo!, new RegExp(`^${line}$`, 'm'));
+  });
+  it('name client files after the organization, and refuse an Origin a pin cannot match', () => {
+    assert.equal(repoId({ origin: 'Example Org Packages' }), 'example-org-packages');
+    assert.throws(() => renderClientFiles({ ...settings, origin: 'Example, Inc.' }, 'debian-12', 'bookworm', view), /comma/);
   });
 });
 

@@ -25,7 +25,8 @@ function golden(name: string, actual: string): void {
 }
 
 function fixtureInfo(format: 'deb' | 'rpm', overrides: { version?: string; pure?: boolean } = {}) {
-  const target = TARGETS['debian-12']!;
+  // Each format renders for a target of its family: Debian 12 and Fedora 41.
+  const target = TARGETS[format === 'deb' ? 'debian-12' : 'fedora-41']!;
   const layout = installLayout(format, target, 'sample-project');
   const lib = layout.purelib;
   const tree: StagedTree = {
@@ -80,9 +81,9 @@ describe('deb render()', () => {
     assert.equal(depends, 'python3:any, python3-requests (>= 2.31), python3-requests (<< 3.0~~), python3-attrs (>= 23.0~~), python3-attrs (<< 24.0~~), python3-idna (>= 2.0)');
   });
   it('names the file by Debian convention, without the epoch', () => {
-    assert.equal(debPackager.fileName(fixtureInfo('deb')), 'python3-sample-project_2.1~rc1-1_all.deb');
-    assert.equal(debPackager.fileName(fixtureInfo('deb', { version: '3!1.0' })), 'python3-sample-project_1.0-1_all.deb');
-    assert.match(debPackager.render(fixtureInfo('deb', { version: '3!1.0' })).control!, /^Version: 3:1.0-1$/m);
+    assert.equal(debPackager.fileName(fixtureInfo('deb')), 'python3-sample-project_2.1~rc1-1~deb12_all.deb');
+    assert.equal(debPackager.fileName(fixtureInfo('deb', { version: '3!1.0' })), 'python3-sample-project_1.0-1~deb12_all.deb');
+    assert.match(debPackager.render(fixtureInfo('deb', { version: '3!1.0' })).control!, /^Version: 3:1.0-1~deb12$/m);
   });
   it('is pure: the same input renders the same text', () => {
     assert.deepEqual(debPackager.render(fixtureInfo('deb')), texts);
@@ -99,9 +100,9 @@ describe('rpm render()', () => {
     assert.doesNotMatch(spec!, /tomli|colorama|pytest/);
   });
   it('owns its own directories but not the system ones', () => {
-    assert.match(spec!, /^%dir "\/usr\/lib\/python3\.11\/site-packages\/sample_project"$/m);
+    assert.match(spec!, /^%dir "\/usr\/lib\/python3\.13\/site-packages\/sample_project"$/m);
     assert.doesNotMatch(spec!, /^%dir "\/usr\/bin"$/m);
-    assert.doesNotMatch(spec!, /^%dir "\/usr\/lib\/python3\.11\/site-packages"$/m);
+    assert.doesNotMatch(spec!, /^%dir "\/usr\/lib\/python3\.13\/site-packages"$/m);
   });
   it('escapes macros in texts, and refuses file names rpm cannot carry literally, naming them', () => {
     assert.match(spec!, /100%% golden/);
@@ -112,7 +113,7 @@ describe('rpm render()', () => {
     }
   });
   it('names the file by RPM convention, with the epoch in the Epoch tag', () => {
-    assert.equal(rpmPackager.fileName(fixtureInfo('rpm')), 'python3-sample-project-2.1~rc1-1.noarch.rpm');
+    assert.equal(rpmPackager.fileName(fixtureInfo('rpm')), 'python3-sample-project-2.1~rc1-1.fc41.noarch.rpm');
     assert.match(rpmPackager.render(fixtureInfo('rpm', { version: '3!1.0' })).spec!, /^Epoch: +3$/m);
   });
 });

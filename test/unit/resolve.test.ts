@@ -13,7 +13,7 @@ import { throwsWithCode } from '../support/assert-error.js';
 /** An index: project → version → Requires-Dist. */
 type World = Record<string, Record<string, string[]>>;
 
-function run(world: World, roots: string[], options: { target?: string; recipes?: Record<string, LoadedRecipe>; noDeps?: boolean } = {}): ResolvedPlan {
+function run(world: World, roots: string[], options: { target?: string; recipes?: Record<string, LoadedRecipe>; noDeps?: boolean; distribution?: Record<string, string | null> } = {}): ResolvedPlan {
   const pages = new Map<string, ProjectPage>();
   const metadata = new Map<string, string[] | Pkg2osError>();
   for (const [project, versions] of Object.entries(world)) {
@@ -27,8 +27,8 @@ function run(world: World, roots: string[], options: { target?: string; recipes?
   const input = {
     roots: roots.map(parseRequirement),
     target: TARGETS[options.target ?? 'debian-12']!,
-    formats: ['deb', 'rpm'] as const,
     pages: new Map<string, ProjectPage>(),
+    distributionVersions: new Map<string, string | null>(),
     failedPages: new Map(),
     metadata: new Map<string, string[] | Pkg2osError>(),
     recipes: new Map(Object.entries(options.recipes ?? {})),
@@ -37,8 +37,9 @@ function run(world: World, roots: string[], options: { target?: string; recipes?
   };
   // Feed it what it asks for, as the pipeline does, and count the rounds.
   for (let i = 0; i < 20; i++) {
-    const result = resolve({ ...input, formats: [...input.formats] });
+    const result = resolve(input);
     if (result.kind === 'plan') return result;
+    for (const pkg of result.distributionPackages) input.distributionVersions.set(pkg, options.distribution?.[pkg] ?? null);
     for (const p of result.pages) input.pages.set(p, pages.get(p)!);
     for (const c of result.metadata) input.metadata.set(c.file.url, metadata.get(c.file.url)!);
   }
@@ -90,12 +91,31 @@ describe('the resolver', () => {
     assert.deepEqual(versions(plan), { a: '1.0', b: '1.0' });
   });
 
-  it('does not build what the distribution provides, and does not follow its dependencies', () => {
-    const world: World = { app: { '1.0': ['six>=1.10'] } };
-    const plan = run(world, ['app'], { recipes: { six: { 'provided-by': { deb: 'python3-six', rpm: 'python3-six' } } } });
+  it('does not build what the distribution provides in a version that satisfies, and does not follow its dependencies', () => {
+    const world: World = { app: { '1.0': ['six>=1.10'] }, six: { '1.17.0': ['never-followed'] } };
+    const recipes = { six: { 'provided-by': { deb: 'python3-six', rpm: 'python3-six' } } };
+    const plan = run(world, ['app'], { recipes, distribution: { 'python3-six': '1.16.0-4' } });
     const six = plan.items.find((i) => i.project === 'six')!;
     assert.equal(six.candidate, undefined);
-    assert.deepEqual(six.providedFor, ['deb', 'rpm']);
+    assert.deepEqual(six.providedFor, ['deb']);
+    assert.equal(six.providedVersion, '1.16.0-4', 'the report says which version it relies on');
+  });
+
+  it('builds what the distribution provides only in a version that does not satisfy (six>=1.17, Debian 12 has 1.16)', () => {
+    const world: World = { app: { '1.0': ['six>=1.17'] }, six: { '1.17.0': [] } };
+    const recipes = { six: { 'provided-by': 'python3-six' } };
+    assert.deepEqual(versions(run(world, ['app'], { recipes, distribution: { 'python3-six': '1.16.0-4' } })), { app: '1.0', six: '1.17.0' });
+    // A version the target's distribution does not say (no root for it) is mapped only when nothing asks for a version.
+    assert.deepEqual(versions(run(world, ['app'], { recipes, target: 'el9' })), { app: '1.0', six: '1.17.0' });
+    assert.deepEqual(versions(run({ app: { '1.0': ['six'] } }, ['app'], { recipes, target: 'el9' })), { app: '1.0', six: 'provided' });
+    // Epochs and Debian revisions do not confuse the comparison (3:3.2.25-0+deb12u7 is Django 3.2.25).
+    const django = { 'provided-by': 'python3-django' };
+    assert.deepEqual(versions(run({ app: { '1.0': ['django>=3.2,<4'] } }, ['app'], { recipes: { django }, distribution: { 'python3-django': '3:3.2.25-0+deb12u7' } })), { app: '1.0', django: 'provided' });
+  });
+
+  it('builds a project named on the command line, even when a recipe maps it to the distribution', () => {
+    const world: World = { six: { '1.17.0': [] } };
+    assert.deepEqual(versions(run(world, ['six'], { recipes: { six: { 'provided-by': 'python3-six' } }, distribution: { 'python3-six': '1.16.0-4' } })), { six: '1.17.0' });
   });
 
   it('--no-deps plans only the roots', () => {

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { copyOutOfBox } from '../../sandbox/box-files.js';
 import { runSandboxed } from '../../sandbox/sandbox.js';
-import { machineArch } from '../../config/targets.js';
+import { machineArch, releaseString } from '../../config/targets.js';
 import { renderTemplate } from '../templates.js';
 import { fileDigest } from '../../digest.js';
 import { cleanText, describeBuilt, synopsis } from '../common.js';
@@ -21,7 +21,7 @@ const MAX_PACKAGE_BYTES = 4 * 1024 ** 3;
 
 /** Debian version of the package: upstream (translated) + "-" revision. */
 export function debVersion(info: PackageInfo): string {
-  return `${toDebianVersion(info.upstreamVersion)}-${info.release}`;
+  return `${toDebianVersion(info.upstreamVersion)}-${releaseString(info.release, info.target)}`;
 }
 
 export function debArch(info: PackageInfo): string {

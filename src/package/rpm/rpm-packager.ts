@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { BuildError } from '../../errors.js';
 import { boxPath, copyOutOfBox } from '../../sandbox/box-files.js';
 import { runSandboxed } from '../../sandbox/sandbox.js';
-import { machineArch } from '../../config/targets.js';
+import { machineArch, releaseString } from '../../config/targets.js';
 import { renderTemplate } from '../templates.js';
 import { cleanText, describeBuilt, synopsis } from '../common.js';
 import type { BuiltPackage, Dependency, PackageInfo, Packager } from '../packager.types.js';
@@ -26,7 +26,7 @@ export function rpmArch(info: PackageInfo): string {
 /** Epoch:Version-Release as rpm prints it. */
 export function rpmEvr(info: PackageInfo): string {
   const { epoch, version } = toRpmVersion(info.upstreamVersion);
-  return `${epoch > 0 ? `${epoch}:` : ''}${version}-${info.release}`;
+  return `${epoch > 0 ? `${epoch}:` : ''}${version}-${releaseString(info.release, info.target)}`;
 }
 
 function rpmConstraint(c: Constraint): string {
@@ -93,7 +93,7 @@ export const rpmPackager: Packager = {
 
   fileName(info) {
     const { version } = toRpmVersion(info.upstreamVersion);
-    return `${info.name}-${version}-${info.release}.${rpmArch(info)}.rpm`;
+    return `${info.name}-${version}-${releaseString(info.release, info.target)}.${rpmArch(info)}.rpm`;
   },
 
   render(info) {
@@ -108,15 +108,15 @@ export const rpmPackager: Packager = {
         name: info.name,
         epoch: epoch > 0 ? epoch : undefined,
         version,
-        release: info.release,
+        release: releaseString(info.release, info.target),
         summary: specEscape(synopsis(info.summary, `Python module ${info.project}`)),
         license: specEscape(cleanText(info.license).replace(/\s+/g, ' ')),
         homepage: info.homepage ? specEscape(info.homepage) : undefined,
         noarch: info.pure,
         requires: [`python(abi) = ${info.target.pythonVersion}`, ...rpmRequires(info.dependencies), ...info.extraRelations.rpm],
         provides: [
-          `python3dist(${info.project}) = ${evr.replace(/-\d+$/, '')}`,
-          `python${info.target.pythonVersion}dist(${info.project}) = ${evr.replace(/-\d+$/, '')}`,
+          `python3dist(${info.project}) = ${evr.replace(/-[^-]+$/, '')}`,
+          `python${info.target.pythonVersion}dist(${info.project}) = ${evr.replace(/-[^-]+$/, '')}`,
           // A recipe's name override still answers to the conventional name.
           ...(info.name !== `python3-${info.project}` ? [`python3-${info.project} = ${evr}`] : []),
         ],

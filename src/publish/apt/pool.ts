@@ -1,6 +1,6 @@
 /**
  * The apt pool (`<root>/deb/pool/main/<p>/<package>/<file>.deb`, Debian's
- * layout) and its record (`deb/.pkg2os/control-cache.json`): which .debs
+ * layout) and its record (`deb/.pkg2os/pool-record.json`): which .debs
  * pkg2os put there, with their sizes, mtimes, digests and Packages stanzas.
  * Adding decides every file's place first (a batch naming one pool file twice
  * with other bytes is refused), then copies in parallel; a published file
@@ -31,6 +31,8 @@ export interface PoolEntry {
   control: string;
   /** Its entry in Packages: the control file with Filename, Size and hashes. */
   stanza: string;
+  /** The suites (codenames) that list it: the target it was built for. */
+  suites: string[];
 }
 
 type Digests = { sha256: string; sha512: string };
@@ -41,11 +43,14 @@ export function poolDir(pkg: string): string {
   return `pool/main/${prefix}/${pkg}`;
 }
 
-function poolEntry(filename: string, size: number, digest: Digests, control: string): PoolEntry {
+export function poolEntry(filename: string, size: number, digest: Digests, control: string, suites: string[]): PoolEntry {
   const parsed = parseParagraph(control);
   const stanza = formatParagraph(parsed, [['Filename', filename], ['Size', String(size)], ['SHA256', digest.sha256], ['SHA512', digest.sha512]] as Paragraph);
-  return { filename, pkg: field(parsed, 'Package') ?? '', arch: field(parsed, 'Architecture') ?? '', version: field(parsed, 'Version') ?? '', size, ...digest, control, stanza };
+  return { filename, pkg: field(parsed, 'Package') ?? '', arch: field(parsed, 'Architecture') ?? '', version: field(parsed, 'Version') ?? '', size, ...digest, control, stanza, suites };
 }
+
+/** Which suite a .deb belongs to, from its control file's Version. */
+export type SuiteOf = (version: string, deb: string) => string;
 
 export class AptPool {
   /** Pool files this publish added (relative to the apt root), to take back on abort. */
@@ -58,37 +63,40 @@ export class AptPool {
   ) {}
 
   /**
-   * The pool and its record. A lost record is rebuilt from the suite's last
-   * signed indices (checked with `keyring`); files in the pool that no record
-   * and no signed index names are not pkg2os's, and are never listed.
+   * The pool and its record. A lost record (or one an earlier pkg2os kept,
+   * without suites) is rebuilt from every suite's last signed indices (checked
+   * with `keyring`); files in the pool that no record and no signed index
+   * names are not pkg2os's, and are never listed.
    */
-  static async open(aptRoot: string, architectures: readonly string[], signed: { dist: string; keyring: string }, logger: Logger): Promise<AptPool> {
-    const record = await PoolRecord.load<PoolEntry>(join(aptRoot, '.pkg2os', 'control-cache.json'));
+  static async open(aptRoot: string, architectures: readonly string[], keyring: string, logger: Logger): Promise<AptPool> {
+    const record = await PoolRecord.load<PoolEntry>(join(aptRoot, '.pkg2os', 'pool-record.json'));
     if (!record.existed && (await readdir(join(aptRoot, 'pool')).catch(() => [])).length > 0) {
-      const listed = await recordFromSignedIndices(aptRoot, signed.dist, signed.keyring);
+      const listed = await recordFromSignedIndices(aptRoot, keyring);
       for (const entry of listed) record.set(entry.filename, { ...entry, mtimeMs: (await stat(join(aptRoot, entry.filename))).mtimeMs });
-      logger.warn(`apt: the pool's record was lost; rebuilt it from the signed indices of ${signed.dist} (${listed.length} package(s)); other files in the pool are not listed`);
+      logger.warn(`apt: the pool's record was lost; rebuilt it from the signed indices of ${join(aptRoot, 'dists')} (${listed.length} package(s)); other files in the pool are not listed`);
+      await rm(join(aptRoot, '.pkg2os', 'control-cache.json'), { force: true });
     }
     return new AptPool(aptRoot, architectures, record);
   }
 
-  /** Put `debs` into the pool (those whose bytes it holds already are skipped); returns the files added. */
-  async add(debs: readonly string[]): Promise<string[]> {
+  /** Put `debs` into the pool, each listed in the suite `suiteOf` names (those whose bytes it holds already are skipped); returns the files added. */
+  async add(debs: readonly string[], suiteOf: SuiteOf): Promise<string[]> {
     const incoming = await this.notInPool(debs);
     const controls = await readControls([...incoming.keys()]);
-    const placed = new Map<string, { deb: string; digest: Digests; control: string }>();
+    const placed = new Map<string, { deb: string; digest: Digests; control: string; suite: string }>();
     for (const [deb, digest] of incoming) {
       const control = controls.get(deb)!;
       const rel = this.place(deb, control);
+      const suite = suiteOf(field(parseParagraph(control), 'Version') ?? '', deb);
       const twin = placed.get(rel);
       if (twin && twin.digest.sha256 !== digest.sha256) {
         throw new PublishError('PUBLISH_CONFLICT', `${basename(twin.deb)} and ${basename(deb)} are both ${rel} but differ; a published version has one set of bytes.`, { hint: 'Publish one of them, or build the other with a higher --release.' });
       }
-      if (!twin) placed.set(rel, { deb, digest, control });
+      if (!twin) placed.set(rel, { deb, digest, control, suite });
     }
     const copies = new PQueue({ concurrency: 8 });
     // Every copy settles before an error is thrown, so that takeBack() finds all of them.
-    const settled = await Promise.allSettled([...placed].map(([rel, p]) => copies.add(() => this.copyIn(rel, p.deb, p.digest, p.control))));
+    const settled = await Promise.allSettled([...placed].map(([rel, p]) => copies.add(() => this.copyIn(rel, p.deb, p.digest, p.control, p.suite))));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     this.added.sort();
@@ -169,7 +177,7 @@ export class AptPool {
   }
 
   /** Copy a .deb to its place; a file there already must have the same bytes. */
-  private async copyIn(rel: string, deb: string, digest: Digests, control: string): Promise<void> {
+  private async copyIn(rel: string, deb: string, digest: Digests, control: string, suite: string): Promise<void> {
     const dest = join(this.aptRoot, rel);
     const existing = await stat(dest).catch(() => undefined);
     if (existing && (await fileDigest(dest)) !== digest.sha256) {
@@ -183,6 +191,7 @@ export class AptPool {
       this.added.push(rel);
     }
     const st = await stat(dest);
-    this.record.set(rel, { ...poolEntry(rel, st.size, digest, control), mtimeMs: st.mtimeMs });
+    const suites = [...new Set([...(this.record.get(rel)?.suites ?? []), suite])].sort();
+    this.record.set(rel, { ...poolEntry(rel, st.size, digest, control, suites), mtimeMs: st.mtimeMs });
   }
 }

@@ -5,7 +5,7 @@
  * the Release lists, and each pool file the digest its Packages stanza lists;
  * a listed file with other bytes means someone changed a published file.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileDigests, sha256Hex } from '../../digest.js';
 import { PublishError } from '../../errors.js';
@@ -22,8 +22,19 @@ function tampered(what: string): PublishError {
   });
 }
 
-/** The entries of the pool as the signed indices of `dist` list them (empty when the suite was never published). */
-export async function recordFromSignedIndices(aptRoot: string, dist: string, keyring: string): Promise<PoolEntry[]> {
+/** The entries of the pool as the signed indices of every suite list them (empty when none was published). */
+export async function recordFromSignedIndices(aptRoot: string, keyring: string): Promise<PoolEntry[]> {
+  const entries = new Map<string, PoolEntry>();
+  for (const suite of (await readdir(join(aptRoot, 'dists')).catch(() => [] as string[])).sort()) {
+    for (const entry of await suiteEntries(aptRoot, join(aptRoot, 'dists', suite), suite, keyring)) {
+      const known = entries.get(entry.filename);
+      entries.set(entry.filename, known ? { ...known, suites: [...known.suites, suite] } : entry);
+    }
+  }
+  return [...entries.values()];
+}
+
+async function suiteEntries(aptRoot: string, dist: string, suite: string, keyring: string): Promise<PoolEntry[]> {
   const inRelease = join(dist, 'InRelease');
   if (!(await stat(inRelease).catch(() => undefined))) return [];
   const scratch = await mkdtemp(join(aptRoot, '.staging-record-'));
@@ -55,6 +66,7 @@ export async function recordFromSignedIndices(aptRoot: string, dist: string, key
           ...digest,
           control: formatParagraph(control),
           stanza: formatParagraph(control, [['Filename', filename], ['Size', String(size)], ['SHA256', digest.sha256], ['SHA512', digest.sha512]]),
+          suites: [suite],
         });
       }
     }

@@ -3,7 +3,6 @@
  * rendered from the settings and the index files' hashes, and parsed back
  * (through the deb822 parser) when a publish needs what the live one lists.
  */
-import type { RepoSettings } from '../../config/repo-settings.js';
 import { field, parseParagraph } from './deb822.js';
 
 export interface IndexFileEntry {
@@ -19,7 +18,18 @@ export function releaseDate(date: Date): string {
   return date.toUTCString().replace('GMT', 'UTC');
 }
 
-export function renderRelease(settings: RepoSettings, files: readonly IndexFileEntry[], now: Date): string {
+/** What a Release says of its suite besides the files. */
+export interface ReleaseFields {
+  origin: string;
+  label: string;
+  suite: string;
+  codename: string;
+  architectures: readonly string[];
+  /** Seconds it stays valid. */
+  validFor: number;
+}
+
+export function renderRelease(settings: ReleaseFields, files: readonly IndexFileEntry[], now: Date): string {
   const width = Math.max(...files.map((f) => String(f.size).length), 1);
   const list = (alg: 'sha256' | 'sha512') => files.map((f) => ` ${f[alg]} ${String(f.size).padStart(width)} ${f.path}`);
   const lines = [

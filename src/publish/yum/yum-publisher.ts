@@ -9,7 +9,7 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Clock } from '../../clock.js';
-import type { RepoSettings } from '../../config/repo-settings.js';
+import type { NamedRepoSettings } from '../repo.types.js';
 import { fileDigest } from '../../digest.js';
 import { PublishError } from '../../errors.js';
 import { run } from '../../exec.js';
@@ -27,8 +27,9 @@ import { type RpmHeader, queryRpms } from './rpm-query.js';
 import { recordFromSignedMetadata } from './record-from-repomd.js';
 import { signRpms } from './rpm-sign.js';
 
-/** What one yum publish did. */
+/** What one yum publish did to one target's repository. */
 export interface YumSummary {
+  target: string;
   added: string[];
   packages: number;
   repomd: string;
@@ -46,11 +47,13 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
   readonly yumRoot: string;
 
   constructor(
-    private readonly settings: RepoSettings,
+    private readonly settings: NamedRepoSettings,
     private readonly signer: Signer,
     private readonly logger: Logger,
+    /** The RPM-family target this repository is for: it lives in rpm/<target>/. */
+    private readonly target: string,
   ) {
-    this.yumRoot = join(settings.root, 'rpm');
+    this.yumRoot = join(settings.root, 'rpm', target);
   }
 
   /**
@@ -60,7 +63,7 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
   async prepare(rpms: readonly string[], keys: PublicKeyFiles, options: PrepareOptions): Promise<StagedPublication<YumSummary>> {
     await mkdir(join(this.yumRoot, 'Packages'), { recursive: true });
     // Staging lies outside rpm/, so that createrepo_c does not index it.
-    const staging = await mkdtemp(join(this.settings.root, '.staging-yum-'));
+    const staging = await mkdtemp(join(this.settings.root, `.staging-yum-${this.target}-`));
     const added: string[] = [];
     const discard = async () => {
       for (const rel of added) await rm(join(this.yumRoot, rel), { force: true });
@@ -88,7 +91,7 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
       const newlyRetired = retiredFiles.update(retired.map((e) => e.file), options.clock.now().getTime());
       const pkglist = `${kept.map((e) => e.file).sort().join('\n')}\n`;
       const pkglistPath = join(this.yumRoot, '.pkg2os', 'pkglist');
-      const summary = async (): Promise<YumSummary> => ({ added, packages: kept.length, repomd: join(live, 'repomd.xml'), retired: newlyRetired, removed: await this.removeRetired(retiredFiles, options.clock) });
+      const summary = async (): Promise<YumSummary> => ({ target: this.target, added, packages: kept.length, repomd: join(live, 'repomd.xml'), retired: newlyRetired, removed: await this.removeRetired(retiredFiles, options.clock) });
       const listed = await readFile(pkglistPath, 'utf8').catch(() => undefined);
       if (!options.force && toSign.length === 0 && listed === pkglist && (await stat(join(live, 'repomd.xml.asc')).catch(() => undefined))) {
         // Nothing new: the signed metadata stands as it is.
