@@ -39,17 +39,17 @@ async function main(): Promise<void> {
     step('pkg2os keys generate: the organization\'s signing key (RSA-4096, expires in 2 years)');
     await sh(pkg2os, ['keys', 'generate', '--name', 'pkg2os demo', '--email', 'demo@example.org', '--out', key]);
 
-    step(`pkg2os build pkg2os-hello --repo ${repo}: verify, build, package, sign and publish`);
-    await sh(pkg2os, ['build', 'pkg2os-hello', '--index-url', index.url, '--out', out, '--lockfile', join(demo, 'pkg2os.lock'), '--repo', repo, '--base-url', baseUrl, '--maintainer', 'pkg2os demo <demo@example.org>'], { PKG2OS_SIGNING_KEY: join(key, 'private.asc') });
+    step(`pkg2os build pkg2os-hello --target debian-12,el9 --repo ${repo}: verify, build, package, sign and publish`);
+    await sh(pkg2os, ['build', 'pkg2os-hello', '--target', 'debian-12,el9', '--index-url', index.url, '--out', out, '--lockfile', join(demo, 'pkg2os.lock'), '--repo', repo, '--base-url', baseUrl, '--maintainer', 'pkg2os demo <demo@example.org>'], { PKG2OS_SIGNING_KEY: join(key, 'private.asc') });
 
     const deb = (await readdir(join(out, 'deb')))[0]!;
     step(`The .deb: ${join(out, 'deb', deb)}`);
     await sh('dpkg-deb', ['--info', join(out, 'deb', deb)]);
-    step('The signed .rpm, checked by rpm with only the published key');
+    step('The signed .rpm for EL9, checked by rpm with only the published key');
     const rpmdb = await mkdtemp(join(tmpdir(), 'pkg2os-demo-rpmdb-'));
     await sh('rpmkeys', ['--dbpath', rpmdb, '--import', join(repo, 'KEY.asc')]);
-    const rpm = (await readdir(join(repo, 'rpm', 'Packages')))[0]!;
-    await sh('rpmkeys', ['--dbpath', rpmdb, '-Kv', join(repo, 'rpm', 'Packages', rpm)]);
+    const rpm = (await readdir(join(repo, 'rpm', 'el9', 'Packages')))[0]!;
+    await sh('rpmkeys', ['--dbpath', rpmdb, '-Kv', join(repo, 'rpm', 'el9', 'Packages', rpm)]);
     step('The apt repository\'s InRelease, checked by gpgv with only the published key');
     await sh('gpgv', ['--keyring', join(repo, 'KEY.gpg'), join(repo, 'deb/dists/bookworm/InRelease')]);
 

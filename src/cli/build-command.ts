@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type BuildFlags, DEFAULT_INDEX_URL, buildRequestFrom } from '../config/build-options.js';
 import { DEFAULT_CONFIG_FILE, DEFAULT_MAINTAINER, loadConfig, manifestRequirements } from '../config/config.js';
+import { TARGETS } from '../config/targets.js';
 import { DEFAULT_MAX_DOWNLOAD_BYTES } from '../index/index-client.js';
 import type { Logger } from '../log.js';
 import { buildPackages, planPackages } from '../pipeline/build-packages.js';
@@ -28,8 +29,8 @@ export function registerBuild(program: Command): void {
     .option('--index-url <url>', `PEP 503/691 index (env PKG2OS_INDEX_URL, else PIP_INDEX_URL; default ${DEFAULT_INDEX_URL})`)
     .option('--allow-insecure-index', 'allow plain http for a non-loopback index')
     .option('--out <dir>', 'output directory for packages and report.json (default ./out)')
-    .option('--target <name>', 'target profile, repeatable or comma-separated (default debian-12)', collect)
-    .option('--format <list>', 'package formats, comma-separated (default deb,rpm)')
+    .option('--target <name>', `distribution release to build for, repeatable or comma-separated: ${Object.keys(TARGETS).join(', ')} (default debian-12)`, collect)
+    .option('--format <list>', 'only these package formats, comma-separated (default: each target\'s own: deb for Debian and Ubuntu, rpm for EL and Fedora)')
     .option('--maintainer <"Name <email>">', `maintainer of the packages (env PKG2OS_MAINTAINER, else DEBFULLNAME/DEBEMAIL; default "${DEFAULT_MAINTAINER}")`)
     .option('--release <n>', 'Debian revision / RPM release number', '1')
     .option('--pre', 'allow pre-releases')

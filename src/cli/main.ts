@@ -11,6 +11,7 @@ import { registerCache } from './cache-command.js';
 import { registerKeys } from './keys-command.js';
 import { registerVerify } from './verify-command.js';
 import { registerPublish } from './publish-command.js';
+import { registerRoots } from './roots-command.js';
 import { reportError } from './output.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -29,7 +30,8 @@ export async function main(argv: string[]): Promise<number> {
   registerVerify(program);
   registerPublish(program);
   const keys = registerKeys(program);
-  for (const command of [...program.commands, ...keys.commands, ...cache.commands]) command.exitOverride();
+  const roots = registerRoots(program);
+  for (const command of [...program.commands, ...keys.commands, ...cache.commands, ...roots.commands]) command.exitOverride();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

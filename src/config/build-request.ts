@@ -60,7 +60,12 @@ export interface BuildRequest {
 export interface RootSettings {
   /** The archive a Debian-family root is made from (default: the target's). */
   mirror?: string;
-  /** A root filesystem to use as it is (e.g. one made with dnf --installroot for an RPM-family target). */
+  /** The repositories an RPM-family root is made from (default: the target's), and the key (a file) that signs their packages. */
+  repos?: string[];
+  gpgkey?: string;
+  /** Packages the root holds besides the default set (compilers, headers and tools some projects need). */
+  packages?: string[];
+  /** A root filesystem to use as it is. */
   path?: string;
 }
 

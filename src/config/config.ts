@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { PACKAGE_FORMATS } from './targets.js';
+import { PACKAGE_FORMATS, TARGETS } from './targets.js';
 import { SIGNATURE_POLICIES, describeIssues } from './recipes.js';
 
 /** "Name <email>", as Debian's Maintainer field and RPM changelogs want it. */
@@ -66,8 +66,13 @@ export const configSchema = z
       .optional(),
     /** Largest build log per tool run, in MiB. */
     'log-limit-mib': z.number().int().min(1).optional(),
-    /** Build roots by target: a mirror to make a Debian-family root from, or a root directory to use as it is. */
-    roots: z.record(z.string(), z.object({ mirror: z.string().url().optional(), path: z.string().optional() }).strict()).optional(),
+    /** Build roots by target: a mirror to make a Debian-family root from, repositories and their key for an RPM-family one, or a root directory to use as it is. */
+    roots: z
+      .record(
+        z.string().refine((name) => name in TARGETS, { message: `not a known target (${Object.keys(TARGETS).join(', ')})` }),
+        z.object({ mirror: z.string().url().optional(), repos: z.array(z.string().url()).min(1).optional(), gpgkey: z.string().optional(), packages: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+._-]*$/)).optional(), path: z.string().optional() }).strict(),
+      )
+      .optional(),
   })
   .strict();
 

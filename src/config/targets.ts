@@ -31,8 +31,10 @@ export interface TargetProfile {
    * multi-distribution repositories use), RPM Release "1.el9" (Fedora's %{?dist}).
    */
   distTag: string;
-  /** How pkg2os makes a build root of this release (mmdebstrap), where it can. */
+  /** How pkg2os makes a build root of a Debian-family release (mmdebstrap from its archive). */
   archive?: { suite: string; mirror: string; keyring?: string };
+  /** How pkg2os makes a build root of an RPM-family release (dnf --installroot from its repositories; the key is the organization's to give). */
+  dnf?: { releasever: string; repos: string[] };
   /** os-release ID and VERSION_ID of the release: on such a host, the host's own root is this target's. */
   osRelease: { id: string; versionId: string };
 }
@@ -83,6 +85,7 @@ export const TARGETS: Record<string, TargetProfile> = {
     pythonVersion: '3.9',
     pythonFullVersion: '3.9.18',
     distTag: '.el9',
+    dnf: { releasever: '9', repos: ['https://repo.almalinux.org/almalinux/9/BaseOS/x86_64/os/', 'https://repo.almalinux.org/almalinux/9/AppStream/x86_64/os/', 'https://repo.almalinux.org/almalinux/9/CRB/x86_64/os/'] },
     osRelease: { id: 'rhel', versionId: '9' },
   },
   'fedora-41': {
@@ -93,6 +96,7 @@ export const TARGETS: Record<string, TargetProfile> = {
     pythonVersion: '3.13',
     pythonFullVersion: '3.13.0',
     distTag: '.fc41',
+    dnf: { releasever: '41', repos: ['https://dl.fedoraproject.org/pub/fedora/linux/releases/41/Everything/x86_64/os/', 'https://dl.fedoraproject.org/pub/fedora/linux/updates/41/Everything/x86_64/'] },
     osRelease: { id: 'fedora', versionId: '41' },
   },
 };

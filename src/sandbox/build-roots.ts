@@ -1,26 +1,31 @@
 /**
  * Build roots: the root filesystem a target's builds see as "/" (read-only)
  * in the sandbox. The host's own for the host's own release; a directory the
- * configuration names (`roots: {el9: {path: …}}`); for a Debian-family target,
- * one made from the target's own archive with mmdebstrap (apt checks the
- * archive's signatures), with Python, its headers, the compilers and the
- * distribution's build tools — kept under the cache directory, keyed by
- * (target, mirror, package set) and stamped with the archive Release's date,
- * and made again by `pkg2os roots update`. Where no root can be had, pure
- * Python still builds on the host's root and compiled code fails clearly.
+ * configuration names (`roots: {el9: {path: …}}`); else one made from the
+ * target's own archive — mmdebstrap for the Debian family (apt checks the
+ * archive's signatures), `dnf --installroot` for the RPM family (with the
+ * key the configuration gives) — holding Python, its headers, the compilers
+ * and the distribution's build tools. Made roots are kept under the cache
+ * directory, keyed by (target, archive, package set), stamped with what they
+ * were made from, and made again by `pkg2os roots update`. Where no root can
+ * be had, pure Python still builds on the host's root and compiled code fails
+ * clearly.
  */
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { RootSettings } from '../config/build-request.js';
 import type { TargetProfile } from '../config/targets.js';
 import { sha256Hex } from '../digest.js';
-import { ConfigError } from '../errors.js';
-import { run } from '../exec.js';
+import { ConfigError, ToolError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { type RootRecipe, makeDebianRoot, makeDnfRoot } from './make-root.js';
 import { HOST_ROOT, type SandboxRoot } from './sandbox.js';
 
 /** What a made root holds besides Python: headers, compilers, and the distribution's build tools. */
-export const ROOT_PACKAGES = ['python3', 'python3-dev', 'python3-setuptools', 'python3-wheel', 'python3-build', 'python3-installer', 'build-essential'];
+export const ROOT_PACKAGES = {
+  deb: ['python3', 'python3-dev', 'python3-setuptools', 'python3-wheel', 'python3-build', 'python3-installer', 'build-essential'],
+  rpm: ['python3', 'python3-devel', 'python3-setuptools', 'python3-wheel', 'python3-build', 'python3-installer', 'gcc', 'gcc-c++', 'make', 'redhat-rpm-config'],
+} as const;
 
 export type { RootSettings } from '../config/build-request.js';
 
@@ -47,17 +52,34 @@ export class BuildRoots {
   rootFor(target: TargetProfile): Promise<SandboxRoot | undefined> {
     let root = this.roots.get(target.name);
     if (!root) {
-      root = this.find(target, false);
+      // A root that cannot be made (its archive unreachable) is no root: pure Python still builds, compiled code fails saying why.
+      root = this.find(target, 'use').catch((error: unknown) => {
+        if (!(error instanceof ToolError)) throw error;
+        this.options.logger.warn(`${target.name} has no build root: ${error.message} Pure Python for ${target.name} builds on this host; compiled code for it cannot be built.`);
+        return undefined;
+      });
       this.roots.set(target.name, root);
     }
     return root;
   }
 
+  /** Make the root of `target` again from its archive now (`pkg2os roots update`). */
+  async update(target: TargetProfile): Promise<SandboxRoot | undefined> {
+    const root = this.find(target, 'fresh');
+    this.roots.set(target.name, root);
+    return root;
+  }
+
+  /** The root `target` would use now, without making one (`pkg2os roots list`). */
+  peek(target: TargetProfile): Promise<SandboxRoot | undefined> {
+    return this.find(target, 'peek');
+  }
+
   /**
    * What identifies the root of `target` in a package's inputs: the host's
-   * release, the configured path, or a made root's stamp (archive, suite,
-   * package set and the Release date it was made from), so that compiled
-   * packages are made again, with a new release, when their root changes.
+   * release, the configured path, or a made root's stamp (archive, package
+   * set and when it was made from what), so that compiled packages are made
+   * again, with a new release, when their root changes.
    */
   async identity(target: TargetProfile): Promise<string> {
     const root = await this.rootFor(target);
@@ -67,45 +89,35 @@ export class BuildRoots {
     return stamp ? `made:${stamp.trim()}` : `path:${root.path}`;
   }
 
-  /** Make the root of `target` again from its archive now (`pkg2os roots update`). */
-  async update(target: TargetProfile): Promise<SandboxRoot | undefined> {
-    const root = this.find(target, true);
-    this.roots.set(target.name, root);
-    return root;
-  }
-
-  private async find(target: TargetProfile, fresh: boolean): Promise<SandboxRoot | undefined> {
+  private async find(target: TargetProfile, mode: 'use' | 'fresh' | 'peek'): Promise<SandboxRoot | undefined> {
     const setting = this.options.settings?.[target.name];
     if (setting?.path) {
-      if (!(await stat(join(setting.path, 'usr/bin/python3')).catch(() => undefined))) {
-        throw new ConfigError('INVALID_CONFIG', `The build root ${setting.path} given for ${target.name} has no usr/bin/python3.`, { hint: `Make it a root filesystem of ${target.distribution} with python3 and its development headers.` });
+      const path = resolve(setting.path);
+      if (!(await stat(join(path, 'usr/bin/python3')).catch(() => undefined))) {
+        throw new ConfigError('INVALID_CONFIG', `The build root ${path} given for ${target.name} has no usr/bin/python3.`, { hint: `Make it a root filesystem of ${target.distribution} with python3 and its development headers.` });
       }
-      return { kind: 'dir', path: setting.path };
+      return { kind: 'dir', path };
     }
     const host = await hostRelease();
-    if (!setting?.mirror && host.id === target.osRelease.id && host.versionId === target.osRelease.versionId) return HOST_ROOT;
-    if (!target.archive) return undefined;
-    const mirror = setting?.mirror ?? target.archive.mirror;
-    const base = join(this.options.dir, 'roots', target.name, sha256Hex(JSON.stringify({ mirror, suite: target.archive.suite, packages: ROOT_PACKAGES })).slice(0, 16));
+    const own = !setting?.mirror && !setting?.repos && !setting?.packages;
+    if (own && host.id === target.osRelease.id && host.versionId === target.osRelease.versionId) return HOST_ROOT;
+    const recipe = rootRecipe(target, setting);
+    if (!recipe) return undefined;
+    const base = join(this.options.dir, 'roots', target.name, sha256Hex(JSON.stringify(recipe)).slice(0, 16));
     const current = join(base, 'current');
-    if (!fresh && (await stat(join(current, 'usr/bin/python3')).catch(() => undefined))) return { kind: 'dir', path: current };
-    return { kind: 'dir', path: await this.make(target, mirror, base) };
+    if (mode !== 'fresh' && (await stat(join(current, 'usr/bin/python3')).catch(() => undefined))) return { kind: 'dir', path: current };
+    if (mode === 'peek') return undefined;
+    return { kind: 'dir', path: await this.make(target, recipe, base) };
   }
 
-  /** mmdebstrap the target's release into a new directory, then put it in place of the current one. */
-  private async make(target: TargetProfile, mirror: string, base: string): Promise<string> {
+  /** Make the root into a new directory, stamp it, then put it in place of the current one. */
+  private async make(target: TargetProfile, recipe: RootRecipe, base: string): Promise<string> {
     await mkdir(base, { recursive: true });
     const fresh = join(base, `new-${process.pid}`);
     await rm(fresh, { recursive: true, force: true });
-    this.options.logger.info(`making the ${target.name} build root from ${mirror} (${target.archive!.suite}) with mmdebstrap; it is kept in ${base}`);
-    await run('mmdebstrap', ['--variant=apt', `--include=${ROOT_PACKAGES.join(',')}`, '--skip=cleanup/apt/lists', ...(target.archive!.keyring ? [`--keyring=${target.archive!.keyring}`] : []), target.archive!.suite, fresh, mirror], {
-      purpose: `making the ${target.name} build root`,
-      hint: `Check that ${mirror} is reachable, or give a root of your own: roots: {${target.name}: {path: /srv/roots/${target.name}}} in pkg2os.config.yaml.`,
-      timeoutMs: 30 * 60 * 1000,
-      capture: false,
-    });
-    const released = await releaseDate(fresh);
-    await writeFile(join(fresh, '.pkg2os-root'), `${JSON.stringify({ target: target.name, mirror, suite: target.archive!.suite, release: released, packages: ROOT_PACKAGES })}\n`);
+    this.options.logger.info(`making the ${target.name} build root (${recipe.kind === 'debian' ? `mmdebstrap from ${recipe.mirror} ${recipe.suite}` : `dnf --installroot from ${recipe.repos.join(', ')}`}); it is kept in ${base}`);
+    const made = recipe.kind === 'debian' ? await makeDebianRoot(target, recipe, fresh) : await makeDnfRoot(target, recipe, fresh);
+    await writeFile(join(fresh, '.pkg2os-root'), `${JSON.stringify({ target: target.name, ...recipe, ...made })}\n`);
     const current = join(base, 'current');
     const old = join(base, `old-${process.pid}`);
     if (await stat(current).catch(() => undefined)) await rename(current, old);
@@ -115,12 +127,22 @@ export class BuildRoots {
   }
 }
 
-/** The Date of the archive's InRelease the root was made from. */
-export async function releaseDate(root: string): Promise<string | undefined> {
-  const lists = join(root, 'var/lib/apt/lists');
-  for (const name of (await readdir(lists).catch(() => [] as string[])).filter((n) => n.endsWith('_InRelease'))) {
-    const date = /^Date: (.*)$/m.exec(await readFile(join(lists, name), 'utf8'))?.[1];
-    if (date) return date;
+/** How the root of `target` is made, with the configuration's settings; undefined when pkg2os cannot make one. */
+export function rootRecipe(target: TargetProfile, setting: RootSettings | undefined): RootRecipe | undefined {
+  const extra = setting?.packages ?? [];
+  if (target.family === 'deb') {
+    if (!target.archive) return undefined;
+    return { kind: 'debian', suite: target.archive.suite, mirror: setting?.mirror ?? target.archive.mirror, keyring: target.archive.keyring, packages: [...ROOT_PACKAGES.deb, ...extra] };
   }
-  return undefined;
+  if (!target.dnf) return undefined;
+  if (!setting?.gpgkey) {
+    // Without the distribution's key, dnf could not check what it installs: no root, rather than an unchecked one.
+    if (setting?.repos || setting?.packages) {
+      throw new ConfigError('INVALID_CONFIG', `roots: {${target.name}: …} names no gpgkey: pkg2os makes an RPM-family root only from packages dnf checks with the distribution's key.`, {
+        hint: `Add gpgkey: /path/to/RPM-GPG-KEY (the key of ${target.distribution}'s packages, e.g. RPM-GPG-KEY-AlmaLinux-9) to roots: {${target.name}: …} in pkg2os.config.yaml.`,
+      });
+    }
+    return undefined;
+  }
+  return { kind: 'dnf', releasever: target.dnf.releasever, repos: setting.repos ?? target.dnf.repos, gpgkey: resolve(setting.gpgkey), packages: [...ROOT_PACKAGES.rpm, ...extra] };
 }

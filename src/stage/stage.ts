@@ -98,7 +98,7 @@ export async function stageWheel(options: StageOptions): Promise<StagedTree> {
     throw new BuildError('UNSUPPORTED_TARGET', `${options.wheel.metadata.name} ${options.wheel.metadata.version} contains compiled code, which must be built in a ${options.target.distribution} root (Python ${options.target.pythonVersion}), and pkg2os has none for ${options.target.name}: it was built with Python ${host}.`, {
       hint: options.target.archive
         ? `pkg2os makes a ${options.target.name} root with mmdebstrap from ${options.target.archive.mirror}: make sure it is reachable (pkg2os roots update --target ${options.target.name}), or give a mirror: roots: {${options.target.name}: {mirror: URL}} in pkg2os.config.yaml.`
-        : `Give pkg2os a ${options.target.distribution} root filesystem with python3-devel and gcc (e.g. made with dnf --installroot): roots: {${options.target.name}: {path: /srv/roots/${options.target.name}}} in pkg2os.config.yaml.`,
+        : `pkg2os makes a ${options.target.name} root with dnf --installroot once it has the key of ${options.target.distribution}'s packages: roots: {${options.target.name}: {gpgkey: /path/to/RPM-GPG-KEY}} in pkg2os.config.yaml; or give a root of your own: roots: {${options.target.name}: {path: DIR}}.`,
     });
   }
 

@@ -230,3 +230,18 @@ describe('pkg2os build --repo', () => {
     }
   });
 });
+
+describe('a repository published before targets', () => {
+  it('is refused, with the steps to move its one yum repository into rpm/<target>/ (exit 7), and nothing changes', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pkg2os-old-layout-'));
+    await mkdir(join(root, 'rpm/Packages'), { recursive: true });
+    await mkdir(join(root, 'rpm/repodata'), { recursive: true });
+    await writeFile(join(root, 'rpm/repodata/repomd.xml'), '<repomd/>\n');
+    const before = await snapshot(root);
+    const result = await pkg2os(['publish', '--repo', root, fixtures.rpms[0]!, '--key', join(keyDir, 'private.asc')]);
+    assert.equal(result.exitCode, 7, result.stderr);
+    assert.match(result.stderr, /holds a yum repository in rpm\/ \(rpm\/repodata\)/);
+    assert.match(result.stderr, /Move rpm\/Packages, rpm\/repodata and rpm\/\.pkg2os into rpm\/<target>\//);
+    assert.deepEqual(await snapshot(root), before);
+  });
+});

@@ -4,7 +4,7 @@
  * Signed-By our published key; Check-Valid-Until on) and dnf in an
  * --installroot with gpgcheck, repo_gpgcheck and skip_if_unavailable=False.
  */
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -17,7 +17,14 @@ export interface ClientResult {
 export class AptClient {
   private constructor(readonly root: string) {}
 
-  static async create(baseUrl: string, keyArmored: string, codename = 'bookworm'): Promise<AptClient> {
+  /**
+   * A client of the repository at `baseUrl`, suite `codename`. `published`
+   * takes the client files pkg2os published instead (its .sources, with
+   * Signed-By pointed at a local copy of the key, and its .pref); `more` are
+   * further sources, each with its own key (a stand-in for the distribution).
+   */
+  static async create(baseUrl: string, keyArmored: string, options: { codename?: string; published?: { sources: string; preferences?: string }; more?: Array<{ sources: string; key: string }>; system?: boolean } | string = {}): Promise<AptClient> {
+    const o = typeof options === 'string' ? { codename: options } : options;
     const root = await mkdtemp(join(tmpdir(), 'pkg2os-apt-'));
     for (const dir of ['etc/apt/sources.list.d', 'etc/apt/trusted.gpg.d', 'etc/apt/preferences.d', 'etc/apt/apt.conf.d', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial']) {
       await mkdir(join(root, dir), { recursive: true });
@@ -28,11 +35,30 @@ export class AptClient {
       join(root, 'apt.conf'),
       [`Dir::Etc "${root}/etc/apt";`, `Dir::Etc::Parts "${root}/etc/apt/apt.conf.d";`, 'Acquire::Check-Valid-Until "true";', 'Acquire::AllowInsecureRepositories "false";', ''].join('\n'),
     );
-    await writeFile(
-      join(root, 'etc/apt/sources.list.d/pkg2os.sources'),
-      `Types: deb\nURIs: ${baseUrl}/deb\nSuites: ${codename}\nComponents: main\nSigned-By: ${join(root, 'key.asc')}\n`,
-    );
+    const sources = o.published
+      ? o.published.sources.replace(/^Signed-By: .*$/m, `Signed-By: ${join(root, 'key.asc')}`)
+      : `Types: deb\nURIs: ${baseUrl}/deb\nSuites: ${o.codename ?? 'bookworm'}\nComponents: main\nSigned-By: ${join(root, 'key.asc')}\n`;
+    await writeFile(join(root, 'etc/apt/sources.list.d/pkg2os.sources'), sources);
+    if (o.published?.preferences) await writeFile(join(root, 'etc/apt/preferences.d/pkg2os.pref'), o.published.preferences);
+    // The machine's own distribution sources and keys, as an ops team's machine has them.
+    if (o.system) {
+      for (const name of await readdir('/etc/apt/sources.list.d').catch(() => [] as string[])) {
+        if (/\.(list|sources)$/.test(name)) await copyFile(join('/etc/apt/sources.list.d', name), join(root, 'etc/apt/sources.list.d', `system-${name}`));
+      }
+      await copyFile('/etc/apt/sources.list', join(root, 'etc/apt/sources.list')).catch(() => undefined);
+      for (const name of await readdir('/etc/apt/trusted.gpg.d').catch(() => [] as string[])) await copyFile(join('/etc/apt/trusted.gpg.d', name), join(root, 'etc/apt/trusted.gpg.d', name));
+    }
+    for (const [k, more] of (o.more ?? []).entries()) {
+      await writeFile(join(root, `more-${k}.asc`), more.key);
+      await writeFile(join(root, `etc/apt/sources.list.d/more-${k}.sources`), more.sources.replace(/^Signed-By: .*$/m, `Signed-By: ${join(root, `more-${k}.asc`)}`));
+    }
     return new AptClient(root);
+  }
+
+  /** The candidate version apt would install (`apt-cache policy`). */
+  async candidate(pkg: string): Promise<string | undefined> {
+    const r = await execa('apt-cache', [...this.args([]), 'policy', pkg], { reject: false, env: { LANG: 'C', APT_CONFIG: join(this.root, 'apt.conf') } });
+    return /^\s+Candidate: (\S+)$/m.exec(String(r.stdout))?.[1];
   }
 
   private args(extra: string[]): string[] {

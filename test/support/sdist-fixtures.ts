@@ -24,6 +24,33 @@ export interface FixtureSpec {
   files?: Record<string, string>;
   /** Replace the module with one that does not compile, to break the build. */
   broken?: boolean;
+  /** Give the module a C extension (`<module>._speed`, with add(a, b)), built by setuptools. */
+  compiled?: boolean;
+}
+
+/** A small C extension: <module>._speed.add(a, b), and the Python version it was compiled for. */
+function cExtension(mod: string): Record<string, string> {
+  return {
+    'setup.py': `from setuptools import Extension, setup\nsetup(ext_modules=[Extension("${mod}._speed", ["${mod}/_speed.c"])])\n`,
+    [`${mod}/_speed.c`]: [
+      '#define PY_SSIZE_T_CLEAN',
+      '#include <Python.h>',
+      'static PyObject *add(PyObject *self, PyObject *args) {',
+      '  long a, b;',
+      '  if (!PyArg_ParseTuple(args, "ll", &a, &b)) return NULL;',
+      '  return PyLong_FromLong(a + b);',
+      '}',
+      'static PyMethodDef methods[] = {{"add", add, METH_VARARGS, "a + b"}, {NULL, NULL, 0, NULL}};',
+      'static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speed", NULL, -1, methods};',
+      'PyMODINIT_FUNC PyInit__speed(void) {',
+      '  PyObject *m = PyModule_Create(&module);',
+      '  if (m) PyModule_AddStringConstant(m, "built_for", PY_VERSION);',
+      '  return m;',
+      '}',
+      '',
+    ].join('\n'),
+    [`${mod}/__init__.py`]: `"""Compiled fixture."""\nfrom ._speed import add, built_for\n\n__version__ = "1.0"\n`,
+  };
 }
 
 const FIXED_MTIME = new Date('2024-03-01T12:00:00Z');
@@ -64,6 +91,7 @@ export async function makeSdist(spec: FixtureSpec): Promise<{ filename: string; 
     [`${mod}/__init__.py`]: spec.broken
       ? 'def broken(:\n'
       : `"""Fixture module ${spec.name}."""\n__version__ = ${JSON.stringify(spec.version)}\n\n\ndef main():\n    print("${spec.name} " + __version__)\n`,
+    ...(spec.compiled ? cExtension(mod) : {}),
     ...spec.files,
   };
   if (spec.broken) files['setup.py'] = 'raise SystemExit("this sdist is broken on purpose")\n';

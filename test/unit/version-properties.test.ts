@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { TARGETS, releaseString } from '../../src/config/targets.js';
 import { boundVersion, toDebianVersion, toRpmVersion, translateSpecifier } from '../../src/package/versions.js';
 import { dpkgCompare, rpmCompareMany } from '../support/distro-compare.js';
 import { packagingOracle } from '../support/packaging-oracle.js';
@@ -107,5 +108,47 @@ describe('PEP 440 → Debian/RPM versions (property-based, fast-check)', () => {
       }),
       { numRuns: Math.max(2, Math.ceil(runs / 2)) },
     );
+  });
+});
+
+describe('package versions with the target in the release (property-based)', () => {
+  const debTargets = Object.values(TARGETS).filter((t) => t.family === 'deb');
+  const rpmTargets = Object.values(TARGETS).filter((t) => t.family === 'rpm');
+  const releaseArb = fc.integer({ min: 1, max: 30 });
+  /** Upstream order first (PEP 440, from packaging), then pkg2os's release. */
+  const expected = (order: number, r1: number, r2: number) => (order !== 0 ? order : Math.sign(r1 - r2));
+
+  it('dpkg orders D(v)-<release>~<target> by PEP 440, then by release, for every Debian-family target', async () => {
+    await fc.assert(
+      fc.asyncProperty(batch(fc.tuple(versionArb, versionArb)), fc.array(fc.tuple(releaseArb, releaseArb), { minLength: 25, maxLength: 25 }), fc.constantFrom(...debTargets), async (pairs, releases, target) => {
+        // Half the pairs compare a version with itself, so that releases decide.
+        const cases = pairs.map(([a, b], i) => [a, i % 2 ? a : b] as [string, string]);
+        const { order } = await packagingOracle({ pairs: cases });
+        for (const [i, [a, b]] of cases.entries()) {
+          const [r1, r2] = releases[i]!;
+          const [da, db] = [`${toDebianVersion(a)}-${releaseString(r1, target)}`, `${toDebianVersion(b)}-${releaseString(r2, target)}`];
+          assert.equal(await dpkgCompare(da, db), expected(order[i]!, r1, r2), `${da} vs ${db}`);
+        }
+      }),
+      { numRuns: Math.max(2, Math.ceil(runs / 2)) },
+    );
+  });
+
+  it('rpm orders E:V-<release>.<dist> by PEP 440, then by release, for every RPM-family target', async () => {
+    await fc.assert(
+      fc.asyncProperty(batch(fc.tuple(versionArb, versionArb)), fc.array(fc.tuple(releaseArb, releaseArb), { minLength: 25, maxLength: 25 }), fc.constantFrom(...rpmTargets), async (pairs, releases, target) => {
+        const cases = pairs.map(([a, b], i) => [a, i % 2 ? a : b] as [string, string]);
+        const evr = (v: string, r: number) => `${rpmEv(v)}-${releaseString(r, target)}`;
+        const [{ order }, signs] = await Promise.all([packagingOracle({ pairs: cases }), rpmCompareMany(cases.map(([a, b], i) => [evr(a, releases[i]![0]), evr(b, releases[i]![1])]))]);
+        cases.forEach(([a, b], i) => assert.equal(signs[i], expected(order[i]!, releases[i]![0], releases[i]![1]), `${evr(a, releases[i]![0])} vs ${evr(b, releases[i]![1])}`));
+      }),
+      { numRuns: Math.max(2, Math.ceil(runs / 2)) },
+    );
+  });
+
+  it('a repository published before targets upgrades: the next release with a tag sorts above the last one without', async () => {
+    assert.equal(await dpkgCompare('3.1.2-2~deb12', '3.1.2-1'), 1);
+    assert.equal(await dpkgCompare('3.1.2-1~deb12', '3.1.2-1'), -1, 'the same release with a tag sorts below, as ~ means');
+    assert.deepEqual(await rpmCompareMany([['0:3.1.2-2.el9', '0:3.1.2-1'], ['0:3.1.2-1.el9', '0:3.1.2-1']]), [1, 1]);
   });
 });

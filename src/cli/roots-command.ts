@@ -1,0 +1,92 @@
+/**
+ * `pkg2os roots list` and `pkg2os roots update`: the build roots of the
+ * targets (README.md, "Targets and build roots"). A made root is kept under
+ * the cache directory and made again from its archive by `update`, e.g. from
+ * a weekly job, so that compiled packages build against the distribution's
+ * current state (and get a new release when it changed).
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/config.js';
+import { defaultCacheDir } from '../config/default-dirs.js';
+import { TARGETS, type TargetProfile, getTarget } from '../config/targets.js';
+import { BuildRoots, rootRecipe } from '../sandbox/build-roots.js';
+import { reporting, stderrLogger } from './output.js';
+
+interface RootsFlags {
+  target?: string[];
+  config?: string;
+  cacheDir?: string;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
+
+async function rootsOf(flags: RootsFlags): Promise<{ roots: BuildRoots; targets: TargetProfile[] }> {
+  const config = await loadConfig(flags.config);
+  const dir = resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir());
+  const targets = (flags.target ?? config.targets ?? Object.keys(TARGETS)).map(getTarget);
+  return { roots: new BuildRoots({ dir, settings: config.roots, logger: stderrLogger(false) }), targets };
+}
+
+export function registerRoots(program: Command): Command {
+  const roots = program.command('roots').description('the build roots of the targets: where compiled code is built for each distribution release');
+  const common = (command: Command) =>
+    command
+      .option('--target <name>', 'only these targets, repeatable or comma-separated (default: the config\'s targets, else every known one)', collect)
+      .option('--config <file>', 'configuration file (default ./pkg2os.config.yaml if present)')
+      .option('--cache-dir <dir>', 'where made roots are kept (env PKG2OS_CACHE_DIR; default ~/.cache/pkg2os)');
+  common(roots.command('list').description('say, for each target, which root its builds use'))
+    .action(
+      reporting(async (flags: RootsFlags) => {
+        const config = await loadConfig(flags.config);
+        const { roots: made, targets } = await rootsOf(flags);
+        for (const target of targets) {
+          const setting = config.roots?.[target.name];
+          const recipe = setting?.path ? undefined : rootRecipe(target, setting);
+          let line: string;
+          if (setting?.path) line = `the directory ${resolve(setting.path)} (configured)`;
+          else {
+            const root = await made.peek(target);
+            if (root?.kind === 'host') line = 'this host\'s own root';
+            else if (root) line = `${root.path}, made ${describeStamp(await readFile(join(root.path, '.pkg2os-root'), 'utf8').catch(() => '{}'))}`;
+            else line = recipe ? 'none made yet' : `none: ${target.dnf ? `give the key of ${target.distribution}'s packages (roots: {${target.name}: {gpgkey: FILE}}) or a root (roots: {${target.name}: {path: DIR}})` : 'give one with roots: {…: {path: DIR}}'}; pure Python builds on this host`;
+          }
+          process.stdout.write(`${target.name.padEnd(13)} ${line}\n`);
+        }
+      }),
+    );
+  common(roots.command('update').description('make the targets\' roots again from their archives now (roots given as a path are left alone)'))
+    .action(
+      reporting(async (flags: RootsFlags) => {
+        const config = await loadConfig(flags.config);
+        const { roots: made, targets } = await rootsOf(flags);
+        for (const target of targets) {
+          const setting = config.roots?.[target.name];
+          if (setting?.path) {
+            process.stdout.write(`${target.name.padEnd(13)} left alone: ${resolve(setting.path)} is configured\n`);
+            continue;
+          }
+          const root = await made.peek(target);
+          if (root?.kind === 'host') {
+            process.stdout.write(`${target.name.padEnd(13)} this host's own root (update it with apt)\n`);
+            continue;
+          }
+          if (!rootRecipe(target, setting)) {
+            process.stdout.write(`${target.name.padEnd(13)} pkg2os cannot make one: ${target.dnf ? `roots: {${target.name}: {gpgkey: FILE}} is needed` : 'no archive is known'}\n`);
+            continue;
+          }
+          const updated = await made.update(target);
+          process.stdout.write(`${target.name.padEnd(13)} ${updated?.kind === 'dir' ? updated.path : 'host'}\n`);
+        }
+      }),
+    );
+  return roots;
+}
+
+function describeStamp(text: string): string {
+  const stamp = JSON.parse(text) as { mirror?: string; suite?: string; release?: string; repos?: string[]; made?: string };
+  return stamp.mirror ? `from ${stamp.mirror} ${stamp.suite} (Release of ${stamp.release ?? 'unknown date'})` : stamp.repos ? `from ${stamp.repos.join(', ')} on ${stamp.made}` : 'by hand';
+}
