@@ -32,6 +32,8 @@ const TOOL_PACKAGES: Record<string, string> = {
   prlimit: 'util-linux',
   bwrap: 'bubblewrap',
   mmdebstrap: 'mmdebstrap',
+  dnf: 'dnf',
+  'apt-cache': 'apt',
   '/usr/bin/python3': 'python3',
   python3: 'python3',
   gpgv: 'gpgv',
