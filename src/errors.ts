@@ -52,6 +52,12 @@ export type ErrorCode =
   | 'SIGNER_CHANGED'
   | 'NOT_IN_LOCKFILE'
   | 'INVALID_KEY'
+  // PEP 740 provenance
+  | 'PROVENANCE_MISSING'
+  | 'PROVENANCE_INVALID'
+  | 'NO_PINNED_PUBLISHER'
+  | 'UNTRUSTED_PUBLISHER'
+  | 'PUBLISHER_CHANGED'
   // the organization's signing key and publishing
   | 'SIGNING_KEY_MISSING'
   | 'SIGNING_KEY_INVALID'

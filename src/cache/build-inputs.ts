@@ -6,7 +6,7 @@
  * cache key and decides the release: same inputs, same release.
  */
 import { stat } from 'node:fs/promises';
-import type { LoadedRecipe, SignaturePolicy } from '../config/recipes.js';
+import type { LoadedRecipe } from '../config/recipes.js';
 import { treeDigest } from '../digest.js';
 import { BUILD_TOOL_PACKAGES, installedVersions } from '../host/installed-versions.js';
 import { SYSTEM_PYTHON, hostPythonVersion } from '../host/system-python.js';
@@ -60,9 +60,9 @@ export class BuildInputs {
     return versions;
   }
 
-  /** What a cached verification and its metadata depend on: the bytes, the recipe, the policy and the keys trusted now. */
-  async metadataKey(sha256: string, recipe: LoadedRecipe, policy: SignaturePolicy, pinned: string[]): Promise<string> {
-    return cacheKey({ kind: 'requires-dist', sha256, recipe, policy, pinned: [...pinned].sort(), environment: await this.identity() });
+  /** What a cached verification and its metadata depend on: the bytes, the recipe, and what is trusted now (policies, pinned keys and publishers, the trusted root). */
+  async metadataKey(sha256: string, recipe: LoadedRecipe, trust: Record<string, unknown>): Promise<string> {
+    return cacheKey({ kind: 'requires-dist', sha256, recipe, trust, environment: await this.identity() });
   }
 
   /** Everything that shapes one package besides its release; the same inputs give the same bytes. */

@@ -45,12 +45,14 @@ export function registerBuild(program: Command): void {
     .option('--keep-work', 'keep the temporary work directory')
     .option('--config <file>', 'configuration file (default ./pkg2os.config.yaml if present)')
     .option('--signature-policy <policy>', 'upstream signatures: required, if-available (default) or ignore; a recipe wins for its project')
-    .option('--keys-dir <dir>', 'pinned upstream keys (env PKG2OS_KEYS_DIR; default ~/.config/pkg2os/keys)')
+    .option('--provenance-policy <policy>', 'PEP 740 provenance: required, if-available (default) or ignore; a recipe wins for its project')
+    .option('--keys-dir <dir>', 'pinned upstream keys and Trusted Publishers (env PKG2OS_KEYS_DIR; default ~/.config/pkg2os/keys)')
     .option('--recipes-dir <dir>', 'a directory of recipes searched before pkg2os\'s own, repeatable', collect)
     .option('--lockfile <file>', 'lockfile (default ./pkg2os.lock)')
     .option('--no-lockfile', 'neither check nor write a lockfile')
     .option('--frozen', 'build only what the lockfile holds, exactly, and never write it')
     .option('--accept-new-signer', 'accept and record a signer that differs from the locked one')
+    .option('--accept-new-publisher', 'accept and record a Trusted Publisher that differs from the locked one')
     .option('-v, --verbose', 'more log lines');
   addRepoOptions(command, false).action(async (requirementTexts: string[], flags: BuildFlags) => {
     process.exitCode = await runBuild(requirementTexts, flags);

@@ -12,6 +12,7 @@ import { registerKeys } from './keys-command.js';
 import { registerVerify } from './verify-command.js';
 import { registerPublish } from './publish-command.js';
 import { registerRoots } from './roots-command.js';
+import { registerTrust } from './trust-command.js';
 import { reportError } from './output.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -31,7 +32,8 @@ export async function main(argv: string[]): Promise<number> {
   registerPublish(program);
   const keys = registerKeys(program);
   const roots = registerRoots(program);
-  for (const command of [...program.commands, ...keys.commands, ...cache.commands, ...roots.commands]) command.exitOverride();
+  const trust = registerTrust(program);
+  for (const command of [...program.commands, ...keys.commands, ...cache.commands, ...roots.commands, ...trust.commands]) command.exitOverride();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -10,6 +10,7 @@ import { verifyDetached } from '../verify/openpgp-signature.js';
 import { defaultKeysDir } from '../config/default-dirs.js';
 import { TrustStore } from '../verify/trust-store.js';
 import { reportError } from './output.js';
+import { runVerifyProvenance } from './verify-provenance.js';
 
 interface VerifyFlags {
   signature?: string;
@@ -41,16 +42,19 @@ export function projectFromFilename(filename: string): string | undefined {
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description('check a file against its detached OpenPGP signature and pinned (or given) keys')
+    .description('check a file against its detached OpenPGP signature and pinned (or given) keys, or against its PEP 740 provenance')
     .argument('<file>', 'the file, e.g. an sdist')
     .option('--signature <file.asc>', 'the detached signature (default <file>.asc)')
     .option('--key <key.asc>', 'trust exactly the key(s) in this file')
-    .option('--project <name>', 'trust the keys pinned for this project (default: from the file name)')
+    .option('--project <name>', 'trust the keys (or publishers) pinned for this project (default: from the file name)')
+    .option('--provenance <file>', 'check this PEP 740 provenance object (or bare attestation) instead of an OpenPGP signature')
+    .option('--publisher <spec>', 'with --provenance: the expected Trusted Publisher, e.g. github:OWNER/REPO:release.yml')
+    .option('--sha256 <hex>', 'with --provenance: the file\'s sha256, when the file itself is not at hand')
     .option('--keys-dir <dir>', 'pinned upstream keys (env PKG2OS_KEYS_DIR; default ~/.config/pkg2os/keys)')
     .option('--recipes-dir <dir>', 'a directory of recipes, repeatable', (v: string, p: string[] = []) => [...p, v])
     .option('--json', 'print the verdict as JSON')
-    .action(async (file: string, flags: VerifyFlags) => {
-      process.exitCode = await runVerify(file, flags);
+    .action(async (file: string, flags: VerifyFlags & { provenance?: string; publisher?: string; sha256?: string }) => {
+      process.exitCode = flags.provenance ? await runVerifyProvenance(file, { ...flags, provenance: flags.provenance }, projectFromFilename) : await runVerify(file, flags);
     });
 }
 

@@ -35,11 +35,13 @@ export interface BuildFlags extends RepoFlags {
   maxDownloadSize?: string;
   config?: string;
   signaturePolicy?: string;
+  provenancePolicy?: string;
   keysDir?: string;
   recipesDir?: string[];
   lockfile: string | false;
   frozen?: boolean;
   acceptNewSigner?: boolean;
+  acceptNewPublisher?: boolean;
   dryRun?: boolean;
   jobs?: string;
   cacheDir?: string;
@@ -62,9 +64,9 @@ export function parseFormats(text: string): PackageFormat[] {
   return [...new Set(formats)] as PackageFormat[];
 }
 
-function parsePolicy(text: string): SignaturePolicy {
+function parsePolicy(text: string, what = 'signature'): SignaturePolicy {
   if (!(SIGNATURE_POLICIES as readonly string[]).includes(text)) {
-    throw new ConfigError('USAGE', `Unknown signature policy "${text}".`, { hint: `Use one of ${SIGNATURE_POLICIES.join(', ')}.` });
+    throw new ConfigError('USAGE', `Unknown ${what} policy "${text}".`, { hint: `Use one of ${SIGNATURE_POLICIES.join(', ')}.` });
   }
   return text as SignaturePolicy;
 }
@@ -114,11 +116,13 @@ export function buildRequestFrom(requirementTexts: string[], flags: BuildFlags, 
     keepWork: flags.keepWork,
     logger,
     signaturePolicy: parsePolicy(flags.signaturePolicy ?? config.signature ?? 'if-available'),
+    provenancePolicy: parsePolicy(flags.provenancePolicy ?? config.provenance ?? 'if-available', 'provenance'),
     keysDir: flags.keysDir ?? config['keys-dir'] ?? defaultKeysDir(),
     recipeDirs: flags.recipesDir ?? (config['recipes-dir'] ? [config['recipes-dir']] : []),
     lockfile,
     frozen: flags.frozen ?? false,
     acceptNewSigner: flags.acceptNewSigner ?? false,
+    acceptNewPublisher: flags.acceptNewPublisher ?? false,
     noDeps: !flags.deps,
     jobs: positiveInteger(flags.jobs, '--jobs'),
     cacheDir: flags.cache ? resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir()) : undefined,

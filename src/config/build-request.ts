@@ -35,6 +35,8 @@ export interface BuildRequest {
   logger?: Logger;
   /** Global signature policy; a recipe's `signature:` wins for its project. */
   signaturePolicy: SignaturePolicy;
+  /** Global PEP 740 provenance policy; a recipe's `provenance:` wins for its project. */
+  provenancePolicy?: SignaturePolicy;
   keysDir: string;
   /** The user's recipe directories (pkg2os's own recipes/ is always searched last). */
   recipeDirs?: string[];
@@ -42,6 +44,7 @@ export interface BuildRequest {
   lockfile?: string;
   frozen?: boolean;
   acceptNewSigner?: boolean;
+  acceptNewPublisher?: boolean;
   /** Build only the named requirements. */
   noDeps?: boolean;
   /** Parallel builds (default: the number of cores). */

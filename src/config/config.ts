@@ -22,6 +22,7 @@ export const configSchema = z
     formats: z.array(z.enum(PACKAGE_FORMATS as [string, ...string[]])).min(1).optional(),
     out: z.string().optional(),
     signature: z.enum(SIGNATURE_POLICIES).optional(),
+    provenance: z.enum(SIGNATURE_POLICIES).optional(),
     'keys-dir': z.string().optional(),
     'recipes-dir': z.string().optional(),
     lockfile: z.string().optional(),

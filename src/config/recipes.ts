@@ -12,6 +12,8 @@ import { shipped } from '../paths.js';
 
 export const SIGNATURE_POLICIES = ['required', 'if-available', 'ignore'] as const;
 export type SignaturePolicy = (typeof SIGNATURE_POLICIES)[number];
+/** PEP 740 provenance has the same three policies. */
+export type ProvenancePolicy = SignaturePolicy;
 
 const FINGERPRINT = /^(0x)?[0-9A-Fa-f ]{40,79}$/;
 
@@ -40,6 +42,8 @@ export const recipeSchema = z
     env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'), z.string()).optional().describe('environment variables for the build'),
     signature: z.enum(SIGNATURE_POLICIES).optional().describe('upstream-signature policy for this project'),
     'upstream-keys': z.array(z.string().regex(FINGERPRINT, 'expected a full OpenPGP fingerprint (40 or 64 hex digits)')).optional().describe('fingerprints of the keys trusted to sign releases'),
+    provenance: z.enum(SIGNATURE_POLICIES).optional().describe('PEP 740 provenance policy for this project'),
+    'trusted-publishers': z.array(z.string().regex(/^(github|gitlab):[^\s:]+:[^\s]+\.ya?ml$|^google:[^@\s]+@[^@\s]+$/, 'expected github:OWNER/REPO:WORKFLOW.yml, gitlab:NAMESPACE/PROJECT:PATH.yml or google:EMAIL')).optional().describe('the Trusted Publishers whose PEP 740 attestations are trusted for this project'),
     'build-timeout': z.string().regex(/^\d+[smhdwy]$/, 'expected a duration such as 45m').optional().describe('wall-clock limit for each sandboxed build step of this project (default: the config\'s build-timeout, else 20m)'),
     'allow-files': z.array(z.string().regex(/^\//, 'expected an absolute path or glob, e.g. /usr/share/jupyter/**')).optional().describe('paths (globs) the package may install although pkg2os refuses them by default: .pth files, data outside /usr/share/<project>, …'),
     'allow-epoch': z.boolean().optional().describe('package a version with a PEP 440 epoch (it becomes a Debian/RPM epoch, above every version without one)'),

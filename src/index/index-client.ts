@@ -143,9 +143,18 @@ export class IndexClient {
     const response = await this.get(url, {}, what);
     if (response.status === 404) return undefined;
     if (!response.ok) throw this.httpError(response, what);
-    const body = Buffer.from(await response.arrayBuffer());
-    if (body.length > maxBytes) throw tooLarge(what, body.length, maxBytes);
-    return body;
+    // Read no more than the limit, whatever Content-Length says (or does not say).
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body ?? []) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        await response.body?.cancel().catch(() => undefined);
+        throw tooLarge(what, size, maxBytes);
+      }
+      chunks.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(chunks);
   }
 
   private async get(url: URL, headers: Record<string, string>, what: string): Promise<Response> {

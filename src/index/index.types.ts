@@ -11,6 +11,8 @@ export interface IndexFile {
   yanked: false | string | true;
   /** PEP 503 `data-gpg-sig` / PEP 691 `gpg-sig`: whether `<url>.asc` exists; undefined when not said. */
   gpgSig?: boolean;
+  /** PEP 740 (PEP 691 `provenance`, PEP 503 `data-provenance`): the absolute URL of the file's provenance object, when the index publishes one. */
+  provenance?: string;
 }
 
 /** A project page from the index. */

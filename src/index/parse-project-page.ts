@@ -23,6 +23,16 @@ function splitFragment(href: string, base: string): { url: string; hashes: Recor
   return { url: url.href, hashes };
 }
 
+/** PEP 740's provenance URL, resolved against the page (relative URLs are allowed); nothing when absent or not a URL. */
+function provenanceUrl(value: unknown, base: string): { provenance?: string } {
+  if (typeof value !== 'string' || value === '') return {};
+  try {
+    return { provenance: new URL(value, base).href };
+  } catch {
+    return {};
+  }
+}
+
 /** Parse a PEP 691 JSON project page. */
 export function parsePep691(body: string, pageUrl: string): IndexFile[] {
   let doc: unknown;
@@ -50,6 +60,7 @@ export function parsePep691(body: string, pageUrl: string): IndexFile[] {
       requiresPython: typeof entry['requires-python'] === 'string' && entry['requires-python'] !== '' ? entry['requires-python'] : undefined,
       yanked,
       gpgSig: typeof entry['gpg-sig'] === 'boolean' ? entry['gpg-sig'] : undefined,
+      ...provenanceUrl(entry.provenance, pageUrl),
     };
   });
 }
@@ -83,6 +94,7 @@ export function parsePep503(body: string, pageUrl: string): IndexFile[] {
           requiresPython: attrs['data-requires-python'] || undefined,
           yanked: yankedAttr === undefined ? false : yankedAttr === '' ? true : yankedAttr,
           gpgSig: attrs['data-gpg-sig'] === undefined ? undefined : attrs['data-gpg-sig'] === 'true',
+          ...provenanceUrl(attrs['data-provenance'], base),
         });
       },
     },

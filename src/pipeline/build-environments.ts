@@ -77,8 +77,8 @@ export function buildEnvironments(options: EnvironmentsOptions): BuildEnvironmen
   const buildRequirement = async (candidate: SdistCandidate, chain: string[]): Promise<FetchedWheel> => {
     const recipe = await options.recipe(candidate.project);
     const label = `${candidate.project} ${candidate.version} (build requirement)`;
-    const pinned = (await options.verifier.pinned(candidate.project, recipe)).keys.map((k) => k.getFingerprint()).sort();
-    const key = candidate.file.hashes.sha256 && options.cache ? cacheKey({ kind: 'built-wheel', sha256: candidate.file.hashes.sha256, recipe, policy: options.verifier.policyFor(recipe), pinned, environment: await options.inputs.identity(), root: options.root }) : undefined;
+    const trust = await options.verifier.trustKey(candidate.project, recipe);
+    const key = candidate.file.hashes.sha256 && options.cache ? cacheKey({ kind: 'built-wheel', sha256: candidate.file.hashes.sha256, recipe, trust, environment: await options.inputs.identity(), root: options.root }) : undefined;
     const hit = key ? await options.cache!.get<Verdict>('built-wheel', key) : undefined;
     if (hit) {
       const verdict = await options.verifier.fromCache(candidate, hit.meta, recipe, 'build');

@@ -163,8 +163,7 @@ export class Discovery {
 
   private async metadataKey(candidate: SdistCandidate, sha256: string): Promise<string> {
     const recipe = await this.recipe(candidate.project);
-    const pinned = (await this.options.verifier.pinned(candidate.project, recipe)).keys.map((k) => k.getFingerprint());
-    return this.options.inputs.metadataKey(sha256, recipe, this.options.verifier.policyFor(recipe), pinned);
+    return this.options.inputs.metadataKey(sha256, recipe, await this.options.verifier.trustKey(candidate.project, recipe));
   }
 
   /** A candidate verified and read before needs neither a download nor Python. */

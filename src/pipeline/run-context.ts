@@ -61,8 +61,8 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
     const cache = request.cacheDir ? new ContentCache(request.cacheDir) : undefined;
     const client = new IndexClient({ indexUrl: request.indexUrl, allowInsecure: request.allowInsecureIndex, logger, maxDownloadBytes: request.maxDownloadBytes, cache });
     const dirs = recipeDirs(request.recipeDirs);
-    const lockOptions = { frozen: request.frozen ?? false, acceptNewSigner: request.acceptNewSigner ?? false };
-    const verifier = new UpstreamVerifier({ client, trust: new TrustStore(request.keysDir, dirs), lockfile, policy: request.signaturePolicy, lockOptions });
+    const lockOptions = { frozen: request.frozen ?? false, acceptNewSigner: request.acceptNewSigner ?? false, acceptNewPublisher: request.acceptNewPublisher ?? false };
+    const verifier = new UpstreamVerifier({ client, trust: new TrustStore(request.keysDir, dirs), lockfile, policy: request.signaturePolicy, provenancePolicy: request.provenancePolicy, lockOptions });
     const inputs = new BuildInputs(cache);
     const roots = new BuildRoots({ dir: request.cacheDir ?? work, settings: request.roots, logger });
     // Build logs go to <out>/logs; a plan-only run keeps them with its work files.

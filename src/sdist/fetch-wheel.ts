@@ -34,8 +34,8 @@ export async function fetchWheel(candidate: SdistCandidate, context: FetchWheelC
   const label = `${candidate.project} ${candidate.version} (build requirement)`;
   const { verifier, recipe, cache } = context;
   const published = candidate.file.hashes.sha256;
-  const pinned = (await verifier.pinned(candidate.project, recipe)).keys.map((k) => k.getFingerprint()).sort();
-  const key = published && cache ? cacheKey({ kind: 'wheel', sha256: published, recipe, policy: verifier.policyFor(recipe), pinned }) : undefined;
+  const trust = await verifier.trustKey(candidate.project, recipe);
+  const key = published && cache ? cacheKey({ kind: 'wheel', sha256: published, recipe, trust }) : undefined;
   const hit = key ? await cache!.get<Verdict>('wheel', key) : undefined;
   if (hit) {
     const verdict = await verifier.fromCache(candidate, hit.meta, recipe, 'build');
@@ -46,6 +46,6 @@ export async function fetchWheel(candidate: SdistCandidate, context: FetchWheelC
   const artifact = await verifier.fromBytes(candidate, download, recipe, 'build');
   const wheel = await validateWheel(artifact.path, candidate, context.limits.wheel, label);
   const verdict: Verdict = { sha256: artifact.sha256, size: artifact.size, checks: [...artifact.checks] };
-  if (cache) await cache.put<Verdict>('wheel', cacheKey({ kind: 'wheel', sha256: artifact.sha256, recipe, policy: verifier.policyFor(recipe), pinned }), verdict, [artifact.path]);
+  if (cache) await cache.put<Verdict>('wheel', cacheKey({ kind: 'wheel', sha256: artifact.sha256, recipe, trust }), verdict, [artifact.path]);
   return { wheel, verdict };
 }

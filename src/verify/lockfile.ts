@@ -19,6 +19,9 @@ const entrySchema = z
     signer: z.string().regex(/^[0-9A-F]{40,64}$/).nullable(),
     /** Set for a file fetched as a build requirement (a backend or one of its dependencies), not as a package. */
     for: z.literal('build').optional(),
+    /** The Trusted Publisher whose PEP 740 attestation was verified, and the source it names. */
+    publisher: z.string().optional(),
+    source: z.object({ repository: z.string().nullable(), ref: z.string().nullable(), commit: z.string().nullable() }).strict().optional(),
   })
   .strict();
 const lockSchema = z
@@ -29,13 +32,15 @@ const lockSchema = z
   .strict();
 
 export type LockEntry = z.infer<typeof entrySchema>;
-export type LockStatus = 'recorded' | 'matched' | 'signer-added' | 'signer-accepted';
+export type LockStatus = 'recorded' | 'matched' | 'signer-added' | 'signer-accepted' | 'publisher-added' | 'publisher-accepted';
 
 export interface LockOptions {
   /** Refuse anything not in the lockfile, and never write it (like `npm ci`). */
   frozen: boolean;
   /** Accept (and record) a signer other than the locked one. */
   acceptNewSigner: boolean;
+  /** Accept (and record) a Trusted Publisher other than the locked one. */
+  acceptNewPublisher?: boolean;
 }
 
 const HEADER = `# pkg2os.lock: the upstream files pkg2os verified, with their sha256 and signer.
@@ -95,8 +100,15 @@ export class Lockfile {
           hint: 'Run once without --frozen to lock it (and review the lockfile diff), or build a version that is locked.',
         });
       }
+      // A new release must come from the publisher the project's locked releases came from: a release made elsewhere, or without provenance where there was some, is the attack this stops.
+      const previous = [...entries].reverse().find((e) => e.publisher && e.for === entry.for);
+      let status: LockStatus = 'recorded';
+      if (previous && previous.publisher !== entry.publisher) {
+        this.refusePublisher(entry, previous, options, 'the releases locked before');
+        status = 'publisher-accepted';
+      }
       this.set(project, [...entries, entry]);
-      return { kind: 'lockfile', result: 'pass', detail: { ...detail, status: 'recorded' } };
+      return { kind: 'lockfile', result: 'pass', detail: { ...detail, status } };
     }
     if (locked.sha256 !== entry.sha256) {
       throw new LockfileError('LOCK_MISMATCH', `Upstream artifact changed since it was locked: ${entry.filename} had sha256 ${locked.sha256} in ${this.path}, but the index now serves a file with sha256 ${entry.sha256}.`, {
@@ -116,7 +128,24 @@ export class Lockfile {
       }
       this.set(project, entries.map((e) => (e === locked ? { ...locked, signer: entry.signer } : e)));
     }
+    if (locked.publisher !== entry.publisher) {
+      if (!locked.publisher) status = 'publisher-added';
+      else {
+        this.refusePublisher(entry, locked, options, 'it when it was locked');
+        status = 'publisher-accepted';
+      }
+      this.set(project, (this.packages.get(project) ?? []).map((e) => (e.filename === entry.filename ? { ...e, publisher: entry.publisher, source: entry.source } : e)));
+    }
     return { kind: 'lockfile', result: 'pass', detail: { ...detail, status } };
+  }
+
+  private refusePublisher(entry: LockEntry, locked: LockEntry, options: LockOptions, what: string): void {
+    if (options.acceptNewPublisher && !options.frozen) return;
+    throw new LockfileError('PUBLISHER_CHANGED', `${entry.filename} ${entry.publisher ? `was published by ${entry.publisher}` : 'carries no verified provenance'}, but ${locked.publisher} (${locked.filename}) published ${what}${locked.source?.repository ? `, from ${locked.source.repository}` : ''}.`, {
+      hint: entry.publisher
+        ? 'Treat this release as suspect until the project confirms it moved its publishing; then run again with --accept-new-publisher to record the new publisher.'
+        : 'Find out why the provenance is gone (a release made outside the Trusted Publisher?); --accept-new-publisher records the change if it is expected.',
+    });
   }
 
   private set(project: string, entries: LockEntry[]): void {

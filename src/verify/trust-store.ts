@@ -9,6 +9,7 @@ import { writeAtomic } from '../fs-atomic.js';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Recipe } from '../config/recipes.js';
+import { type Publisher, formatPublisher, parsePublisher } from './publishers.js';
 import { type KeyDescription, type PublicKey, describeKey, fingerprintOf, normalizeFingerprint, readPublicKeys } from './openpgp-keys.js';
 
 const KEY_FILE = /\.(asc|gpg|pgp)$/;
@@ -22,6 +23,14 @@ async function keyFiles(dir: string, recursive: boolean): Promise<string[]> {
     else if (e.isFile() && KEY_FILE.test(e.name)) found.push(path);
   }
   return found.sort();
+}
+
+const PUBLISHERS_FILE = 'publishers';
+
+export interface PinnedPublishers {
+  publishers: Publisher[];
+  /** Where they came from, for reports and messages. */
+  sources: string[];
 }
 
 export interface PinnedKeys {
@@ -94,6 +103,38 @@ export class TrustStore {
       described.push(description);
     }
     return described;
+  }
+
+  /** The Trusted Publishers pinned for `project`: `<keys dir>/<project>/publishers` (one per line) and its recipe's `trusted-publishers`. */
+  async publishersFor(project: string, recipe: Recipe & { file?: string }): Promise<PinnedPublishers> {
+    const file = join(this.dir, project, PUBLISHERS_FILE);
+    const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const publishers = new Map<string, Publisher>();
+    const sources: string[] = [];
+    for (const spec of lines) publishers.set(formatPublisher(parsePublisher(spec)), parsePublisher(spec));
+    if (lines.length) sources.push(file);
+    for (const spec of recipe['trusted-publishers'] ?? []) publishers.set(formatPublisher(parsePublisher(spec)), parsePublisher(spec));
+    if (recipe['trusted-publishers']?.length) sources.push(recipe.file ?? `recipes/${project}.yaml`);
+    return { publishers: [...publishers.values()], sources };
+  }
+
+  /** Pin a Trusted Publisher for `project` (`pkg2os trust add`); returns it as pkg2os writes it. */
+  async addPublisher(project: string, spec: string): Promise<string> {
+    const publisher = formatPublisher(parsePublisher(spec));
+    const file = join(this.dir, project, PUBLISHERS_FILE);
+    const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    if (!lines.includes(publisher)) await writeAtomic(file, `${[...lines, publisher].join('\n')}\n`);
+    return publisher;
+  }
+
+  /** Every pinned publisher, by project. */
+  async listPublishers(): Promise<Array<{ project: string; publisher: string }>> {
+    const out: Array<{ project: string; publisher: string }> = [];
+    for (const project of (await readdir(this.dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort()) {
+      const text = await readFile(join(this.dir, project, PUBLISHERS_FILE), 'utf8').catch(() => '');
+      for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) out.push({ project, publisher: line });
+    }
+    return out;
   }
 
   /** Every pinned key, by project. */

@@ -1,20 +1,28 @@
 /**
- * The verifier, as a list of steps: hash → upstream signature → lockfile.
+ * The verifier, as a list of steps: hash → upstream signature → PEP 740
+ * provenance → lockfile.
  * Each step adds a `Check` or throws; only what passes every step comes out
  * as a `VerifiedArtifact`, the one input the build stage accepts.
  */
 import { readFile, rm } from 'node:fs/promises';
-import type { SignaturePolicy } from '../config/recipes.js';
+import type { ProvenancePolicy, SignaturePolicy } from '../config/recipes.js';
 import type { DownloadedFile } from '../index/index-client.js';
 import type { SdistCandidate } from '../index/index.types.js';
 import { verifyHash } from './hash.js';
-import type { LockOptions, Lockfile } from './lockfile.js';
+import type { LockEntry, LockOptions, Lockfile } from './lockfile.js';
+import { type PublishedProvenance, verifyProvenanceStep } from './provenance.js';
+import type { TrustedRootFile } from './trusted-root.js';
+import { publisherOfChecks, signerOf } from './checks.js';
 import { type PublishedSignature, verifySignatureStep } from './signature.js';
-import type { PinnedKeys } from './trust-store.js';
+import type { PinnedKeys, PinnedPublishers } from './trust-store.js';
 import { type Check, VerifiedArtifact, verifiedToken } from './verified-artifact.js';
 
 export interface VerifyContext {
   policy: SignaturePolicy;
+  provenancePolicy: ProvenancePolicy;
+  provenance?: PublishedProvenance;
+  publishers: PinnedPublishers;
+  trustedRoot: () => Promise<TrustedRootFile>;
   signature?: PublishedSignature;
   pinned: PinnedKeys;
   lockfile?: Lockfile;
@@ -32,9 +40,11 @@ export async function verifyArtifact(candidate: SdistCandidate, download: Downlo
     const data = await readFile(download.path);
     const signatureCheck = await verifySignatureStep({ candidate, data, policy: context.policy, signature: context.signature, pinned: context.pinned, now: context.now });
     checks.push(signatureCheck);
+    checks.push(
+      await verifyProvenanceStep({ project: candidate.project, filename: candidate.file.filename, sha256: download.digests.sha256!, policy: context.provenancePolicy, provenance: context.provenance, pinned: context.publishers, trustedRoot: context.trustedRoot }),
+    );
     if (context.lockfile) {
-      const signer = signatureCheck.result === 'pass' ? signatureCheck.detail.signer : null;
-      checks.push(context.lockfile.check(candidate.project, { version: candidate.version, filename: candidate.file.filename, sha256: download.digests.sha256!, signer, ...(context.role ? { for: context.role } : {}) }, context.lockOptions ?? { frozen: false, acceptNewSigner: false }));
+      checks.push(context.lockfile.check(candidate.project, lockEntry(candidate, download.digests.sha256!, checks, context.role), context.lockOptions ?? { frozen: false, acceptNewSigner: false }));
     }
   } catch (error) {
     await rm(download.path, { force: true });
@@ -47,4 +57,17 @@ export async function verifyArtifact(candidate: SdistCandidate, download: Downlo
     size: download.size,
     checks,
   });
+}
+
+/** What the lockfile records of a verified file: its bytes, its signer and its publisher. */
+export function lockEntry(candidate: SdistCandidate, sha256: string, checks: readonly Check[], role?: 'build'): LockEntry {
+  const provenance = publisherOfChecks(checks);
+  return {
+    version: candidate.version,
+    filename: candidate.file.filename,
+    sha256,
+    signer: signerOf(checks),
+    ...(role ? { for: role } : {}),
+    ...(provenance ? { publisher: provenance.publisher, source: { repository: provenance.repository, ref: provenance.ref, commit: provenance.commit } } : {}),
+  };
 }

@@ -17,6 +17,8 @@ export interface ServedFile {
   yanked?: boolean | string;
   /** A detached signature to serve at <file>.asc. */
   signature?: Buffer;
+  /** A PEP 740 provenance object to serve at /integrity/<file>/provenance (a relative URL on the page). */
+  provenance?: Buffer;
 }
 
 export interface IndexServerOptions {
@@ -65,7 +67,7 @@ export class IndexServer {
         const wantsJson = (req.headers.accept ?? '').includes('application/vnd.pypi.simple.v1+json');
         const json = this.options.mode === 'json' || (this.options.mode !== 'html' && wantsJson);
         // A validator that changes with the files, as a real index's ETag does.
-        const etag = `"${sha256(Buffer.from(JSON.stringify([json, files.map((f) => [f.filename, f.sha256 ?? sha256(f.body), f.yanked ?? false, Boolean(f.signature)])])))}"`;
+        const etag = `"${sha256(Buffer.from(JSON.stringify([json, files.map((f) => [f.filename, f.sha256 ?? sha256(f.body), f.yanked ?? false, Boolean(f.signature), f.provenance ? sha256(f.provenance) : null])])))}"`;
         if (req.headers['if-none-match'] === etag) {
           this.notModified++;
           return void res.writeHead(304, { etag }).end();
@@ -82,6 +84,7 @@ export class IndexServer {
               ...(f.requiresPython ? { 'requires-python': f.requiresPython } : {}),
               ...(f.yanked ? { yanked: f.yanked } : {}),
               ...(f.signature ? { 'gpg-sig': true } : {}),
+              ...(f.provenance ? { provenance: `../../integrity/${encodeURIComponent(f.filename)}/provenance` } : {}),
             })),
           }));
           return;
@@ -93,11 +96,17 @@ export class IndexServer {
             f.requiresPython ? ` data-requires-python="${escapeHtml(f.requiresPython)}"` : '',
             f.yanked ? ` data-yanked="${escapeHtml(typeof f.yanked === 'string' ? f.yanked : '')}"` : '',
             f.signature ? ' data-gpg-sig="true"' : '',
+            f.provenance ? ` data-provenance="../../integrity/${encodeURIComponent(f.filename)}/provenance"` : '',
           ].join('');
           return `<a href="../../files/${encodeURIComponent(f.filename)}${hash}"${attrs}>${escapeHtml(f.filename)}</a><br/>`;
         });
         res.end(`<!DOCTYPE html>\n<html><body>\n${anchors.join('\n')}\n</body></html>\n`);
         return;
+      }
+      const integrity = /^\/integrity\/([^/]+)\/provenance$/.exec(url.pathname);
+      if (integrity) {
+        const name = decodeURIComponent(integrity[1]!);
+        for (const files of this.projects.values()) for (const f of files) if (f.filename === name && f.provenance) return void res.writeHead(200, { 'content-type': 'application/json' }).end(f.provenance);
       }
       const file = /^\/files\/(.+)$/.exec(url.pathname);
       if (file) {
