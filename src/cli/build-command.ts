@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { buildPackages, planPackages } from '../pipeline/build-packages.js';
 import { exitCodeOf, rootCause } from '../pipeline/failures.js';
 import { publishRepository } from '../publish/publish.js';
+import { recordTexts, recordsFromReport } from '../pipeline/records.js';
 import { ReleaseLedger } from '../publish/release-ledger.js';
 import { hideFromSandboxes } from '../sandbox/sandbox.js';
 import { projectRoot } from '../paths.js';
@@ -123,6 +124,7 @@ async function buildAndReport(requirementTexts: string[], flags: BuildFlags, log
       logger,
       replaceKey: flags.replaceKey,
       releases: report.packages.flatMap((p) => p.packages.map((f) => ({ target: f.target, format: f.format, package: f.name, version: f.upstreamVersion, release: f.release, inputs: f.inputs }))),
+      records: await recordTexts(recordsFromReport(report, request.outDir, new Date())),
     });
     logger.progress?.end('repository');
   }

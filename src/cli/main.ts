@@ -13,6 +13,7 @@ import { registerVerify } from './verify-command.js';
 import { registerPublish } from './publish-command.js';
 import { registerRoots } from './roots-command.js';
 import { registerTrust } from './trust-command.js';
+import { registerExplain } from './explain-command.js';
 import { reportError } from './output.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   const cache = registerCache(program);
   registerVerify(program);
   registerPublish(program);
+  registerExplain(program);
   const keys = registerKeys(program);
   const roots = registerRoots(program);
   const trust = registerTrust(program);

@@ -1,5 +1,9 @@
 /** `pkg2os publish --repo DIR [packages…] [--from DIR…]`: add packages and (re)generate signed repository metadata. */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { fileDigest } from '../digest.js';
+import { type BuildRecord, recordTexts, recordsFromReport } from '../pipeline/records.js';
+import { buildReportSchema } from '../pipeline/report.js';
+import type { RecordText } from '../publish/records-dir.js';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
@@ -38,6 +42,25 @@ export async function collectPackages(files: string[], fromDirs: string[]): Prom
   return { debs, rpms };
 }
 
+/**
+ * The build records of the files published from build outputs (`--from DIR`
+ * with its report.json), each kept only for a file whose bytes are the ones
+ * the report names.
+ */
+async function recordsOfBuilds(fromDirs: string[], files: string[]): Promise<RecordText[]> {
+  const wanted = new Set(files);
+  const records = new Map<string, BuildRecord>();
+  for (const dir of fromDirs) {
+    const text = await readFile(join(dir, 'report.json'), 'utf8').catch(() => undefined);
+    const parsed = text ? buildReportSchema.safeParse(JSON.parse(text)) : undefined;
+    if (!parsed?.success) continue;
+    for (const [path, record] of recordsFromReport(parsed.data, resolve(dir), new Date())) {
+      if (wanted.has(path) && (await fileDigest(path).catch(() => undefined)) === record.file.sha256) records.set(path, record);
+    }
+  }
+  return recordTexts(records);
+}
+
 export function registerPublish(program: Command): void {
   const command = program
     .command('publish')
@@ -56,7 +79,8 @@ export function registerPublish(program: Command): void {
       const settings = repoSettings(flags, config, target ? [target] : []);
       const { debs, rpms } = await collectPackages(files, flags.from ?? []);
       const signer = await loadSigner(flags, config);
-      const summary = await publishRepository({ settings, debs, rpms, signer, logger, replaceKey: flags.replaceKey, defaultTarget: target });
+      const records = await recordsOfBuilds(flags.from ?? [], [...debs, ...rpms]);
+      const summary = await publishRepository({ settings, debs, rpms, signer, logger, replaceKey: flags.replaceKey, defaultTarget: target, records });
       if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else logger.info(`published ${settings.root} (signed by ${signer.fingerprint})`);
     } catch (error) {

@@ -18,6 +18,14 @@ import type { ValidatedWheel } from '../wheel/validate-wheel.js';
 import type { Failure } from './failures.js';
 import type { PackageReport, ProvidedReport } from './report.js';
 import { runGraph } from './schedule.js';
+import { sha256Hex } from '../digest.js';
+import type { LoadedRecipe } from '../config/recipes.js';
+
+/** Which recipe shaped a package: its file, and a digest of its settings. */
+function recipeIdentity(recipe: LoadedRecipe): { file: string | null; sha256: string } {
+  const { file, ...settings } = recipe;
+  return { file: file ?? null, sha256: sha256Hex(JSON.stringify(settings)) };
+}
 
 export interface BuildJobsContext extends Omit<PackageItemContext, 'sha256' | 'wheel'> {
   jobs: number;
@@ -109,6 +117,7 @@ async function buildItem(item: PlanItem, context: BuildJobsContext, provided: Pr
     dependencies: item.dependencies.map((d) => d.source),
     skippedRequirements: [],
     byteCompiled: {},
+    recipe: recipeIdentity(item.recipe),
   };
   try {
     const build = await context.buildPlan(item);

@@ -76,6 +76,7 @@ export async function buildPackages(request: BuildRequest): Promise<BuildOutcome
       provided,
       failures: failures.map(toFailureReport),
       summary: { ...stats, failed: failures.length, corruptCacheEntries: run.cache?.corrupt.length ?? 0, pagesNotModified: run.discovery.client.notModified },
+      environment: await run.inputs.identity(),
     };
     if (packages.length > 0 || failures.length === 0) await publishOutput(staged, request.outDir, report);
     return { report, failures, ...(request.keepWork ? { workDir: run.work } : {}) };

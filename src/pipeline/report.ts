@@ -63,6 +63,7 @@ export const packageReportSchema = z
       .optional()
       .describe('what the wheel was built with: each build requirement, and where it came from'),
     log: z.string().optional().describe('its build log, relative to the output directory (absent when every file came from the cache)'),
+    recipe: z.object({ file: z.string().nullable(), sha256 }).strict().optional().describe('the recipe it was built with (null file: none but pkg2os\'s defaults) and the digest of its settings'),
   })
   .strict();
 
@@ -126,6 +127,7 @@ export const buildReportSchema = z
       })
       .strict(),
     published: publishSummarySchema.optional().describe('set by build --repo and rebuild'),
+    environment: z.record(z.string(), z.string()).optional().describe('the build environment: pkg2os\'s version, its templates\' and helpers\' digests, the system Python and the build tools\' versions'),
   })
   .strict();
 

@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { AptPublisher } from './apt/apt-publisher.js';
 import { refuseSingleTargetLayout, writeClientFiles } from './client-config.js';
+import { type RecordText, keepRecords } from './records-dir.js';
 import { writeAtomic } from '../fs-atomic.js';
 import { acquirePublishLock } from './publish-lock.js';
 import type { NamedRepoSettings, PublishSummary, RepoSettings } from './repo.types.js';
@@ -31,6 +32,8 @@ export interface PublishRequest {
   rpms: string[];
   /** The target of packages whose release carries none (pkg2os publish --target). */
   defaultTarget?: TargetProfile;
+  /** The build records of the files, kept for `pkg2os explain`. */
+  records?: readonly RecordText[];
   signer: Signer;
   logger?: Logger;
   /** How long to wait for another publisher (ms). */
@@ -92,6 +95,7 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
       // The ledger is written before anything goes live: an interrupted publish is then finished by the next run with the same releases.
       const ledger = await ReleaseLedger.load(settings.root);
       if (request.releases && ledger.record(request.releases)) await ledger.save();
+      if (request.records) await keepRecords(settings.root, request.records);
       staged.length = 0;
       if (apt) {
         summary.apt = await apt.switchOver();

@@ -79,7 +79,7 @@ describe('build requirements from the verified index', () => {
     assert.equal(req.project, 'fixturebackend');
     assert.equal(req.version, '2.0', 'the newest that satisfies it');
     assert.equal(req.source, 'index-wheel');
-    assert.deepEqual(req.checks.map((c: { kind: string }) => c.kind), ['hash', 'signature', 'lockfile']);
+    assert.deepEqual(req.checks.map((c: { kind: string }) => c.kind), ['hash', 'signature', 'provenance', 'lockfile']);
     assert.notEqual(report.packages[0].build.environment, 'distribution');
     const lock = parseYaml(await readFile(join(r.dir, 'pkg2os.lock'), 'utf8'));
     assert.deepEqual(lock.packages.fixturebackend.map((e: { filename: string; for: string }) => [e.filename, e.for]), [['fixturebackend-2.0-py3-none-any.whl', 'build']]);

@@ -134,7 +134,7 @@ describe('pkg2os build: a pure package', () => {
     assert.equal(p.sdist.sha256, sha256(pureSdist.body));
     assert.equal(p.sdist.url, `http://127.0.0.1:${server.port}/files/pure_fixture-1.1.tar.gz`);
     assert.equal(p.verification.result, 'verified');
-    assert.deepEqual(p.verification.checks.map((c: { kind: string; result: string }) => `${c.kind}:${c.result}`), ['hash:pass', 'signature:skipped', 'lockfile:pass']);
+    assert.deepEqual(p.verification.checks.map((c: { kind: string; result: string }) => `${c.kind}:${c.result}`), ['hash:pass', 'signature:skipped', 'provenance:skipped', 'lockfile:pass']);
     assert.equal(p.verification.checks[0].detail.expected, sha256(pureSdist.body));
     assert.deepEqual(report.packages.map((e: { packages: Array<{ file: string }> }) => e.packages.map((f) => f.file)), [['deb/python3-pure-fixture_1.1-1~deb12_all.deb'], ['rpm/python3-pure-fixture-1.1-1.el9.noarch.rpm']]);
     for (const entry of report.packages) for (const pkg of entry.packages) assert.equal(pkg.sha256, await sha256File(join(out, pkg.file)), pkg.file);

@@ -8,6 +8,7 @@ const ajv = new Ajv2020({ allErrors: true, strict: false });
 const validators = {
   report: ajv.compile(JSON.parse(readFileSync(shipped('schemas', 'report.schema.json'), 'utf8'))),
   plan: ajv.compile(JSON.parse(readFileSync(shipped('schemas', 'plan.schema.json'), 'utf8'))),
+  explain: ajv.compile(JSON.parse(readFileSync(shipped('schemas', 'explain.schema.json'), 'utf8'))),
 };
 
 /** The schema's verdict: undefined when valid, else ajv's errors as text. */
