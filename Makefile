@@ -37,13 +37,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# tsc checks and compiles (tests import dist/); esbuild bundles the CLI into
-# one file, which starts in about half the time of hundreds of ES modules.
+# tsc checks and compiles (tests import dist/); esbuild bundles the CLI: an
+# entry that holds the command line and loads, per command, only the chunks
+# that command needs (pkg2os --version loads commander and nothing else).
 build: node-packages
 	rm -rf dist
 	npx tsc -p tsconfig.json
-	npx esbuild dist/src/cli/main.js --bundle --platform=node --format=esm --target=node20 \
-		--outfile=dist/bundle/pkg2os.mjs --log-level=warning \
+	npx esbuild dist/src/cli/main.js --bundle --splitting --platform=node --format=esm --target=node20 \
+		--outdir=dist/bundle --entry-names=pkg2os --chunk-names=chunks/[name]-[hash] --out-extension:.js=.mjs --log-level=warning \
 		--banner:js="import { createRequire as __pkg2osRequire } from 'node:module'; const require = __pkg2osRequire(import.meta.url);"
 
 test: setup

@@ -5,9 +5,8 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
-import { type ExplainReport, explainPackage } from '../pipeline/explain.js';
+import type { ExplainReport } from '../pipeline/explain.js';
 import type { BuildRecord } from '../pipeline/records.js';
 import type { Check } from '../verify/checks.js';
 import { reporting } from './output.js';
@@ -24,6 +23,8 @@ export function registerExplain(program: Command): void {
     .option('--json', 'print JSON (schemas/explain.schema.json)')
     .action(
       reporting(async (query: string, flags: { repo?: string; target?: string; version?: string; config?: string; json?: boolean }) => {
+        const { loadConfig } = await import('../config/config.js');
+        const { explainPackage } = await import('../pipeline/explain.js');
         const root = flags.repo ?? (await loadConfig(flags.config)).repo;
         if (!root) throw new ConfigError('USAGE', 'No repository was given.', { hint: 'Pass --repo DIR (or set repo: in pkg2os.config.yaml).' });
         const report = await explainPackage(resolve(root), query, { target: flags.target, version: flags.version });

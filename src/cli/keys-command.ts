@@ -2,12 +2,9 @@
 import type { Command } from 'commander';
 import { normalizeName } from '../pep/names.js';
 import { defaultKeysDir } from '../config/default-dirs.js';
-import { TrustStore } from '../verify/trust-store.js';
 import { reporting } from './output.js';
 import { ConfigError } from '../errors.js';
 import { parseDuration } from '../config/duration.js';
-import { generateSigningKey } from '../keys/generate-key.js';
-import { loadSigningKey, readPassphrase } from '../keys/signing-key.js';
 
 export function registerKeys(program: Command): Command {
   const keys = program.command('keys').description('OpenPGP keys: the organization\'s signing key, and upstream keys pinned per project');
@@ -19,6 +16,7 @@ export function registerKeys(program: Command): Command {
     .option('--keys-dir <dir>', 'pinned upstream keys (env PKG2OS_KEYS_DIR; default ~/.config/pkg2os/keys)')
     .action(
       reporting(async (project: string, file: string, flags: { keysDir?: string }) => {
+        const { TrustStore } = await import('../verify/trust-store.js');
         const store = new TrustStore(flags.keysDir ?? defaultKeysDir());
         const name = normalizeName(project);
         for (const key of await store.add(name, file)) {
@@ -38,6 +36,8 @@ export function registerKeys(program: Command): Command {
     .action(
       reporting(async (flags: { name: string; email: string; out: string; type: string; expires: string }) => {
         if (flags.type !== 'rsa4096' && flags.type !== 'ed25519') throw new ConfigError('USAGE', `Unknown key type "${flags.type}".`, { hint: 'Use --type rsa4096 or --type ed25519.' });
+        const { readPassphrase } = await import('../keys/signing-key.js');
+        const { generateSigningKey } = await import('../keys/generate-key.js');
         const passphrase = await readPassphrase();
         const key = await generateSigningKey({ name: flags.name, email: flags.email, outDir: flags.out, type: flags.type, expiresIn: keyLifetime(flags.expires), passphrase });
         process.stdout.write(
@@ -51,6 +51,7 @@ export function registerKeys(program: Command): Command {
     .option('--key <file>', 'the armored private key (env PKG2OS_SIGNING_KEY)')
     .action(
       reporting(async (flags: { key?: string }) => {
+        const { loadSigningKey } = await import('../keys/signing-key.js');
         const key = await loadSigningKey({ keyFile: flags.key });
         process.stdout.write(key.publicArmored);
       }),
@@ -62,6 +63,7 @@ export function registerKeys(program: Command): Command {
     .option('--json', 'print JSON')
     .action(
       reporting(async (flags: { keysDir?: string; json?: boolean }) => {
+        const { TrustStore } = await import('../verify/trust-store.js');
         const store = new TrustStore(flags.keysDir ?? defaultKeysDir());
         const list = await store.list();
         if (flags.json) {

@@ -1,64 +1,14 @@
-/** `pkg2os publish --repo DIR [packages…] [--from DIR…]`: add packages and (re)generate signed repository metadata. */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { fileDigest } from '../digest.js';
-import { type BuildRecord, recordTexts, recordsFromReport } from '../pipeline/records.js';
-import { buildReportSchema } from '../pipeline/report.js';
-import type { RecordText } from '../publish/records-dir.js';
-import { join, resolve } from 'node:path';
+/** `pkg2os publish --repo DIR [packages…] [--from DIR…]`: its options (what it does is in publish-run.ts). */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.js';
-import { getTarget } from '../config/targets.js';
-import { ConfigError } from '../errors.js';
-import { publishRepository } from '../publish/publish.js';
-import { reportError, stderrLogger } from './output.js';
-import { type RepoFlags, repoSettings } from '../config/repo-settings.js';
-import { addRepoOptions, loadSigner } from './repo-options.js';
+import type { RepoFlags } from '../config/repo-settings.js';
+import { addRepoOptions } from './repo-options.js';
 
-interface PublishFlags extends RepoFlags {
+export interface PublishFlags extends RepoFlags {
   from?: string[];
   target?: string;
   config?: string;
   json?: boolean;
   verbose?: boolean;
-}
-
-/** Package files named directly, or found in <dir>/deb and <dir>/rpm of a build output. */
-export async function collectPackages(files: string[], fromDirs: string[]): Promise<{ debs: string[]; rpms: string[] }> {
-  const debs: string[] = [];
-  const rpms: string[] = [];
-  const take = (path: string) => {
-    if (path.endsWith('.deb')) debs.push(resolve(path));
-    else if (path.endsWith('.rpm')) rpms.push(resolve(path));
-    else throw new ConfigError('USAGE', `${path} is neither a .deb nor an .rpm.`);
-  };
-  for (const file of files) {
-    if (!(await stat(file).catch(() => undefined))?.isFile()) throw new ConfigError('USAGE', `${file} does not exist.`);
-    take(file);
-  }
-  for (const dir of fromDirs) {
-    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new ConfigError('USAGE', `--from ${dir} is not a directory.`);
-    for (const sub of ['deb', 'rpm']) for (const f of await readdir(join(dir, sub)).catch(() => [] as string[])) if (/\.(deb|rpm)$/.test(f)) take(join(dir, sub, f));
-  }
-  return { debs, rpms };
-}
-
-/**
- * The build records of the files published from build outputs (`--from DIR`
- * with its report.json), each kept only for a file whose bytes are the ones
- * the report names.
- */
-async function recordsOfBuilds(fromDirs: string[], files: string[]): Promise<RecordText[]> {
-  const wanted = new Set(files);
-  const records = new Map<string, BuildRecord>();
-  for (const dir of fromDirs) {
-    const text = await readFile(join(dir, 'report.json'), 'utf8').catch(() => undefined);
-    const parsed = text ? buildReportSchema.safeParse(JSON.parse(text)) : undefined;
-    if (!parsed?.success) continue;
-    for (const [path, record] of recordsFromReport(parsed.data, resolve(dir), new Date())) {
-      if (wanted.has(path) && (await fileDigest(path).catch(() => undefined)) === record.file.sha256) records.set(path, record);
-    }
-  }
-  return recordTexts(records);
 }
 
 export function registerPublish(program: Command): void {
@@ -72,19 +22,6 @@ export function registerPublish(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .option('-v, --verbose', 'more log lines');
   addRepoOptions(command, true).action(async (files: string[], flags: PublishFlags) => {
-    const logger = stderrLogger(flags.verbose ?? false);
-    try {
-      const config = await loadConfig(flags.config);
-      const target = flags.target ? getTarget(flags.target) : undefined;
-      const settings = repoSettings(flags, config, target ? [target] : []);
-      const { debs, rpms } = await collectPackages(files, flags.from ?? []);
-      const signer = await loadSigner(flags, config);
-      const records = await recordsOfBuilds(flags.from ?? [], [...debs, ...rpms]);
-      const summary = await publishRepository({ settings, debs, rpms, signer, logger, replaceKey: flags.replaceKey, defaultTarget: target, records });
-      if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else logger.info(`published ${settings.root} (signed by ${signer.fingerprint})`);
-    } catch (error) {
-      process.exitCode = reportError(error);
-    }
+    process.exitCode = await (await import('./publish-run.js')).runPublish(files, flags);
   });
 }

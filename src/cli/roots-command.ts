@@ -8,10 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.js';
 import { defaultCacheDir } from '../config/default-dirs.js';
 import { TARGETS, type TargetProfile, getTarget } from '../config/targets.js';
-import { BuildRoots, rootRecipe } from '../sandbox/build-roots.js';
+import type { BuildRoots } from '../sandbox/build-roots.js';
 import { reporting, stderrLogger } from './output.js';
 
 interface RootsFlags {
@@ -25,6 +24,8 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 async function rootsOf(flags: RootsFlags): Promise<{ roots: BuildRoots; targets: TargetProfile[] }> {
+  const { loadConfig } = await import('../config/config.js');
+  const { BuildRoots } = await import('../sandbox/build-roots.js');
   const config = await loadConfig(flags.config);
   const dir = resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir());
   const targets = (flags.target ?? config.targets ?? Object.keys(TARGETS)).map(getTarget);
@@ -41,6 +42,8 @@ export function registerRoots(program: Command): Command {
   common(roots.command('list').description('say, for each target, which root its builds use'))
     .action(
       reporting(async (flags: RootsFlags) => {
+        const { loadConfig } = await import('../config/config.js');
+        const { rootRecipe } = await import('../sandbox/build-roots.js');
         const config = await loadConfig(flags.config);
         const { roots: made, targets } = await rootsOf(flags);
         for (const target of targets) {
@@ -61,6 +64,8 @@ export function registerRoots(program: Command): Command {
   common(roots.command('update').description('make the targets\' roots again from their archives now (roots given as a path are left alone)'))
     .action(
       reporting(async (flags: RootsFlags) => {
+        const { loadConfig } = await import('../config/config.js');
+        const { rootRecipe } = await import('../sandbox/build-roots.js');
         const config = await loadConfig(flags.config);
         const { roots: made, targets } = await rootsOf(flags);
         for (const target of targets) {

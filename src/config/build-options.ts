@@ -16,7 +16,9 @@ import { SIGNATURE_POLICIES, type SignaturePolicy } from './recipes.js';
 import { type RepoFlags, type RepoSettings, repoSettings } from './repo-settings.js';
 import { DEFAULT_TARGET, PACKAGE_FORMATS, type PackageFormat, formatsFor, getTarget } from './targets.js';
 
-export const DEFAULT_INDEX_URL = 'https://pypi.org/simple/';
+import { DEFAULT_INDEX_URL } from './defaults.js';
+
+export { DEFAULT_INDEX_URL };
 
 /** The flags of `pkg2os build` (and those `rebuild` passes on). */
 export interface BuildFlags extends RepoFlags {

@@ -79,8 +79,9 @@ export const configSchema = z
 
 export type FileConfig = z.infer<typeof configSchema>;
 
-export const DEFAULT_CONFIG_FILE = 'pkg2os.config.yaml';
-export const DEFAULT_MAINTAINER = 'pkg2os <pkg2os@localhost>';
+import { DEFAULT_CONFIG_FILE, DEFAULT_MAINTAINER } from './defaults.js';
+
+export { DEFAULT_CONFIG_FILE, DEFAULT_MAINTAINER };
 
 /** Read and check a config file. A missing default file is an empty config; a missing named one is an error. */
 export async function loadConfig(path: string | undefined): Promise<FileConfig> {

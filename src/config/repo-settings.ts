@@ -40,7 +40,9 @@ export interface RepoFlags {
   replaceKey?: boolean;
 }
 
-export const DEFAULT_KEEP_VERSIONS = 3;
+import { DEFAULT_KEEP_VERSIONS } from './defaults.js';
+
+export { DEFAULT_KEEP_VERSIONS };
 
 function keepVersions(flags: RepoFlags, config: FileConfig): number {
   const fromConfig = typeof config.retention === 'object' ? config.retention.versions : undefined;

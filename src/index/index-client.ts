@@ -45,7 +45,9 @@ export interface DownloadedFile {
   digests: Record<string, string>;
 }
 
-export const DEFAULT_MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024;
+import { DEFAULT_MAX_DOWNLOAD_BYTES } from '../config/defaults.js';
+
+export { DEFAULT_MAX_DOWNLOAD_BYTES };
 
 export class IndexClient {
   readonly indexUrl: URL;

@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { ConfigError, IndexError } from '../errors.js';
 import { writeAtomic } from '../fs-atomic.js';
 
-export const SIGSTORE_TUF_URL = 'https://tuf-repo-cdn.sigstore.dev';
+import { SIGSTORE_TUF_URL } from '../config/defaults.js';
+
+export { SIGSTORE_TUF_URL };
 
 export interface TrustedRootFile {
   json: unknown;

@@ -1,0 +1,91 @@
+/** What `pkg2os build` and `pkg2os rebuild` do (their options are in build-command.ts). */
+import { join } from 'node:path';
+import { type BuildFlags, buildRequestFrom } from '../config/build-options.js';
+import { loadConfig, manifestRequirements } from '../config/config.js';
+import type { Logger } from '../log.js';
+import { buildPackages, planPackages } from '../pipeline/build-packages.js';
+import { exitCodeOf, rootCause } from '../pipeline/failures.js';
+import { recordTexts, recordsFromReport } from '../pipeline/records.js';
+import { publishRepository } from '../publish/publish.js';
+import { ReleaseLedger } from '../publish/release-ledger.js';
+import { hideFromSandboxes } from '../sandbox/sandbox.js';
+import { projectRoot } from '../paths.js';
+import { reportError, stderrLogger } from './output.js';
+import { canShowProgress, progressView } from './progress-view.js';
+import { checkSigningKeyFile, loadSigner } from './repo-signer.js';
+import { formatPlan, formatSummary, reportOutcome } from './summary.js';
+
+export async function runRebuild(flags: Partial<BuildFlags> & { config: string; cache: boolean }): Promise<number> {
+  try {
+    const config = await loadConfig(flags.config);
+    const requirements = await manifestRequirements(config, flags.config);
+    return await runBuild(requirements, { ...flags, release: '1', deps: true, lockfile: config.lockfile ?? 'pkg2os.lock', jobs: flags.jobs ?? (config.jobs ? String(config.jobs) : undefined) });
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+export async function runBuild(requirementTexts: string[], flags: BuildFlags): Promise<number> {
+  // A live view on a terminal; plain lines in CI, on a pipe, with --no-progress, and for --dry-run.
+  const view = flags.progress !== false && !flags.dryRun && canShowProgress() ? progressView(flags.verbose ?? false) : undefined;
+  const logger = view ?? stderrLogger(flags.verbose ?? false);
+  try {
+    return await buildAndReport(requirementTexts, flags, logger, () => view?.stop());
+  } catch (error) {
+    view?.stop();
+    return reportError(error);
+  } finally {
+    view?.stop();
+  }
+}
+
+async function buildAndReport(requirementTexts: string[], flags: BuildFlags, logger: Logger, stopView: () => void): Promise<number> {
+  const config = await loadConfig(flags.config);
+  const { request, repo } = buildRequestFrom(requirementTexts, flags, config, logger);
+  // Checked before any work: a build that cannot be published should not start. The key itself is
+  // read and unlocked only after every build has ended: no process that runs or waits on upstream code holds it.
+  const keyFile = repo ? await checkSigningKeyFile(flags, config) : undefined;
+  hideFromSandboxes([keyFile, request.keysDir, request.cacheDir, request.outDir, request.lockfile, repo?.root, flags.config, process.env.PKG2OS_KEY_PASSPHRASE_FILE, projectRoot]);
+  if (repo) request.releases = await ReleaseLedger.load(repo.root);
+  if (flags.dryRun) {
+    const plan = await planPackages(request);
+    process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+    return 0;
+  }
+  const { report, failures } = await buildPackages(request);
+  if (repo && keyFile && report.packages.length > 0) {
+    const signer = await loadSigner({ key: keyFile }, config);
+    logger.progress?.step('repository', { phase: 'publish', subject: repo.root });
+    // Published once, with everything that succeeded.
+    const files = report.packages.flatMap((p) => p.packages.map((f) => join(request.outDir, f.file)));
+    report.published = await publishRepository({
+      settings: repo,
+      signer,
+      debs: files.filter((f) => f.endsWith('.deb')),
+      rpms: files.filter((f) => f.endsWith('.rpm')),
+      logger,
+      replaceKey: flags.replaceKey,
+      releases: report.packages.flatMap((p) => p.packages.map((f) => ({ target: f.target, format: f.format, package: f.name, version: f.upstreamVersion, release: f.release, inputs: f.inputs }))),
+      records: await recordTexts(recordsFromReport(report, request.outDir, new Date())),
+    });
+    logger.progress?.end('repository');
+  }
+  stopView();
+  // --json prints the report whatever happened, failures included; nothing else goes to stdout.
+  if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  const nothingBuilt = report.packages.length === 0 && failures.length > 0;
+  if (nothingBuilt) {
+    // The failure that stopped everything, as one error; its dependents as warnings.
+    if (!flags.json) for (const f of report.failures.filter((r) => r.code === 'DEPENDENCY_FAILED')) logger.warn(`${f.project} (${f.target}): ${f.message}`);
+    const first = rootCause(failures.find((f) => f.error) ?? failures[0]!);
+    reportError(first.error, `nothing but build logs was written to ${request.outDir}${first.log ? ` (this one: ${join(request.outDir, first.log)})` : ''}`);
+    return exitCodeOf(failures);
+  }
+  if (!flags.json) {
+    reportOutcome(report, request.outDir, logger);
+    process.stderr.write(formatSummary(report, request.outDir, repo));
+  }
+  if (failures.length === 0) return 0;
+  logger.warn(`${failures.length} package(s) failed; ${report.packages.length} built${repo ? ' and published' : ''}.`);
+  return exitCodeOf(failures);
+}
