@@ -67,5 +67,13 @@ schema: build
 	node dist/scripts/write-schemas.js
 
 # Benchmarks against the floor (not part of make test); appends to bench/RESULTS.md.
+BENCH_PEERS := aptly reprepro
+
 bench: setup
+	@missing=$$(for p in $(BENCH_PEERS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing the peers bench/ compares with:" $$missing; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing \
+			|| echo "(could not install $$missing: bench/ reports them as skipped)"; \
+	fi
 	node dist/bench/run.js

@@ -1,8 +1,7 @@
 /** What `pkg2os publish` does: add packages and (re)generate signed repository metadata. */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { fileDigest } from '../digest.js';
-import { type BuildRecord, recordTexts, recordsFromReport } from '../pipeline/records.js';
-import { buildReportSchema } from '../pipeline/report.js';
+import type { BuildRecord } from '../pipeline/records.js';
 import type { RecordText } from '../publish/records-dir.js';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/config.js';
@@ -58,6 +57,8 @@ export async function collectPackages(files: string[], fromDirs: string[]): Prom
  * the report names.
  */
 async function recordsOfBuilds(fromDirs: string[], files: string[]): Promise<RecordText[]> {
+  if (fromDirs.length === 0) return [];
+  const [{ recordTexts, recordsFromReport }, { buildReportSchema }] = await Promise.all([import('../pipeline/records.js'), import('../pipeline/report.js')]);
   const wanted = new Set(files);
   const records = new Map<string, BuildRecord>();
   for (const dir of fromDirs) {

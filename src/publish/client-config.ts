@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { TARGETS } from '../config/targets.js';
 import { PublishError } from '../errors.js';
 import { writeAtomic } from '../fs-atomic.js';
-import { renderTemplate } from '../package/templates.js';
 import type { NamedRepoSettings } from './repo.types.js';
 
 /** A name for files on clients: the organization's, in lower case ("example-org-packages"). */
@@ -24,8 +23,9 @@ export interface ClientView {
   fingerprint: string;
 }
 
-/** The files of one target: name → text. */
-export function renderClientFiles(settings: NamedRepoSettings, target: string, suite: string | undefined, view: ClientView): Record<string, string> {
+/** The files of one target: name → text (the templates are loaded on first use: publishes without --base-url never need them). */
+export async function renderClientFiles(settings: NamedRepoSettings, target: string, suite: string | undefined, view: ClientView): Promise<Record<string, string>> {
+  const { renderTemplate } = await import('../package/templates.js');
   for (const [what, value] of [['Origin', settings.origin], ['Label', settings.label]] as const) {
     if (/[,\n]/.test(value)) throw new PublishError('PUBLISH_FAILED', `The repository's ${what} "${value}" has a comma or a line break, which an apt preferences pin cannot match.`, { hint: `Give --${what.toLowerCase()} without commas.` });
   }
@@ -38,11 +38,11 @@ export function renderClientFiles(settings: NamedRepoSettings, target: string, s
 export async function writeClientFiles(settings: NamedRepoSettings, baseUrl: string, fingerprint: string, suiteTargets: ReadonlyMap<string, string>): Promise<void> {
   const view = { baseUrl, fingerprint };
   for (const suite of await readdir(join(settings.root, 'deb', 'dists')).catch(() => [] as string[])) {
-    for (const [name, text] of Object.entries(renderClientFiles(settings, suiteTargets.get(suite) ?? suite, suite, view))) await writeAtomic(join(settings.root, name), text);
+    for (const [name, text] of Object.entries(await renderClientFiles(settings, suiteTargets.get(suite) ?? suite, suite, view))) await writeAtomic(join(settings.root, name), text);
   }
   for (const target of await readdir(join(settings.root, 'rpm')).catch(() => [] as string[])) {
     if (!(await stat(join(settings.root, 'rpm', target, 'repodata')).catch(() => undefined))) continue;
-    for (const [name, text] of Object.entries(renderClientFiles(settings, target, undefined, view))) await writeAtomic(join(settings.root, name), text);
+    for (const [name, text] of Object.entries(await renderClientFiles(settings, target, undefined, view))) await writeAtomic(join(settings.root, name), text);
   }
 }
 

@@ -4,31 +4,58 @@
  * its sha256, and what was read of it (a Packages stanza, an rpm's NEVRA).
  * A file is listed only through this record, and checked against it with one
  * stat per publish; a file that is not in it is not pkg2os's.
+ *
+ * At 10,000 packages the record is megabytes; a publish that changes a few
+ * entries appends them to a journal (`<record>.log`, one JSON line each)
+ * instead of writing it all again, and the record is written anew (and the
+ * journal removed) once the journal has grown to an eighth of it (a journal
+ * without its record counts for nothing: the record is lost). A torn last
+ * line (a publish killed while appending) is ignored: the file it named is
+ * taken back into the record when it is published again, as before journals.
  */
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile, rm } from 'node:fs/promises';
 import { writeAtomic } from '../fs-atomic.js';
 
 export type RecordEntry<M> = M & { size: number; mtimeMs: number; sha256: string };
 
+type JournalLine<M> = { set: [string, RecordEntry<M>] } | { delete: string };
+
 export class PoolRecord<M> {
-  private dirty = false;
+  /** Changes not saved yet, in order. */
+  private pending: Array<JournalLine<M>> = [];
 
   private constructor(
     readonly path: string,
     private readonly entries: Map<string, RecordEntry<M>>,
     /** Whether a record was there to read (a lost record means the repository must be rebuilt from its signed indices). */
     readonly existed: boolean,
+    private journalLines: number,
   ) {}
 
   static async load<M>(path: string): Promise<PoolRecord<M>> {
-    const text = await readFile(path, 'utf8').catch(() => undefined);
+    const [text, journal] = await Promise.all([readFile(path, 'utf8').catch(() => undefined), readFile(`${path}.log`, 'utf8').catch(() => undefined)]);
     let data: Record<string, RecordEntry<M>> | undefined;
     try {
       data = text === undefined ? undefined : (JSON.parse(text) as Record<string, RecordEntry<M>>);
     } catch {
       data = undefined;
     }
-    return new PoolRecord(path, new Map(Object.entries(data ?? {})), data !== undefined);
+    const entries = new Map(Object.entries(data ?? {}));
+    let lines = 0;
+    // A journal without its record is no record: it is rebuilt from the signed indices.
+    for (const line of data === undefined ? [] : (journal ?? '').split('\n')) {
+      if (!line) continue;
+      let op: JournalLine<M>;
+      try {
+        op = JSON.parse(line) as JournalLine<M>;
+      } catch {
+        continue;
+      }
+      if ('set' in op) entries.set(op.set[0], op.set[1]);
+      else entries.delete(op.delete);
+      lines++;
+    }
+    return new PoolRecord(path, entries, data !== undefined, lines);
   }
 
   get(rel: string): RecordEntry<M> | undefined {
@@ -37,11 +64,11 @@ export class PoolRecord<M> {
 
   set(rel: string, entry: RecordEntry<M>): void {
     this.entries.set(rel, entry);
-    this.dirty = true;
+    this.pending.push({ set: [rel, entry] });
   }
 
   delete(rel: string): void {
-    if (this.entries.delete(rel)) this.dirty = true;
+    if (this.entries.delete(rel)) this.pending.push({ delete: rel });
   }
 
   /** Paths relative to the repository root, sorted. */
@@ -55,10 +82,18 @@ export class PoolRecord<M> {
     return undefined;
   }
 
-  /** Written only when something changed (at 10,000 packages the record is megabytes). */
+  /** Save what changed: appended to the journal, or the whole record written anew when the journal would grow past an eighth of it. */
   async save(): Promise<void> {
-    if (!this.dirty) return;
+    if (this.pending.length === 0) return;
+    const lines = this.pending;
+    this.pending = [];
+    if ((this.journalLines + lines.length) * 8 <= this.entries.size) {
+      await appendFile(`${this.path}.log`, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+      this.journalLines += lines.length;
+      return;
+    }
     await writeAtomic(this.path, JSON.stringify(Object.fromEntries([...this.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))));
-    this.dirty = false;
+    await rm(`${this.path}.log`, { force: true });
+    this.journalLines = 0;
   }
 }

@@ -45,20 +45,20 @@ describe('yum repomd.xml', () => {
 
 describe('client setup files, per target', () => {
   const view = { baseUrl: 'https://packages.example.org/python/', fingerprint: 'F'.repeat(40) };
-  it('point apt at its own suite with Signed-By, and pin the organization\'s packages above the distribution\'s by Origin, Label and suite', () => {
-    const files = renderClientFiles(settings, 'debian-12', 'bookworm', view);
+  it('point apt at its own suite with Signed-By, and pin the organization\'s packages above the distribution\'s by Origin, Label and suite', async () => {
+    const files = await renderClientFiles(settings, 'debian-12', 'bookworm', view);
     assert.deepEqual(Object.keys(files), ['pkg2os-debian-12.sources', 'pkg2os-debian-12.pref']);
     assert.match(files['pkg2os-debian-12.sources']!, /^Types: deb\nURIs: https:\/\/packages\.example\.org\/python\/deb\nSuites: bookworm\nComponents: main\nSigned-By: \/etc\/apt\/keyrings\/example\.asc\n$/m);
     assert.match(files['pkg2os-debian-12.pref']!, /^Package: \*\nPin: release o=Example,l=Example Python,n=bookworm\nPin-Priority: 1001\n$/m);
     for (const text of Object.values(files)) assert.match(text, new RegExp(`^# Signing key: ${'F'.repeat(40)}$`, 'm'));
   });
-  it('point dnf at the target\'s own repository with every check on, and a priority above the distribution\'s', () => {
-    const { 'pkg2os-el9.repo': repo } = renderClientFiles(settings, 'el9', undefined, view);
+  it('point dnf at the target\'s own repository with every check on, and a priority above the distribution\'s', async () => {
+    const { 'pkg2os-el9.repo': repo } = await renderClientFiles(settings, 'el9', undefined, view);
     for (const line of ['\\[example-el9\\]', 'baseurl=https://packages.example.org/python/rpm/el9', 'gpgcheck=1', 'repo_gpgcheck=1', 'gpgkey=https://packages.example.org/python/KEY.asc', 'skip_if_unavailable=False', 'priority=1']) assert.match(repo!, new RegExp(`^${line}$`, 'm'));
   });
-  it('name client files after the organization, and refuse an Origin a pin cannot match', () => {
+  it('name client files after the organization, and refuse an Origin a pin cannot match', async () => {
     assert.equal(repoId({ origin: 'Example Org Packages' }), 'example-org-packages');
-    assert.throws(() => renderClientFiles({ ...settings, origin: 'Example, Inc.' }, 'debian-12', 'bookworm', view), /comma/);
+    await assert.rejects(renderClientFiles({ ...settings, origin: 'Example, Inc.' }, 'debian-12', 'bookworm', view), /comma/);
   });
 });
 

@@ -55,8 +55,12 @@ export class AptPublisher implements RepoPublisher<AptSuiteSummary[]> {
       await pool.takeBack();
     };
     try {
+      const started = Date.now();
+      const lap = (what: string) => this.logger.debug(`apt: ${what} at ${Date.now() - started} ms`);
       const added = [...(await pool.add(debs, this.suiteOf))];
+      lap(`${added.length} file(s) added to the pool`);
       const entries = await pool.entries();
+      lap(`${entries.length} pool file(s) checked against the record`);
       const now = options.clock.now();
       const suites = [...new Set([...entries.flatMap((e) => e.suites), ...(await readdir(join(this.aptRoot, 'dists')).catch(() => [] as string[]))])].sort();
       // The newest N versions of each package are listed in each suite; the others leave its indices now and the pool after the window.
@@ -96,6 +100,7 @@ export class AptPublisher implements RepoPublisher<AptSuiteSummary[]> {
           }),
         );
       }
+      lap(`${suites.length} suite(s) indexed, signed and checked`);
       return {
         discard,
         async switchOver() {

@@ -6,16 +6,15 @@
  * with other bytes is refused), then copies in parallel; a published file
  * never changes its bytes.
  */
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import PQueue from 'p-queue';
-import { fileDigest, fileDigests } from '../../digest.js';
+import { basename, dirname, join } from 'node:path';
+import { fileDigest } from '../../digest.js';
 import type { Logger } from '../../log.js';
 import { PublishError } from '../../errors.js';
-import { copyAtomic } from '../../fs-atomic.js';
 import { PoolRecord } from '../pool-record.js';
 import { type Paragraph, field, formatParagraph, parseParagraph } from './deb822.js';
-import { readControls } from './read-controls.js';
+import { type DebFacts, readDebs } from './read-controls.js';
 import { recordFromSignedIndices } from './record-from-release.js';
 
 /** A .deb in the pool, with what Packages says of it. */
@@ -28,7 +27,6 @@ export interface PoolEntry {
   size: number;
   sha256: string;
   sha512: string;
-  control: string;
   /** Its entry in Packages: the control file with Filename, Size and hashes. */
   stanza: string;
   /** The suites (codenames) that list it: the target it was built for. */
@@ -46,7 +44,7 @@ export function poolDir(pkg: string): string {
 export function poolEntry(filename: string, size: number, digest: Digests, control: string, suites: string[]): PoolEntry {
   const parsed = parseParagraph(control);
   const stanza = formatParagraph(parsed, [['Filename', filename], ['Size', String(size)], ['SHA256', digest.sha256], ['SHA512', digest.sha512]] as Paragraph);
-  return { filename, pkg: field(parsed, 'Package') ?? '', arch: field(parsed, 'Architecture') ?? '', version: field(parsed, 'Version') ?? '', size, ...digest, control, stanza, suites };
+  return { filename, pkg: field(parsed, 'Package') ?? '', arch: field(parsed, 'Architecture') ?? '', version: field(parsed, 'Version') ?? '', size, ...digest, stanza, suites };
 }
 
 /** Which suite a .deb belongs to, from its control file's Version. */
@@ -81,11 +79,11 @@ export class AptPool {
 
   /** Put `debs` into the pool, each listed in the suite `suiteOf` names (those whose bytes it holds already are skipped); returns the files added. */
   async add(debs: readonly string[], suiteOf: SuiteOf): Promise<string[]> {
-    const incoming = await this.notInPool(debs);
-    const controls = await readControls([...incoming.keys()]);
+    const incoming = this.notInPool(await readDebs(debs));
     const placed = new Map<string, { deb: string; digest: Digests; control: string; suite: string }>();
-    for (const [deb, digest] of incoming) {
-      const control = controls.get(deb)!;
+    for (const [deb, facts] of incoming) {
+      const { control } = facts;
+      const digest = { sha256: facts.sha256, sha512: facts.sha512 };
       const rel = this.place(deb, control);
       const suite = suiteOf(field(parseParagraph(control), 'Version') ?? '', deb);
       const twin = placed.get(rel);
@@ -94,11 +92,9 @@ export class AptPool {
       }
       if (!twin) placed.set(rel, { deb, digest, control, suite });
     }
-    const copies = new PQueue({ concurrency: 8 });
-    // Every copy settles before an error is thrown, so that takeBack() finds all of them.
-    const settled = await Promise.allSettled([...placed].map(([rel, p]) => copies.add(() => this.copyIn(rel, p.deb, p.digest, p.control, p.suite))));
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    // Plain system calls in a loop: for thousands of small files far cheaper than a trip through the thread pool each.
+    // A failure stops the loop; takeBack() then finds every file copied so far in `added`.
+    for (const [rel, p] of placed) this.copyIn(rel, p.deb, p.digest, p.control, p.suite);
     this.added.sort();
     return this.added;
   }
@@ -114,51 +110,41 @@ export class AptPool {
    * file whose size or mtime changed must still have the bytes pkg2os wrote.
    */
   async entries(): Promise<PoolEntry[]> {
-    const queue = new PQueue({ concurrency: 16 });
-    const entries = await Promise.all(
-      this.record.files().map((rel) =>
-        queue.add(async () => {
-          const known = this.record.get(rel)!;
-          const path = join(this.aptRoot, rel);
-          const st = await stat(path).catch(() => undefined);
-          if (!st?.isFile()) {
-            this.record.delete(rel);
-            return undefined;
-          }
-          if (known.size !== st.size || known.mtimeMs !== st.mtimeMs) {
-            const sha256 = await fileDigest(path);
-            if (sha256 !== known.sha256) {
-              throw new PublishError('PUBLISH_TAMPERED', `The pool file ${rel} is not the file pkg2os put there (its sha256 is ${sha256}, not ${known.sha256}); pkg2os will not publish over it.`, {
-                hint: 'Find out who changed the repository; restore the file from a backup, or remove it and publish again.',
-              });
-            }
-            this.record.set(rel, { ...known, mtimeMs: st.mtimeMs });
-          }
-          const { mtimeMs: _m, ...entry } = known;
-          return entry as PoolEntry;
-        }),
-      ),
-    );
+    const entries: PoolEntry[] = [];
+    // One stat per file, in a plain loop: at 10,000 files this is some 20 ms (a promise per file costs ten times that).
+    for (const rel of this.record.files()) {
+      const known = this.record.get(rel)!;
+      const path = join(this.aptRoot, rel);
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (!st?.isFile()) {
+        this.record.delete(rel);
+        continue;
+      }
+      if (known.size !== st.size || known.mtimeMs !== st.mtimeMs) {
+        const sha256 = await fileDigest(path);
+        if (sha256 !== known.sha256) {
+          throw new PublishError('PUBLISH_TAMPERED', `The pool file ${rel} is not the file pkg2os put there (its sha256 is ${sha256}, not ${known.sha256}); pkg2os will not publish over it.`, {
+            hint: 'Find out who changed the repository; restore the file from a backup, or remove it and publish again.',
+          });
+        }
+        this.record.set(rel, { ...known, mtimeMs: st.mtimeMs });
+      }
+      const { mtimeMs: _m, ...entry } = known;
+      entries.push(entry as PoolEntry);
+    }
     await this.record.save();
-    return entries.filter((e): e is PoolEntry => e !== undefined);
+    return entries;
   }
 
   /** The .debs whose exact bytes are not in the pool (by sha256, from the record, checked against the file's size and mtime). */
-  private async notInPool(debs: readonly string[]): Promise<Map<string, Digests>> {
-    const out = new Map<string, Digests>();
-    const queue = new PQueue({ concurrency: 16 });
-    await Promise.all(
-      debs.map((deb) =>
-        queue.add(async () => {
-          const digest = await fileDigests(deb);
-          const [rel, entry] = this.record.bySha256(digest.sha256) ?? [];
-          const st = rel ? await stat(join(this.aptRoot, rel)).catch(() => undefined) : undefined;
-          if (!(entry && st && st.size === entry.size && st.mtimeMs === entry.mtimeMs)) out.set(deb, digest);
-        }),
-      ),
-    );
-    // In the order given, so that errors and additions are reported in that order.
-    return new Map(debs.filter((d) => out.has(d)).map((d) => [d, out.get(d)!]));
+  private notInPool(debs: ReadonlyMap<string, DebFacts>): Map<string, DebFacts> {
+    const out = new Map<string, DebFacts>();
+    for (const [deb, facts] of debs) {
+      const [rel, entry] = this.record.bySha256(facts.sha256) ?? [];
+      const st = rel ? statSync(join(this.aptRoot, rel), { throwIfNoEntry: false }) : undefined;
+      if (!(entry && st && st.size === entry.size && st.mtimeMs === entry.mtimeMs)) out.set(deb, facts);
+    }
+    return out;
   }
 
   /** Where a .deb goes, from its control file (a usable one, for an architecture the repository publishes): the canonical name (Debian Policy §4.2.2 / dpkg-name). */
@@ -176,21 +162,27 @@ export class AptPool {
     return `${poolDir(pkg)}/${pkg}_${version.replace(/^\d+:/, '')}_${arch}.deb`;
   }
 
-  /** Copy a .deb to its place; a file there already must have the same bytes. */
-  private async copyIn(rel: string, deb: string, digest: Digests, control: string, suite: string): Promise<void> {
+  /**
+   * Copy a .deb to its place. The record is the authority on what is
+   * published: a recorded file there must have the same bytes (a published
+   * version never changes); anything else there is not listed anywhere
+   * (what an interrupted publish left, or a file dropped in by hand) and is
+   * replaced. Clients see the file only once an index lists it.
+   */
+  private copyIn(rel: string, deb: string, digest: Digests, control: string, suite: string): void {
     const dest = join(this.aptRoot, rel);
-    const existing = await stat(dest).catch(() => undefined);
-    if (existing && (await fileDigest(dest)) !== digest.sha256) {
+    const recorded = this.record.get(rel);
+    if (recorded && recorded.sha256 !== digest.sha256) {
       throw new PublishError('PUBLISH_CONFLICT', `The repository already has ${rel} with different contents; a published version never changes its bytes.`, {
         hint: 'Build it with a higher --release (Debian revision) instead.',
       });
     }
-    // There already (an interrupted publish may have put it there): the record gets it.
-    if (!existing) {
-      await copyAtomic(deb, dest);
+    if (!recorded || !statSync(dest, { throwIfNoEntry: false })) {
+      mkdirSync(dirname(dest), { recursive: true });
+      copyFileSync(deb, dest);
       this.added.push(rel);
     }
-    const st = await stat(dest);
+    const st = statSync(dest);
     const suites = [...new Set([...(this.record.get(rel)?.suites ?? []), suite])].sort();
     this.record.set(rel, { ...poolEntry(rel, st.size, digest, control, suites), mtimeMs: st.mtimeMs });
   }

@@ -1,21 +1,39 @@
-/** Control files of many .debs: one python3-apt process for all of them (dpkg-deb per file when python3-apt is missing). */
+/**
+ * The control file and digests of .debs: for a few, dpkg-deb -f each and the
+ * digests here (in parallel); for many, one python3-apt process reads each
+ * file once for both (dpkg-deb per file when python3-apt is missing).
+ */
 import { basename } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { fileDigests } from '../../digest.js';
 import { run } from '../../exec.js';
 import { SYSTEM_PYTHON } from '../../host/system-python.js';
 import { shipped } from '../../paths.js';
 
-async function readControl(deb: string): Promise<string> {
-  return (await run('dpkg-deb', ['-f', deb], { purpose: `reading the control file of ${basename(deb)}`, phase: 'publish' })).stdout;
+export interface DebFacts {
+  control: string;
+  sha256: string;
+  sha512: string;
+  size: number;
 }
 
-export async function readControls(files: readonly string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+async function readOne(deb: string): Promise<DebFacts> {
+  const [control, digests, st] = await Promise.all([run('dpkg-deb', ['-f', deb], { purpose: `reading the control file of ${basename(deb)}`, phase: 'publish' }), fileDigests(deb), stat(deb)]);
+  return { control: control.stdout, ...digests, size: st.size };
+}
+
+export async function readDebs(files: readonly string[]): Promise<Map<string, DebFacts>> {
+  const out = new Map<string, DebFacts>();
   if (files.length === 0) return out;
-  try {
-    const { stdout } = await run(SYSTEM_PYTHON, [shipped('src', 'publish', 'apt', 'read-controls.py')], { input: files.join('\n'), purpose: 'reading control files', phase: 'publish' });
-    for (const [path, control] of Object.entries(JSON.parse(stdout) as Record<string, string>)) out.set(path, control);
-  } catch {
-    for (const file of files) out.set(file, await readControl(file));
+  if (files.length > 8) {
+    try {
+      const { stdout } = await run(SYSTEM_PYTHON, [shipped('src', 'publish', 'apt', 'read-controls.py')], { input: files.join('\n'), purpose: 'reading control files', phase: 'publish' });
+      const read = JSON.parse(stdout) as Record<string, DebFacts>;
+      return new Map(files.map((f) => [f, read[f]!]));
+    } catch {
+      // python3-apt missing: one dpkg-deb per file.
+    }
   }
+  for (const [k, facts] of (await Promise.all(files.map(readOne))).entries()) out.set(files[k]!, facts);
   return out;
 }

@@ -64,7 +64,6 @@ async function suiteEntries(aptRoot: string, dist: string, suite: string, keyrin
           version: field(paragraph, 'Version') ?? '',
           size,
           ...digest,
-          control: formatParagraph(control),
           stanza: formatParagraph(control, [['Filename', filename], ['Size', String(size)], ['SHA256', digest.sha256], ['SHA512', digest.sha512]]),
           suites: [suite],
         });

@@ -66,8 +66,10 @@ export async function prepareSuite(input: SuiteInput): Promise<StagedPublication
     await writeFile(join(staging, 'Release'), release);
     await writeFile(join(staging, 'Release.gpg'), await input.signer.detached(Buffer.from(release), 'armored'));
     await writeFile(join(staging, 'InRelease'), await input.signer.cleartext(release));
-    await gpgvCheck(input.keys.binary, join(staging, 'InRelease'), undefined, `InRelease of ${suite}`);
-    await gpgvCheck(input.keys.binary, join(staging, 'Release.gpg'), join(staging, 'Release'), `Release.gpg of ${suite}`);
+    await Promise.all([
+      gpgvCheck(input.keys.binary, join(staging, 'InRelease'), undefined, `InRelease of ${suite}`),
+      gpgvCheck(input.keys.binary, join(staging, 'Release.gpg'), join(staging, 'Release'), `Release.gpg of ${suite}`),
+    ]);
     return stagedPublication(staging, () => switchOver(dist, staging, indexFiles, live, settings.retention, options.clock, input.logger), summary, discard);
   } catch (error) {
     await discard();

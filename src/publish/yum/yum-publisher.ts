@@ -6,6 +6,7 @@
  * signature passes gpgv before anything goes live; then data files,
  * repomd.xml.asc and repomd.xml are switched in, in that order.
  */
+import { statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Clock } from '../../clock.js';
@@ -25,7 +26,7 @@ import { pruneSuperseded, putLive, startRetention } from '../switch-over.js';
 import { repomdLocations } from './repomd.js';
 import { type RpmHeader, queryRpms } from './rpm-query.js';
 import { recordFromSignedMetadata } from './record-from-repomd.js';
-import { signRpms } from './rpm-sign.js';
+import { type SignOutcome, signWithCache } from './sign-cache.js';
 
 /** What one yum publish did to one target's repository. */
 export interface YumSummary {
@@ -72,8 +73,10 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
     try {
       const record = await this.openRecord(keys.binary);
       const toSign = await this.stageNew(rpms, join(staging, 'sign'), await this.scanPackages(record));
+      let signing: SignOutcome | undefined;
       if (toSign.length > 0) {
-        await signRpms(toSign, this.signer);
+        signing = await signWithCache(toSign, this.signer, join(this.yumRoot, '.pkg2os', 'signed'));
+        if (signing.signed) this.logger.info(`yum: signed ${signing.signed} rpm(s) for ${this.target} in ${(signing.ms / 1000).toFixed(2)} s (${Math.round(signing.ms / signing.signed)} ms each)${signing.reused ? `; ${signing.reused} signed before (an interrupted publish) were reused` : ''}`);
         await rpmkeysCheck(toSign, keys.armored, join(staging, 'rpmdb'));
         const headers = await queryRpms(toSign, 'the signed rpms');
         for (const [k, file] of toSign.entries()) {
@@ -110,6 +113,7 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
       const goLive = async () => {
         await this.switchOver(newRepodata, options.clock);
         await writeAtomic(pkglistPath, pkglist);
+        await signing?.forget();
       };
       return stagedPublication(staging, goLive, summary, discard);
     } catch (error) {
@@ -142,7 +146,7 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
     for (const rel of record.files()) {
       const known = record.get(rel)!;
       const path = join(this.yumRoot, rel);
-      const st = await stat(path).catch(() => undefined);
+      const st = statSync(path, { throwIfNoEntry: false });
       if (!st?.isFile()) {
         record.delete(rel);
         continue;
