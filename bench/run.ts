@@ -8,6 +8,7 @@
  *      apt-ftparchive + gpg --clearsign, aptly and reprepro; yum signing per rpm
  *      vs rpmsign with a GnuPG agent, and createrepo_c --update (bench/publish.ts)
  *   5. sandbox start-up; 6. command-line start-up (pkg2os --version vs node -e '')
+ *   7. the build farm's overhead: the fixtures through the queue, 1 and 2 local workers (bench/farm.ts)
  * Benchmarks 1–3 run on the corpus's real sdists when ../shared/corpus is
  * present, and on six equal-sized fixtures always.
  * Sizes: PKG2OS_BENCH_SIZES (default "1000,10000"); PKG2OS_BENCH_BUILD=no skips 1–3,
@@ -25,6 +26,7 @@ import { StaticServer } from '../test/support/static-server.js';
 import { CORPUS, corpusManifest, corpusMissing } from '../test/support/corpus.js';
 import { type Measure, measure, row, rows } from './measure.js';
 import { benchPublish, peerVersions } from './publish.js';
+import { benchFarm } from './farm.js';
 
 async function fixtures(count: number): Promise<{ server: IndexServer; sdistDir: string; names: string[] }> {
   const server = new IndexServer();
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
       if (!set) continue;
       try {
         await benchBuild(set);
+        if (make === fixtureSet) await benchFarm(set);
       } finally {
         await set.stop();
       }

@@ -14,6 +14,7 @@ export const ExitCode = {
   missingTool: 5,
   index: 6,
   publish: 7,
+  farm: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -78,6 +79,13 @@ export type ErrorCode =
   | 'INVALID_METADATA'
   | 'UNSUPPORTED_TARGET'
   | 'PACKAGING_FAILED'
+  // the build farm
+  | 'QUEUE_UNREACHABLE'
+  | 'JOB_LOST'
+  | 'NO_WORKER'
+  | 'ARTIFACT_MISSING'
+  | 'ARTIFACT_TAMPERED'
+  | 'REMOTE_BUILD_FAILED'
   // tools
   | 'TOOL_MISSING'
   | 'TOOL_FAILED';
@@ -134,6 +142,11 @@ export class LockfileError extends Pkg2osError {
 /** Building the wheel, staging it or packaging it failed (exit 4). */
 export class BuildError extends Pkg2osError {
   readonly exitCode = ExitCode.build;
+}
+
+/** The build farm (its queue, its store, its workers) failed the run; nothing was published (exit 8). */
+export class FarmError extends Pkg2osError {
+  readonly exitCode = ExitCode.farm;
 }
 
 /** Publishing a repository failed; the previous state is untouched (exit 7). */

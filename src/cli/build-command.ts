@@ -45,6 +45,8 @@ export function registerBuild(program: Command): void {
     .option('--frozen', 'build only what the lockfile holds, exactly, and never write it')
     .option('--accept-new-signer', 'accept and record a signer that differs from the locked one')
     .option('--accept-new-publisher', 'accept and record a Trusted Publisher that differs from the locked one')
+    .option('--queue <url>', 'build the wheels on a build farm: its Redis (redis://HOST:PORT or rediss://USER:PASSWORD@HOST:PORT); config queue:')
+    .option('--store <dir>', 'the build farm\'s artifact store, shared with its workers; config store:')
     .option('-v, --verbose', 'more log lines');
   addRepoOptions(command, false).action(async (requirementTexts: string[], flags: BuildFlags) => {
     process.exitCode = await (await import('./build-run.js')).runBuild(requirementTexts, flags);

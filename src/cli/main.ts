@@ -14,6 +14,7 @@ import { registerPublish } from './publish-command.js';
 import { registerRoots } from './roots-command.js';
 import { registerTrust } from './trust-command.js';
 import { registerExplain } from './explain-command.js';
+import { registerWorker } from './worker-command.js';
 import { reportError } from './output.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   registerVerify(program);
   registerPublish(program);
   registerExplain(program);
+  registerWorker(program);
   const keys = registerKeys(program);
   const roots = registerRoots(program);
   const trust = registerTrust(program);

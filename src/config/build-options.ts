@@ -50,6 +50,8 @@ export interface BuildFlags extends RepoFlags {
   cacheDir?: string;
   cache: boolean;
   progress?: boolean;
+  queue?: string;
+  store?: string;
 }
 
 /** An environment variable, with empty meaning unset. */
@@ -65,6 +67,15 @@ export function parseFormats(text: string): PackageFormat[] {
     }
   }
   return [...new Set(formats)] as PackageFormat[];
+}
+
+/** The build farm, when --queue (or queue: in the config) names one; it needs a store both sides see. */
+function farmSettings(flags: BuildFlags, config: FileConfig): { farm?: BuildRequest['farm'] } {
+  const queue = flags.queue ?? config.queue;
+  if (!queue) return {};
+  const store = flags.store ?? config.store;
+  if (!store) throw new ConfigError('USAGE', '--queue needs --store: the artifact store the coordinator and the workers share.', { hint: 'Give --store DIR (a directory every worker sees too), or store: in pkg2os.config.yaml.' });
+  return { farm: { queue, store: resolve(store), waitForWorkerMs: parseDuration(config['farm-wait'] ?? '10m', 'farm-wait') * 1000 } };
 }
 
 function parsePolicy(text: string, what = 'signature'): SignaturePolicy {
@@ -130,6 +141,7 @@ export function buildRequestFrom(requirementTexts: string[], flags: BuildFlags, 
     jobs: positiveInteger(flags.jobs, '--jobs'),
     cacheDir: flags.cache ? resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir()) : undefined,
     roots: config.roots,
+    ...farmSettings(flags, config),
     limits: buildLimitsFrom({ ...config, 'build-timeout-seconds': config['build-timeout'] ? parseDuration(config['build-timeout'], 'build-timeout') : undefined }),
   };
   const repo = (flags.repo ?? config.repo) ? repoSettings(flags, config, targets) : undefined;

@@ -55,8 +55,20 @@ export interface BuildRequest {
   releases?: ReleaseSource;
   /** Limits on sandboxed builds, their logs and their wheels (default: DEFAULT_BUILD_LIMITS). */
   limits?: BuildLimits;
+  /** Build the wheels through a build farm (`--queue`, `--store`) instead of here. */
+  farm?: FarmSettings;
   /** Build roots by target (`roots:` in pkg2os.config.yaml). */
   roots?: Record<string, RootSettings>;
+}
+
+/** A build farm: its queue (Redis), its artifact store, and how long a job may wait for a worker. */
+export interface FarmSettings {
+  queue: string;
+  store: string;
+  /** How long a job may wait with no worker serving its queue (ms). */
+  waitForWorkerMs: number;
+  /** Retries of a job whose worker failed (a worker killed, a lost connection). */
+  attempts?: number;
 }
 
 /** Where a target's build root comes from. */

@@ -64,6 +64,9 @@ export const configSchema = z
     /** Largest build log per tool run, in MiB. */
     'log-limit-mib': z.number().int().min(1).optional(),
     /** Build roots by target: a mirror to make a Debian-family root from, repositories and their key for an RPM-family one, or a root directory to use as it is. */
+    queue: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+    store: z.string().optional(),
+    'farm-wait': z.string().optional(),
     roots: z
       .record(
         z.string().refine((name) => name in TARGETS, { message: `not a known target (${Object.keys(TARGETS).join(', ')})` }),

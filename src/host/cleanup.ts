@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 
 const controller = new AbortController();
 const directories = new Set<string>();
+const hooks = new Set<() => Promise<void>>();
 
 /** The signal that cancels every child process of this run. */
 export function runSignal(): AbortSignal {
@@ -17,6 +18,12 @@ export function runSignal(): AbortSignal {
 export function removeOnStop(dir: string): { release(): void } {
   directories.add(dir);
   return { release: () => directories.delete(dir) };
+}
+
+/** Run `hook` if pkg2os is stopped before `release()` (e.g. remove this run's jobs from a build queue); it gets three seconds. */
+export function onStop(hook: () => Promise<void>): { release(): void } {
+  hooks.add(hook);
+  return { release: () => hooks.delete(hook) };
 }
 
 /**
@@ -35,10 +42,12 @@ export function installStopHandlers(onStop: (signal: string) => void = () => {})
       controller.abort(new Error(`pkg2os was stopped by ${signal}`));
       // The children die with their sandbox; give the kill a moment to land before their directories go.
       // The timer holds the process: a run that ends in the meantime (its build killed) still exits 130/143.
-      setTimeout(() => {
+      const finish = () => {
         for (const dir of directories) rmSync(dir, { recursive: true, force: true });
         process.exit(signal === 'SIGINT' ? 130 : 143);
-      }, 200);
+      };
+      const pending = [...hooks].map((hook) => hook().catch(() => undefined));
+      Promise.race([Promise.all([...pending, new Promise((r) => setTimeout(r, 200))]), new Promise((r) => setTimeout(r, 3000))]).then(finish, finish);
     });
   }
 }

@@ -39,6 +39,8 @@ export interface BuildJobsContext extends Omit<PackageItemContext, 'sha256' | 'w
   compiled(item: PlanItem): boolean;
   /** The identity of a target's build root (its archive, release date and package set). */
   rootIdentity(item: PlanItem): Promise<string>;
+  /** Which build-farm worker built an item's wheel (undefined for a local build). */
+  builtBy?(item: PlanItem): string | undefined;
   /** Counts for the summary. */
   stats: { built: number; reused: number };
 }
@@ -148,6 +150,8 @@ async function buildItem(item: PlanItem, context: BuildJobsContext, provided: Pr
     context.logger.progress?.end(label(item));
   }
   if (prepared) report.log = context.logName(candidate.project, candidate.version);
+  const worker = context.builtBy?.(item);
+  if (worker) report.builtBy = worker;
   const v = verdict();
   if (v) report.sdist = { ...report.sdist, sha256: v.sha256, size: v.size };
   if (v) report.verification.checks = v.checks;

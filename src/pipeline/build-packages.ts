@@ -14,12 +14,14 @@ import { packageNameFor } from '../config/recipes.js';
 import { copyAtomic, writeAtomic } from '../fs-atomic.js';
 import { distributionFiles } from '../host/distribution-files.js';
 import { redactUrl } from '../index/url-policy.js';
+import { FarmError } from '../errors.js';
 import { PKG2OS_VERSION } from '../version.js';
 import { buildPlans } from './build-jobs.js';
 import { type Failure, toFailureReport } from './failures.js';
 import { planReport } from './plan-report.js';
 import type { BuildReport, PlanReport } from './report.js';
 import { withRun } from './run-context.js';
+import { startFarm } from './farm-builds.js';
 
 export type { BuildRequest } from '../config/build-request.js';
 
@@ -43,10 +45,12 @@ export async function buildPackages(request: BuildRequest): Promise<BuildOutcome
     const plans = await run.discovery.plan();
     const staged = join(run.work, 'out');
     const stats = { built: 0, reused: 0 };
+    const farm = request.farm ? await startFarm(request.farm, run, plans, logger) : undefined;
     const { packages, provided, failures } = await buildPlans(plans, {
       jobs: Math.max(1, request.jobs ?? cpus().length),
       verdict: (url) => run.discovery.verdicts.get(url),
-      prepare: (item) => run.prepareFor(item),
+      prepare: (item) => (farm ? farm.prepareFor(item) : run.prepareFor(item)),
+      builtBy: (item) => farm?.builtBy(item),
       buildPlan: (item) => run.discovery.buildPlan(item.candidate!),
       stagingRoot: (target, wheel) => run.stagingRoot(target, wheel),
       compiled: (item) => run.discovery.compiled.get(item.candidate!.file.url) ?? false,
@@ -68,7 +72,10 @@ export async function buildPackages(request: BuildRequest): Promise<BuildOutcome
       cache: run.cache,
       staged,
       logger,
-    });
+    }).finally(() => farm?.close());
+    // The farm itself failing (its queue lost, no worker) fails the run: no partial set is published.
+    const farmFailure = failures.find((f) => f.error instanceof FarmError);
+    if (farmFailure) throw farmFailure.error;
     const report: BuildReport = {
       pkg2os: PKG2OS_VERSION,
       indexUrl: redactUrl(request.indexUrl),

@@ -48,6 +48,8 @@ export interface DiscoveryOptions {
   logFile(candidate: SdistCandidate): string;
   /** Build wheels during discovery (packages will be built). */
   buildWheels: boolean;
+  /** Without wheels, still resolve the build requirements of each sdist (a build-farm coordinator ships them). */
+  buildPlans?: boolean;
   /** The root builds run on, and their limits. */
   root: SandboxRoot;
   limits: BuildLimits;
@@ -205,6 +207,7 @@ export class Discovery {
       dir: join(this.options.workDir, 'projects', `${candidate.project}-${candidate.version}${suffix}`),
       logFile: this.options.logFile(candidate),
       buildWheel: this.options.buildWheels,
+      buildPlan: this.options.buildPlans,
       root,
       limits: this.options.limits,
       environments: this.options.environmentsFor(root),

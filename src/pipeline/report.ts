@@ -63,6 +63,7 @@ export const packageReportSchema = z
       .optional()
       .describe('what the wheel was built with: each build requirement, and where it came from'),
     log: z.string().optional().describe('its build log, relative to the output directory (absent when every file came from the cache)'),
+    builtBy: z.string().optional().describe('the build-farm worker (host:pid) that built its wheel; absent for a local build'),
     recipe: z.object({ file: z.string().nullable(), sha256 }).strict().optional().describe('the recipe it was built with (null file: none but pkg2os\'s defaults) and the digest of its settings'),
   })
   .strict();

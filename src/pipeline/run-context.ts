@@ -85,7 +85,9 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
       cache,
       workDir: work,
       logFile,
-      buildWheels: building,
+      // Through the build farm, the wheels are the workers' to build; here only what they need is resolved.
+      buildWheels: building && !request.farm,
+      buildPlans: building && Boolean(request.farm),
       environmentsFor,
       roots,
       root: HOST_ROOT,

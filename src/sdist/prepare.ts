@@ -64,6 +64,8 @@ export interface PrepareContext {
   logFile: string;
   /** Build the wheel now (packages will be built) rather than only read the metadata. */
   buildWheel: boolean;
+  /** Without building the wheel, still resolve its build requirements (the build farm ships them to a worker). */
+  buildPlan?: boolean;
   /** The root builds run on, and the limits on them (a recipe's build-timeout wins). */
   root: SandboxRoot;
   limits: BuildLimits;
@@ -86,6 +88,14 @@ export async function prepareSdist(candidate: SdistCandidate, context: PrepareCo
   const signature = artifact.checks.find((c) => c.kind === 'signature');
   if (signature?.result === 'pass') for (const warning of signature.detail.warnings) logger.warn(`${candidate.file.filename}: ${warning}`);
   reportStep(logger, label, { phase: 'verified', subject: `sha256 ${artifact.sha256}`, detail: signature?.result === 'pass' ? `signature by ${signature.detail.signer}` : signature ? `(signature: ${signature.detail.reason})` : undefined });
+  return prepareArtifact(artifact, context);
+}
+
+/** A verified sdist (downloaded and verified here, or fetched by its verified digest on a build-farm worker): unpack, recipe, requirements, wheel. */
+export async function prepareArtifact(artifact: VerifiedArtifact, context: PrepareContext): Promise<PreparedSdist> {
+  const { dir, logFile, recipe, logger } = context;
+  const candidate = artifact.candidate;
+  const label = `${candidate.project} ${candidate.version}`;
   const boxDir = join(dir, 'box');
   await mkdir(join(boxDir, 'src'), { recursive: true });
   const sourceDir = await unpackSdist(artifact, join(boxDir, 'src'));
@@ -107,7 +117,7 @@ export async function prepareSdist(candidate: SdistCandidate, context: PrepareCo
   try {
     await applyRecipe(recipe, box);
     // Requirements known without running anything need no build environment (a plan-only run).
-    if (!context.buildWheel && fromPkgInfo) return { ...base, requiresDist: fromPkgInfo, buildRequires: [] };
+    if (!context.buildWheel && !context.buildPlan && fromPkgInfo) return { ...base, requiresDist: fromPkgInfo, buildRequires: [] };
     reportStep(logger, label, { phase: 'build-requirements' });
     const system = await readBuildSystem(sourceDir, label);
     const chain = context.chain ?? [candidate.project];
@@ -121,7 +131,7 @@ export async function prepareSdist(candidate: SdistCandidate, context: PrepareCo
       box.envDir = await context.environments.materialize(plan);
     }
     for (const r of plan.requirements.filter((r) => r.note)) logger.info(`${label}: ${r.note}`);
-    if (!context.buildWheel) return { ...base, requiresDist: await sourceRequirements(box, sourceDir), buildRequires, build: plan };
+    if (!context.buildWheel) return { ...base, requiresDist: fromPkgInfo ?? (await sourceRequirements(box, sourceDir)), buildRequires, build: plan };
     reportStep(logger, label, { phase: 'wheel' });
     const wheel = await validateWheel(await buildWheel(box, join(dir, 'wheel')), candidate, context.limits.wheel, label);
     for (const warning of wheel.metadata.warnings) logger.warn(`${label}: ${warning}`);

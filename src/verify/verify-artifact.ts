@@ -4,7 +4,9 @@
  * Each step adds a `Check` or throws; only what passes every step comes out
  * as a `VerifiedArtifact`, the one input the build stage accepts.
  */
+import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
+import { IntegrityError } from '../errors.js';
 import type { ProvenancePolicy, SignaturePolicy } from '../config/recipes.js';
 import type { DownloadedFile } from '../index/index-client.js';
 import type { SdistCandidate } from '../index/index.types.js';
@@ -70,4 +72,25 @@ export function lockEntry(candidate: SdistCandidate, sha256: string, checks: rea
     ...(role ? { for: role } : {}),
     ...(provenance ? { publisher: provenance.publisher, source: { repository: provenance.repository, ref: provenance.ref, commit: provenance.commit } } : {}),
   };
+}
+
+/**
+ * An sdist a build-farm coordinator verified, fetched by a worker from the
+ * artifact store by that digest: the digest is the coordinator's verdict, and
+ * the bytes are hashed again here. A worker never sees the index.
+ */
+export async function artifactByDigest(candidate: SdistCandidate, path: string, sha256: string): Promise<VerifiedArtifact> {
+  const data = await readFile(path);
+  const actual = createHash('sha256').update(data).digest('hex');
+  if (actual !== sha256) {
+    await rm(path, { force: true });
+    throw new IntegrityError('HASH_MISMATCH', `${candidate.file.filename} from the build farm's store has sha256 ${actual}, not the ${sha256} the coordinator verified.`, { hint: 'The store was changed under the farm; nothing of it was built.' });
+  }
+  return new VerifiedArtifact(verifiedToken, {
+    candidate,
+    path,
+    sha256,
+    size: data.length,
+    checks: [{ kind: 'hash', result: 'pass', detail: { source: 'cache', sha256, note: 'fetched from the build farm\'s store by the digest its coordinator verified' } }],
+  });
 }

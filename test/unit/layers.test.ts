@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { shipped } from '../../src/paths.js';
 
 /** Lowest first; folders on one line are siblings that must not import each other. */
-const LAYERS = [['(root)'], ['pep'], ['config'], ['host', 'keys'], ['sandbox'], ['cache'], ['index'], ['plan', 'verify'], ['wheel'], ['sdist', 'stage'], ['package'], ['publish'], ['pipeline'], ['cli']];
+const LAYERS = [['(root)'], ['pep'], ['config'], ['host', 'keys'], ['sandbox'], ['cache'], ['index'], ['plan', 'verify'], ['wheel'], ['sdist', 'stage'], ['package'], ['publish'], ['farm'], ['pipeline'], ['cli']];
 const rank = new Map(LAYERS.flatMap((folders, i) => folders.map((f) => [f, i] as const)));
 
 function sources(dir: string): string[] {

@@ -1,0 +1,67 @@
+/**
+ * `pkg2os worker --queue URL --store DIR [--target T]... [--arch A] [--concurrency N]`:
+ * a build-farm worker (README.md, "Build farms"). It builds wheels for the
+ * targets it serves, in the sandbox, from what the artifact store holds; it
+ * holds no key, no lockfile, no repository, and reaches no index.
+ */
+import type { Command } from 'commander';
+import { machineArch } from '../config/targets.js';
+import { ConfigError } from '../errors.js';
+import { reporting, stderrLogger } from './output.js';
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
+
+interface WorkerFlags {
+  queue: string;
+  store: string;
+  target?: string[];
+  arch: string;
+  concurrency: string;
+  lockSeconds: string;
+  config?: string;
+  cacheDir?: string;
+  verbose?: boolean;
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('build wheels for a build farm: take jobs for the targets served from its queue, return the wheels through its store')
+    .requiredOption('--queue <url>', 'the farm\'s Redis: redis://HOST:PORT, or rediss://USER:PASSWORD@HOST:PORT (TLS)')
+    .requiredOption('--store <dir>', 'the artifact store the coordinator shares')
+    .option('--target <name>', 'the targets served, repeatable or comma-separated (default: the config\'s targets, else debian-12)', collect)
+    .option('--arch <arch>', 'the architecture served (default: this machine\'s)', machineArch('deb'))
+    .option('--concurrency <n>', 'builds at once', '1')
+    .option('--lock-seconds <n>', 'how long a job stays this worker\'s without a sign of life (a dead worker\'s job goes to another after it)', '30')
+    .option('--config <file>', 'configuration file: build roots and limits (default ./pkg2os.config.yaml if present)')
+    .option('--cache-dir <dir>', 'where made build roots are kept (env PKG2OS_CACHE_DIR; default ~/.cache/pkg2os)')
+    .option('-v, --verbose', 'more log lines')
+    .action(
+      reporting(async (flags: WorkerFlags) => {
+        const [{ runWorker }, { loadConfig }, { defaultCacheDir }, { onStop }, { resolve }] = await Promise.all([import('../farm/worker.js'), import('../config/config.js'), import('../config/default-dirs.js'), import('../host/cleanup.js'), import('node:path')]);
+        const config = await loadConfig(flags.config);
+        let stop!: () => void;
+        const stopped = new Promise<void>((r) => (stop = r));
+        onStop(async () => stop());
+        const positive = (text: string, what: string) => {
+          const n = Number(text);
+          if (!Number.isInteger(n) || n < 1) throw new ConfigError('USAGE', `${what} must be a whole number above 0, not "${text}".`);
+          return n;
+        };
+        await runWorker({
+          queue: flags.queue,
+          store: resolve(flags.store),
+          targets: flags.target ?? config.targets ?? ['debian-12'],
+          arch: flags.arch,
+          concurrency: positive(flags.concurrency, '--concurrency'),
+          lockSeconds: positive(flags.lockSeconds, '--lock-seconds'),
+          rootsDir: resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir()),
+          roots: config.roots,
+          logger: stderrLogger(flags.verbose ?? false),
+          stopped,
+        });
+      }),
+    );
+}

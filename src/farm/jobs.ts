@@ -1,0 +1,80 @@
+/**
+ * What travels through the queue: one job per wheel to build, named by
+ * target and architecture (a worker takes only the queues it serves), its
+ * inputs by sha256 in the artifact store, and the result by sha256 too. The
+ * worker checks the job it is given; the coordinator checks the result. The
+ * Redis URL (it may hold a password) is never printed whole.
+ */
+import { z } from 'zod';
+import { FarmError } from '../errors.js';
+import { redactUrl } from '../index/url-policy.js';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const file = z.object({ filename: z.string().regex(/^[^/\\\0]+$/), sha256 }).strict();
+
+export const buildJobSchema = z
+  .object({
+    run: z.string(),
+    target: z.string(),
+    arch: z.string(),
+    project: z.string(),
+    version: z.string(),
+    sdist: file,
+    /** The recipe's build settings; its patches by content. */
+    recipe: z
+      .object({
+        env: z.record(z.string(), z.string()).optional(),
+        buildTimeout: z.string().optional(),
+        patches: z.array(file).optional(),
+      })
+      .strict(),
+    /** The build environment: the verified wheels of the build requirements, and its key. */
+    environment: z.object({ key: z.string(), wheels: z.array(file.extend({ project: z.string(), version: z.string() })) }).strict(),
+  })
+  .strict();
+
+export const buildResultSchema = z
+  .object({
+    wheel: file,
+    log: sha256,
+    worker: z.string(),
+  })
+  .strict();
+
+export type BuildJob = z.infer<typeof buildJobSchema>;
+export type BuildResult = z.infer<typeof buildResultSchema>;
+
+/** The queue of builds for a target on an architecture. */
+export function queueName(target: string, arch: string): string {
+  return `pkg2os-build.${target}.${arch}`;
+}
+
+/** The Redis connection of a --queue URL: redis:// or rediss:// (TLS), with its password if any. */
+export async function connect(url: string): Promise<import('ioredis').Redis> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new FarmError('QUEUE_UNREACHABLE', `--queue "${redactUrl(url)}" is not a URL.`, { hint: 'Give redis://HOST:PORT, or rediss://USER:PASSWORD@HOST:PORT for TLS.' });
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new FarmError('QUEUE_UNREACHABLE', `--queue ${redactUrl(url)} is not a redis:// or rediss:// URL.`);
+  const ioredis = await import('ioredis');
+  const Redis = (ioredis.Redis ?? (ioredis as unknown as { default: typeof ioredis.Redis }).default) as typeof ioredis.Redis;
+  // BullMQ's workers block on Redis: no retry limit per command; a connection that cannot be made is reported by ping().
+  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: 5000 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new FarmError('QUEUE_UNREACHABLE', `Could not reach the build queue at ${redactUrl(url)}: ${(error as Error).message}.`, { hint: 'Check that redis-server runs there and that the URL (and its password) is right.', cause: error });
+  }
+  return redis;
+}
+
+/** BullMQ, loaded on first use (its CommonJS exports, however the bundler hands them over). */
+export async function bullmq(): Promise<typeof import('bullmq')> {
+  const mod = (await import('bullmq')) as typeof import('bullmq') & { default?: typeof import('bullmq') };
+  return mod.Worker ? mod : mod.default!;
+}

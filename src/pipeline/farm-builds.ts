@@ -1,0 +1,103 @@
+/**
+ * Building through the build farm (`--queue`): every planned sdist is
+ * verified and prepared here, in the trusted zone, as a plan-only run does
+ * (its build requirements resolved and verified), its inputs put into the
+ * artifact store by digest, and its wheel built by a worker of its target.
+ * What comes back is untrusted until checked like a local build's: the
+ * wheel's digest against the store, then the same validation; staging,
+ * packaging, signing and publishing stay here.
+ */
+import { appendFile, readFile, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { machineArch } from '../config/targets.js';
+import { Pkg2osError } from '../errors.js';
+import { type FarmCoordinator, type FarmItem, FarmCoordinator as Coordinator, type FarmSettings } from '../farm/coordinator.js';
+import type { BuildJob } from '../farm/jobs.js';
+import { onStop } from '../host/cleanup.js';
+import type { Logger } from '../log.js';
+import type { PlanItem, ResolvedPlan } from '../plan/plan.types.js';
+import type { PreparedSdist } from '../sdist/prepare.js';
+import { validateWheel } from '../wheel/validate-wheel.js';
+import type { Run } from './run-context.js';
+
+export interface FarmBuilds {
+  prepareFor(item: PlanItem): Promise<PreparedSdist>;
+  /** Which worker built an item's wheel. */
+  builtBy(item: PlanItem): string | undefined;
+  close(): Promise<void>;
+}
+
+const keyOf = (item: PlanItem) => `${item.target.name}/${item.project}`;
+
+export async function startFarm(settings: FarmSettings, run: Run, plans: readonly ResolvedPlan[], logger: Logger): Promise<FarmBuilds> {
+  const coordinator = await Coordinator.open(settings, logger);
+  const stop = onStop(() => coordinator.cancel());
+  const prepared = new Map<string, Promise<PreparedSdist>>();
+  const items = plans.flatMap((p) => p.items).filter((i) => i.candidate && !i.providedFor.includes(i.target.family));
+  const submitted: FarmItem[] = [];
+  for (const item of items) {
+    const preparing = run.discovery.prepare(item.candidate!);
+    prepared.set(keyOf(item), preparing);
+    const ready = await preparing.catch(() => undefined);
+    if (ready) submitted.push({ key: keyOf(item), job: await jobOf(item, ready, coordinator, item.recipe.file), dependencies: item.dependencies.map((d) => `${item.target.name}/${d.project}`) });
+  }
+  const keys = new Set(submitted.map((s) => s.key));
+  for (const s of submitted) s.dependencies = s.dependencies.filter((d) => keys.has(d));
+  await coordinator.submit(submitted);
+  const workers = new Map<string, string>();
+  return {
+    async prepareFor(item) {
+      const base = await prepared.get(keyOf(item))!;
+      const label = `${item.candidate!.project} ${item.candidate!.version}`;
+      try {
+        const result = await coordinator.result(keyOf(item));
+        workers.set(keyOf(item), result.worker);
+        await appendLog(coordinator, result.log, base.logFile, result.worker);
+        const path = join(base.dir, 'farm-wheel', result.wheel.filename);
+        await coordinator.store.get(result.wheel.sha256, path);
+        return { ...base, wheel: await validateWheel(path, item.candidate!, run.limits.wheel, label) };
+      } catch (error) {
+        const log = (error as { logSha256?: string }).logSha256;
+        if (log) await appendLog(coordinator, log, base.logFile, 'the worker').catch(() => undefined);
+        throw error instanceof Pkg2osError ? error : new Error(String(error));
+      }
+    },
+    builtBy: (item) => workers.get(keyOf(item)),
+    async close() {
+      stop.release();
+      await coordinator.close();
+    },
+  };
+}
+
+async function jobOf(item: PlanItem, prepared: PreparedSdist, coordinator: FarmCoordinator, recipeFile: string | undefined): Promise<BuildJob> {
+  const store = coordinator.store;
+  const recipe = item.recipe;
+  const patches = [];
+  for (const patch of recipe.patches ?? []) {
+    const path = join(dirname(recipeFile ?? '.'), patch);
+    patches.push({ filename: basename(patch), sha256: await store.put(path) });
+  }
+  const wheels = [];
+  for (const w of prepared.build?.wheels ?? []) wheels.push({ filename: basename(w.path), sha256: await store.put(w.path), project: w.metadata.name, version: w.metadata.version });
+  return {
+    run: coordinator.run,
+    target: item.target.name,
+    arch: machineArch('deb'),
+    project: item.candidate!.project,
+    version: item.candidate!.version,
+    sdist: { filename: item.candidate!.file.filename, sha256: await store.put(prepared.artifact.path) },
+    recipe: { ...(recipe.env ? { env: recipe.env } : {}), ...(recipe['build-timeout'] ? { buildTimeout: recipe['build-timeout'] } : {}), ...(patches.length ? { patches } : {}) },
+    environment: { key: prepared.build?.key ?? 'distribution', wheels },
+  };
+}
+
+async function appendLog(coordinator: FarmCoordinator, sha256: string, logFile: string, worker: string): Promise<void> {
+  const copy = `${logFile}.worker`;
+  try {
+    await coordinator.store.get(sha256, copy);
+    await appendFile(logFile, `\n=== the build on ${worker} ===\n${await readFile(copy, 'utf8')}`);
+  } finally {
+    await rm(copy, { force: true });
+  }
+}
