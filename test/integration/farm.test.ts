@@ -161,6 +161,31 @@ describe('building through a build farm', () => {
   });
 });
 
+describe('the queue\'s credentials', () => {
+  it('works with a password-protected Redis, and never prints the password, even when the queue cannot be reached', async () => {
+    const secret = `s3cret-${Date.now()}`;
+    const locked = await TestRedis.start(undefined, ['--requirepass', secret]);
+    try {
+      const store = await farmStore();
+      const url = `redis://:${secret}@127.0.0.1:${locked.port}`;
+      const worker = TestWorker.start(url, store, ['debian-12']);
+      workers.push(worker);
+      await worker.ready();
+      assert.doesNotMatch(worker.output, new RegExp(secret));
+      const ok = await pkg2os(['build', 'farm-c', '--index-url', index.url, '--out', join(dir, 'locked'), '--no-lockfile', '--no-cache', '--queue', url, '--store', store, '-v'], {}, dir);
+      assert.equal(ok.exitCode, 0, ok.stderr);
+      assert.doesNotMatch(ok.stderr + ok.stdout, new RegExp(secret));
+      await worker.stop();
+      const wrong = await pkg2os(['build', 'farm-c', '--index-url', index.url, '--out', join(dir, 'unreachable'), '--no-lockfile', '--queue', `redis://:${secret}@127.0.0.1:9`, '--store', store], {}, dir);
+      assert.equal(wrong.exitCode, 8, wrong.stderr);
+      assert.match(wrong.stderr, /Could not reach the build queue at redis:\/\/.*127\.0\.0\.1:9/);
+      assert.doesNotMatch(wrong.stderr, new RegExp(secret));
+    } finally {
+      await locked.stop();
+    }
+  });
+});
+
 describe('what a hostile worker returns', () => {
   /** A worker of the test's own that answers every job with `answer`. */
   async function hostileWorker(answer: (store: string) => Promise<{ filename: string; sha256: string }>, store: string) {

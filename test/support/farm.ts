@@ -22,10 +22,13 @@ async function freePort(): Promise<number> {
 
 export class TestRedis {
   private process?: ResultPromise;
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extra: string[],
+  ) {}
 
-  static async start(port?: number): Promise<TestRedis> {
-    const redis = new TestRedis(port ?? (await freePort()));
+  static async start(port?: number, extra: string[] = []): Promise<TestRedis> {
+    const redis = new TestRedis(port ?? (await freePort()), extra);
     await redis.launch();
     return redis;
   }
@@ -35,10 +38,10 @@ export class TestRedis {
   }
 
   private async launch(): Promise<void> {
-    this.process = execa('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { reject: false });
+    this.process = execa('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extra], { reject: false });
     for (let i = 0; i < 100; i++) {
       const pong = await execa('redis-cli', ['-p', String(this.port), 'ping'], { reject: false });
-      if (String(pong.stdout).trim() === 'PONG') return;
+      if (/PONG|NOAUTH/.test(String(pong.stdout))) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`redis-server did not start on port ${this.port}`);
