@@ -9,9 +9,10 @@
  *      vs rpmsign with a GnuPG agent, and createrepo_c --update (bench/publish.ts)
  *   5. sandbox start-up; 6. command-line start-up (pkg2os --version vs node -e '')
  *   7. the build farm's overhead: the fixtures through the queue, 1 and 2 local workers (bench/farm.ts)
+ *   8. build requirements from the index, cold and with cached environments (bench/build-requirements.ts)
  * Benchmarks 1–3 run on the corpus's real sdists when ../shared/corpus is
  * present, and on six equal-sized fixtures always.
- * Sizes: PKG2OS_BENCH_SIZES (default "1000,10000"); PKG2OS_BENCH_BUILD=no skips 1–3,
+ * Sizes: PKG2OS_BENCH_SIZES (default "1000,10000"; empty: no publishing); PKG2OS_BENCH_BUILD=no skips 1–3, 7 and 8,
  * PKG2OS_BENCH_YUM=no the yum publishes (signing 10,000 rpms takes about ten minutes here),
  * PKG2OS_BENCH_CORPUS=no the corpus builds.
  */
@@ -27,6 +28,7 @@ import { CORPUS, corpusManifest, corpusMissing } from '../test/support/corpus.js
 import { type Measure, measure, row, rows } from './measure.js';
 import { benchPublish, peerVersions } from './publish.js';
 import { benchFarm } from './farm.js';
+import { benchBuildRequirements } from './build-requirements.js';
 
 async function fixtures(count: number): Promise<{ server: IndexServer; sdistDir: string; names: string[] }> {
   const server = new IndexServer();
@@ -138,6 +140,7 @@ async function main(): Promise<void> {
         await set.stop();
       }
     }
+    await benchBuildRequirements();
   }
   await benchSandbox();
   await benchStartup();

@@ -23,13 +23,14 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 }
 
-async function rootsOf(flags: RootsFlags): Promise<{ roots: BuildRoots; targets: TargetProfile[] }> {
+/** The configuration, the targets asked about and their roots (loaded only when a roots command runs). */
+async function rootsOf(flags: RootsFlags) {
   const { loadConfig } = await import('../config/config.js');
-  const { BuildRoots } = await import('../sandbox/build-roots.js');
+  const { BuildRoots, rootRecipe } = await import('../sandbox/build-roots.js');
   const config = await loadConfig(flags.config);
   const dir = resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir());
   const targets = (flags.target ?? config.targets ?? Object.keys(TARGETS)).map(getTarget);
-  return { roots: new BuildRoots({ dir, settings: config.roots, logger: stderrLogger(false) }), targets };
+  return { config, rootRecipe, roots: new BuildRoots({ dir, settings: config.roots, logger: stderrLogger(false) }) as BuildRoots, targets: targets as TargetProfile[] };
 }
 
 export function registerRoots(program: Command): Command {
@@ -42,10 +43,7 @@ export function registerRoots(program: Command): Command {
   common(roots.command('list').description('say, for each target, which root its builds use'))
     .action(
       reporting(async (flags: RootsFlags) => {
-        const { loadConfig } = await import('../config/config.js');
-        const { rootRecipe } = await import('../sandbox/build-roots.js');
-        const config = await loadConfig(flags.config);
-        const { roots: made, targets } = await rootsOf(flags);
+        const { config, rootRecipe, roots: made, targets } = await rootsOf(flags);
         for (const target of targets) {
           const setting = config.roots?.[target.name];
           const recipe = setting?.path ? undefined : rootRecipe(target, setting);
@@ -64,10 +62,7 @@ export function registerRoots(program: Command): Command {
   common(roots.command('update').description('make the targets\' roots again from their archives now (roots given as a path are left alone)'))
     .action(
       reporting(async (flags: RootsFlags) => {
-        const { loadConfig } = await import('../config/config.js');
-        const { rootRecipe } = await import('../sandbox/build-roots.js');
-        const config = await loadConfig(flags.config);
-        const { roots: made, targets } = await rootsOf(flags);
+        const { config, rootRecipe, roots: made, targets } = await rootsOf(flags);
         for (const target of targets) {
           const setting = config.roots?.[target.name];
           if (setting?.path) {

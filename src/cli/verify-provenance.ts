@@ -5,7 +5,6 @@
  * pinned for the project).
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { loadRecipe, recipeDirs } from '../config/recipes.js';
 import { ConfigError, ExitCode } from '../errors.js';
@@ -16,6 +15,7 @@ import { parsePublisher } from '../verify/publishers.js';
 import { loadTrustedRoot } from '../verify/trusted-root.js';
 import { type PinnedPublishers, TrustStore } from '../verify/trust-store.js';
 import { reportError } from './output.js';
+import { readInput } from './verify-run.js';
 
 export interface ProvenanceFlags {
   provenance: string;
@@ -28,13 +28,6 @@ export interface ProvenanceFlags {
   json?: boolean;
 }
 
-async function readInput(path: string, what: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw new ConfigError('USAGE', `Cannot read ${what} ${path}: ${(error as Error).message}.`, { cause: error });
-  }
-}
 
 export async function runVerifyProvenance(file: string, flags: ProvenanceFlags, projectOf: (filename: string) => string | undefined): Promise<number> {
   try {

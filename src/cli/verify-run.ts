@@ -19,7 +19,7 @@ export interface VerifyFlags {
   json?: boolean;
 }
 
-async function readInput(path: string, what: string): Promise<Buffer> {
+export async function readInput(path: string, what: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
