@@ -1,10 +1,12 @@
 /**
  * The limits on upstream code and what it makes: resources of each sandboxed
- * run (prlimit, and a wall-clock build-timeout), the build log's size, and
- * the size and compression ratio of a wheel. From pkg2os.config.yaml
+ * run (prlimit, a cgroup where pkg2os can make one, and a wall-clock
+ * build-timeout), the build log's size, and the size and compression ratio of
+ * a wheel. From pkg2os.config.yaml
  * (`build-timeout`, `build-limits`, `wheel-limits`, `log-limit`) and a
  * recipe's `build-timeout`.
  */
+import { totalmem } from 'node:os';
 
 export interface SandboxLimits {
   /** Processes and threads of the sandbox's uid (RLIMIT_NPROC). */
@@ -13,6 +15,8 @@ export interface SandboxLimits {
   fileSizeBytes: number;
   /** Address space of each process (RLIMIT_AS). */
   addressSpaceBytes: number;
+  /** Memory of all its processes together (a cgroup's limit, where pkg2os can make one). */
+  memoryBytes: number;
   /** CPU seconds of each process (RLIMIT_CPU). */
   cpuSeconds: number;
   /** Wall-clock seconds for the whole run. */
@@ -36,10 +40,12 @@ export interface BuildLimits {
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
+/** 8 GiB, or three quarters of a smaller machine's memory. */
+const DEFAULT_MEMORY = Math.min(8 * GiB, Math.floor((totalmem() * 3) / 4 / MiB) * MiB);
 
 /** Generous for real builds, finite for hostile ones; a build-timeout of 20 minutes. */
 export const DEFAULT_BUILD_LIMITS: BuildLimits = {
-  sandbox: { processes: 1024, fileSizeBytes: 4 * GiB, addressSpaceBytes: 16 * GiB, cpuSeconds: 3600, wallSeconds: 20 * 60 },
+  sandbox: { processes: 1024, fileSizeBytes: 4 * GiB, addressSpaceBytes: 16 * GiB, memoryBytes: DEFAULT_MEMORY, cpuSeconds: 3600, wallSeconds: 20 * 60 },
   wheel: { maxUnpackedBytes: GiB, maxRatio: 200, maxEntries: 100_000 },
   logCapBytes: 64 * MiB,
 };
@@ -47,7 +53,7 @@ export const DEFAULT_BUILD_LIMITS: BuildLimits = {
 /** The limits a configuration file sets, over the defaults. */
 export function buildLimitsFrom(config: {
   'build-timeout-seconds'?: number;
-  'build-limits'?: { processes?: number; 'file-size-mib'?: number; 'address-space-mib'?: number; 'cpu-seconds'?: number };
+  'build-limits'?: { processes?: number; 'file-size-mib'?: number; 'address-space-mib'?: number; 'memory-mib'?: number; 'cpu-seconds'?: number };
   'wheel-limits'?: { 'max-unpacked-mib'?: number; 'max-ratio'?: number; 'max-entries'?: number };
   'log-limit-mib'?: number;
 }): BuildLimits {
@@ -59,6 +65,7 @@ export function buildLimitsFrom(config: {
       processes: b.processes ?? d.sandbox.processes,
       fileSizeBytes: b['file-size-mib'] !== undefined ? b['file-size-mib'] * MiB : d.sandbox.fileSizeBytes,
       addressSpaceBytes: b['address-space-mib'] !== undefined ? b['address-space-mib'] * MiB : d.sandbox.addressSpaceBytes,
+      memoryBytes: b['memory-mib'] !== undefined ? b['memory-mib'] * MiB : d.sandbox.memoryBytes,
       cpuSeconds: b['cpu-seconds'] ?? d.sandbox.cpuSeconds,
       wallSeconds: config['build-timeout-seconds'] ?? d.sandbox.wallSeconds,
     },

@@ -49,6 +49,8 @@ export const configSchema = z
         processes: z.number().int().min(16).optional(),
         'file-size-mib': z.number().int().min(1).optional(),
         'address-space-mib': z.number().int().min(256).optional(),
+        /** Memory of the whole sandboxed run, where pkg2os can make it a cgroup (root). */
+        'memory-mib': z.number().int().min(64).optional(),
         'cpu-seconds': z.number().int().min(10).optional(),
       })
       .strict()

@@ -6,7 +6,9 @@
  * target's root), a private /proc, a minimal /dev, and one writable directory:
  * its own build box. When pkg2os runs as root, the sandbox runs as an
  * unprivileged uid of its own (never shared with another build running at the
- * same time); resource limits come from prlimit. The whole PID namespace dies
+ * same time); resource limits come from prlimit, and where pkg2os can make a
+ * cgroup for the run, its memory and processes are limited as a whole (see
+ * cgroup.ts). The whole PID namespace dies
  * with the build (--die-with-parent, and the sandbox's init exiting), on
  * timeout, on cancellation and when pkg2os itself dies.
  */
@@ -17,6 +19,7 @@ import { BuildError, ToolError } from '../errors.js';
 import { type RunResult, run } from '../exec.js';
 import { runSignal } from '../host/cleanup.js';
 import { type SandboxLimits, limitArgs } from './limits.js';
+import { openCgroup } from './cgroup.js';
 import { leaseUid } from './uids.js';
 
 export type { SandboxLimits } from './limits.js';
@@ -136,6 +139,7 @@ export async function runSandboxed(spec: SandboxRun): Promise<RunResult> {
   await mkdir(join(box, 'home'), { recursive: true });
   const etc = await identityFiles(box);
   const lease = process.getuid?.() === 0 ? await leaseUid() : undefined;
+  const cgroup = openCgroup({ memoryBytes: spec.limits.memoryBytes, processes: spec.limits.processes });
   try {
     if (lease) await handOver(box, lease.uid);
     const args = [
@@ -169,7 +173,8 @@ export async function runSandboxed(spec: SandboxRun): Promise<RunResult> {
       '--',
       ...spec.argv,
     ];
-    return await run('prlimit', args, {
+    const [tool, ...rest] = [...(cgroup?.join ?? []), 'prlimit', ...args];
+    return await run(tool!, rest, {
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...spec.env },
       cleanEnv: true,
       logFile: spec.logFile,
@@ -180,6 +185,12 @@ export async function runSandboxed(spec: SandboxRun): Promise<RunResult> {
       purpose: spec.purpose,
     });
   } catch (error) {
+    if (cgroup?.outOfMemory()) {
+      throw new BuildError('BUILD_LIMIT', `${spec.purpose} used more than ${Math.round(spec.limits.memoryBytes / 2 ** 20)} MiB of memory in all its processes together; the kernel stopped it.`, {
+        hint: 'Raise "build-limits: {memory-mib: N}" in pkg2os.config.yaml if the build genuinely needs more.',
+        cause: error,
+      });
+    }
     if (error instanceof ToolError && /timed out/.test(error.message)) {
       throw new BuildError('BUILD_TIMEOUT', `${spec.purpose} took longer than ${spec.limits.wallSeconds} s; every process of it was killed.`, {
         hint: 'Raise "build-timeout" in pkg2os.config.yaml or in the project\'s recipe if the build is genuinely this slow.',
@@ -188,6 +199,7 @@ export async function runSandboxed(spec: SandboxRun): Promise<RunResult> {
     }
     throw error;
   } finally {
+    cgroup?.remove();
     lease?.release();
   }
 }

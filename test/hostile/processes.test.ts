@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { shipped } from '../../src/paths.js';
+import { cgroupSupport, ownerAlive } from '../../src/sandbox/cgroup.js';
 import { extract } from '../support/inspect.js';
 import { HostileWorld, PASSPHRASE, survivors } from '../support/hostile-world.js';
 
@@ -27,7 +28,7 @@ time.sleep(600)
 before(async () => {
   await world.start();
   config = join(world.dir, 'limits.yaml');
-  await writeFile(config, 'build-limits:\n  processes: 64\n  file-size-mib: 8\n');
+  await writeFile(config, 'build-limits:\n  processes: 64\n  file-size-mib: 8\n  memory-mib: 256\n');
   await world.add({
     name: 'hostile-network',
     attack: `
@@ -55,6 +56,24 @@ for i in range(300):
         subprocess.Popen(["/bin/sleep", "30"]); started += 1
     except Exception: break
 EXTRA["forks.txt"] = str(started)
+`,
+  });
+  // Three processes of 150 MiB each: every one is far under the address-space limit (per process), together over the build's memory.
+  await world.add({
+    name: 'hostile-memory',
+    attack: `
+import time
+pids = []
+for i in range(3):
+    pid = os.fork()
+    if pid == 0:
+        hoard = b"x" * (150 << 20)
+        time.sleep(3)
+        os._exit(0)
+    pids.append(pid)
+statuses = [os.waitpid(p, 0)[1] for p in pids]
+# As a compiler killed by the kernel fails its build:
+if any(statuses): raise SystemExit("a worker process died: %r" % statuses)
 `,
   });
   await world.add({ name: 'hostile-big-file', attack: 'open("/build/tmp/big", "wb").write(b"x" * (64 * 1024 * 1024))\n' });
@@ -124,6 +143,21 @@ describe('hostile builds: network, processes and resources', () => {
       assert.ok(Number(await readFile(join(await extract(deb), 'usr/lib/python3/dist-packages/hostile_forks/forks.txt'), 'utf8')) < 64);
     } else assert.equal(result.exitCode, 4, result.stderr);
     assert.deepEqual(await survivors('/bin/sleep 30'), []);
+  });
+
+  it('memory is limited for the whole build, not per process: three processes of 150 MiB under a 256 MiB limit are stopped (exit 4)', async () => {
+    const support = cgroupSupport();
+    assert.ok(support.available || process.getuid?.() !== 0, `as root pkg2os makes a cgroup for each build: ${JSON.stringify(support)}`);
+    const result = await world.build('hostile-memory', ['--config', config, '--format', 'deb']);
+    if (!support.available) {
+      // Not root: prlimit's per-process limits alone, which this build stays under (the README says so).
+      assert.equal(result.exitCode, 0, result.stderr);
+      return;
+    }
+    assert.equal(result.exitCode, 4, result.stderr);
+    assert.match(result.stderr, /used more than 256 MiB of memory in all its processes together/);
+    const left = (await readdir(`/sys/fs/cgroup/${support.kind === 'v2' ? '' : 'memory/'}pkg2os`)).filter((n) => n.startsWith('run-') && !ownerAlive(n));
+    assert.deepEqual(left, [], 'no cgroup outlives its pkg2os');
   });
 
   it('a file larger than the file-size limit cannot be written (the build fails, exit 4)', async () => {
