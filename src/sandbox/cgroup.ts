@@ -100,14 +100,15 @@ function killAll(procs: string): void {
 
 /** rmdir a cgroup once its processes are gone (they were killed; the kernel takes a moment to reap them). */
 function removeDir(dir: string): void {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    killAll(join(dir, 'cgroup.procs'));
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; attempt < 200; attempt++) {
     try {
       rmdirSync(dir);
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      killAll(join(dir, 'cgroup.procs'));
+      Atomics.wait(pause, 0, 0, Math.min(1 + attempt, 20));
     }
   }
 }
