@@ -82,9 +82,11 @@ export interface PackageItemContext {
 
 type CachedPackage = { built: PackageFile; byteCompiled: boolean; skipped: string[] };
 
-export async function packageItem(item: PlanItem, format: PackageFormat, context: PackageItemContext): Promise<PackagedItem> {
+type KeyContext = Pick<PackageItemContext, 'sha256' | 'build' | 'root' | 'nameOf' | 'maintainer' | 'release' | 'inputs' | 'cache'>;
+
+/** The inputs digest of (item, format), the release it decides, and the package's cache key (without a cache, none). */
+async function packageKey(item: PlanItem, format: PackageFormat, context: KeyContext): Promise<{ inputs: string; release: number; key?: string }> {
   const candidate = item.candidate!;
-  const label = `${candidate.project} ${candidate.version}`;
   const target = item.target.name;
   const inputs = await context.inputs.packageInputs({
     sha256: context.sha256,
@@ -97,7 +99,20 @@ export async function packageItem(item: PlanItem, format: PackageFormat, context
     root: context.root ?? null,
   });
   const release = context.release({ target, format, package: packageNameFor(candidate.project, item.recipe, format), version: candidate.version }, inputs);
-  const key = context.cache ? cacheKey({ inputs, release }) : undefined;
+  return { inputs, release, ...(context.cache ? { key: cacheKey({ inputs, release }) } : {}) };
+}
+
+/** Whether the cache holds (item, format)'s package, so that no wheel is needed for it. */
+export async function packageCached(item: PlanItem, format: PackageFormat, context: KeyContext): Promise<boolean> {
+  const { key } = await packageKey(item, format, context);
+  return key !== undefined && (await context.cache!.get('package', key)) !== undefined;
+}
+
+export async function packageItem(item: PlanItem, format: PackageFormat, context: PackageItemContext): Promise<PackagedItem> {
+  const candidate = item.candidate!;
+  const label = `${candidate.project} ${candidate.version}`;
+  const target = item.target.name;
+  const { inputs, release, key } = await packageKey(item, format, context);
   const hit = key ? await context.cache!.get<CachedPackage>('package', key) : undefined;
   if (hit) {
     const [name, path] = [...hit.files][0]!;

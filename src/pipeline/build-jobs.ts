@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { packageNameFor } from '../config/recipes.js';
 import { Pkg2osError } from '../errors.js';
 import { redactUrl } from '../index/url-policy.js';
-import { type PackageItemContext, packageItem } from '../package/package-item.js';
+import { type PackageItemContext, packageCached, packageItem } from '../package/package-item.js';
 import type { PlanItem, ResolvedPlan } from '../plan/plan.types.js';
 import type { BuildPlan } from '../sdist/build-requirements.js';
 import type { PreparedSdist } from '../sdist/prepare.js';
@@ -101,6 +101,25 @@ export async function buildPlans(plans: ResolvedPlan[], context: BuildJobsContex
   return { packages, provided, failures: [...failures.values()] };
 }
 
+/** What decides an item's packages besides the item: its sdist's digest, build requirements, build root, and the formats to make. */
+async function keyParts(item: PlanItem, context: BuildJobsContext) {
+  const build = await context.buildPlan(item);
+  return {
+    sha256: context.verdict(item.candidate!.file.url)?.sha256 ?? item.candidate!.file.hashes.sha256 ?? '',
+    build,
+    root: context.compiled(item) ? await context.rootIdentity(item) : null,
+    formats: [item.target.family].filter((f) => !item.providedFor.includes(f)),
+  };
+}
+
+/** Whether the cache holds every package of an item: then it needs no wheel (the build farm submits no job for it). */
+export async function cachedEverywhere(item: PlanItem, context: BuildJobsContext): Promise<boolean> {
+  if (!item.candidate || !context.cache) return false;
+  const { formats, ...parts } = await keyParts(item, context);
+  for (const format of formats) if (!(await packageCached(item, format, { ...context, ...parts }))) return false;
+  return true;
+}
+
 async function buildItem(item: PlanItem, context: BuildJobsContext, provided: ProvidedReport[]): Promise<PackageReport | undefined> {
   for (const format of item.providedFor) provided.push({ project: item.project, target: item.target.name, format, package: packageNameFor(item.project, item.recipe, format), version: item.providedVersion ?? null, requiredBy: item.requiredBy });
   const candidate = item.candidate;
@@ -122,15 +141,12 @@ async function buildItem(item: PlanItem, context: BuildJobsContext, provided: Pr
     recipe: recipeIdentity(item.recipe),
   };
   try {
-    const build = await context.buildPlan(item);
-    report.build = { environment: build?.key ?? 'distribution', requirements: build?.requirements ?? [] };
-    const root = context.compiled(item) ? await context.rootIdentity(item) : null;
-    for (const format of [item.target.family].filter((f) => !item.providedFor.includes(f))) {
+    const { formats, ...parts } = await keyParts(item, context);
+    report.build = { environment: parts.build?.key ?? 'distribution', requirements: parts.build?.requirements ?? [] };
+    for (const format of formats) {
       const made = await packageItem(item, format, {
         ...context,
-        sha256: verdict()?.sha256 ?? candidate.file.hashes.sha256 ?? '',
-        build,
-        root,
+        ...parts,
         wheel: async () => {
           prepared ??= await context.prepare(item);
           if (prepared.wheelError) throw prepared.wheelError;

@@ -16,12 +16,12 @@ import { distributionFiles } from '../host/distribution-files.js';
 import { redactUrl } from '../index/url-policy.js';
 import { FarmError } from '../errors.js';
 import { PKG2OS_VERSION } from '../version.js';
-import { buildPlans } from './build-jobs.js';
+import { type BuildJobsContext, buildPlans, cachedEverywhere } from './build-jobs.js';
 import { type Failure, toFailureReport } from './failures.js';
 import { planReport } from './plan-report.js';
 import type { BuildReport, PlanReport } from './report.js';
 import { withRun } from './run-context.js';
-import { startFarm } from './farm-builds.js';
+import { type FarmBuilds, startFarm } from './farm-builds.js';
 
 export type { BuildRequest } from '../config/build-request.js';
 
@@ -45,8 +45,8 @@ export async function buildPackages(request: BuildRequest): Promise<BuildOutcome
     const plans = await run.discovery.plan();
     const staged = join(run.work, 'out');
     const stats = { built: 0, reused: 0 };
-    const farm = request.farm ? await startFarm(request.farm, run, plans, logger) : undefined;
-    const { packages, provided, failures } = await buildPlans(plans, {
+    let farm: FarmBuilds | undefined;
+    const context: BuildJobsContext = {
       jobs: Math.max(1, request.jobs ?? cpus().length),
       verdict: (url) => run.discovery.verdicts.get(url),
       prepare: (item) => (farm ? farm.prepareFor(item) : run.prepareFor(item)),
@@ -72,7 +72,9 @@ export async function buildPackages(request: BuildRequest): Promise<BuildOutcome
       cache: run.cache,
       staged,
       logger,
-    }).finally(() => farm?.close());
+    };
+    if (request.farm) farm = await startFarm(request.farm, run, plans, (item) => cachedEverywhere(item, context), logger);
+    const { packages, provided, failures } = await buildPlans(plans, context).finally(() => farm?.close());
     // The farm itself failing (its queue lost, no worker) fails the run: no partial set is published.
     const farmFailure = failures.find((f) => f.error instanceof FarmError);
     if (farmFailure) throw farmFailure.error;

@@ -5,7 +5,10 @@
  * artifact store by digest, and its wheel built by a worker of its target.
  * What comes back is untrusted until checked like a local build's: the
  * wheel's digest against the store, then the same validation; staging,
- * packaging, signing and publishing stay here.
+ * packaging, signing and publishing stay here. An item whose packages the
+ * cache already holds gets no job (a nightly through the farm rebuilds only
+ * what changed); should its cache entry turn out bad when it is packaged,
+ * its job is submitted then.
  */
 import { appendFile, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -29,24 +32,35 @@ export interface FarmBuilds {
 
 const keyOf = (item: PlanItem) => `${item.target.name}/${item.project}`;
 
-export async function startFarm(settings: FarmSettings, run: Run, plans: readonly ResolvedPlan[], logger: Logger): Promise<FarmBuilds> {
+export async function startFarm(settings: FarmSettings, run: Run, plans: readonly ResolvedPlan[], cached: (item: PlanItem) => Promise<boolean>, logger: Logger): Promise<FarmBuilds> {
+  const planned = plans.flatMap((p) => p.items).filter((i) => i.candidate && !i.providedFor.includes(i.target.family));
+  const items: PlanItem[] = [];
+  for (const item of planned) if (!(await cached(item))) items.push(item);
+  if (items.length < planned.length) logger.info(`build farm: ${planned.length - items.length} of ${planned.length} project(s) have every package in the cache and need no build`);
   const coordinator = await Coordinator.open(settings, logger);
   const stop = onStop(() => coordinator.cancel());
   const prepared = new Map<string, Promise<PreparedSdist>>();
-  const items = plans.flatMap((p) => p.items).filter((i) => i.candidate && !i.providedFor.includes(i.target.family));
-  const submitted: FarmItem[] = [];
-  for (const item of items) {
+  const prepare = (item: PlanItem) => {
     const preparing = run.discovery.prepare(item.candidate!);
     prepared.set(keyOf(item), preparing);
-    const ready = await preparing.catch(() => undefined);
+    return preparing.catch(() => undefined);
+  };
+  const submitted: FarmItem[] = [];
+  for (const item of items) {
+    const ready = await prepare(item);
     if (ready) submitted.push({ key: keyOf(item), job: await jobOf(item, ready, coordinator, item.recipe.file), dependencies: item.dependencies.map((d) => `${item.target.name}/${d.project}`) });
   }
   const keys = new Set(submitted.map((s) => s.key));
   for (const s of submitted) s.dependencies = s.dependencies.filter((d) => keys.has(d));
-  await coordinator.submit(submitted);
+  if (submitted.length) await coordinator.submit(submitted);
   const workers = new Map<string, string>();
   return {
     async prepareFor(item) {
+      if (!prepared.has(keyOf(item))) {
+        // Its cached packages were not usable after all: build it now, alone.
+        const ready = await prepare(item);
+        if (ready) await coordinator.submit([{ key: keyOf(item), job: await jobOf(item, ready, coordinator, item.recipe.file), dependencies: [] }]);
+      }
       const base = await prepared.get(keyOf(item))!;
       const label = `${item.candidate!.project} ${item.candidate!.version}`;
       try {

@@ -125,6 +125,29 @@ describe('building through a build farm', () => {
     assert.ok(!existsSync(join(out, 'rpm')));
   });
 
+  it('submits no job for a project whose packages the cache holds: a second run needs no worker, and gives the same files', async () => {
+    const store = await farmStore();
+    const cache = join(dir, 'farm-cache');
+    const config = join(dir, 'cached-wait.yaml');
+    await writeFile(config, 'farm-wait: 2s\n');
+    const [worker] = await startWorkers(store, ['debian-12']);
+    const run = (out: string) => pkg2os(['build', 'farm-b', '--index-url', index.url, '--out', join(dir, out), '--no-lockfile', '--cache-dir', cache, '--json', '--config', config, '--maintainer', 'Farm <farm@example.org>', '--queue', redis.url, '--store', store], {}, dir);
+    const first = await run('cached-1');
+    assert.equal(first.exitCode, 0, first.stderr);
+    const firstReport = validReport<{ packages: Array<{ builtBy?: string; packages: Array<{ sha256: string }> }>; summary: { built: number; reused: number } }>('report', first.stdout);
+    assert.equal(firstReport.summary.built, 2);
+    await worker!.stop();
+    // No worker now: a job submitted for anything would end the run with exit 8 after 2 s.
+    const second = await run('cached-2');
+    assert.equal(second.exitCode, 0, second.stderr);
+    assert.match(second.stderr, /build farm: 2 of 2 project\(s\) have every package in the cache and need no build/);
+    const secondReport = validReport<typeof firstReport>('report', second.stdout);
+    assert.deepEqual(secondReport.summary, { ...secondReport.summary, built: 0, reused: 2 });
+    assert.ok(secondReport.packages.every((p) => p.builtBy === undefined), 'nothing was built by a worker');
+    const files = (r: typeof firstReport) => r.packages.flatMap((p) => p.packages.map((f) => f.sha256)).sort();
+    assert.deepEqual(files(secondReport), files(firstReport));
+  });
+
   it('fails clearly and publishes nothing when Redis restarts mid-run and its jobs are gone (exit 8)', async () => {
     const store = await farmStore();
     const [worker] = await startWorkers(store, ['debian-12']);
