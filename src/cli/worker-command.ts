@@ -17,7 +17,7 @@ interface WorkerFlags {
   queue: string;
   store: string;
   target?: string[];
-  arch: string;
+  arch?: string;
   concurrency: string;
   lockSeconds: string;
   config?: string;
@@ -32,7 +32,7 @@ export function registerWorker(program: Command): void {
     .requiredOption('--queue <url>', 'the farm\'s Redis: redis://HOST:PORT, or rediss://USER:PASSWORD@HOST:PORT (TLS)')
     .requiredOption('--store <dir>', 'the artifact store the coordinator shares')
     .option('--target <name>', 'the targets served, repeatable or comma-separated (default: the config\'s targets, else debian-12)', collect)
-    .option('--arch <arch>', 'the architecture served (default: this machine\'s)', machineArch('deb'))
+    .option('--arch <arch>', `the architecture served (default: this machine's, ${machineArch('deb')})`)
     .option('--concurrency <n>', 'builds at once', '1')
     .option('--lock-seconds <n>', 'how long a job stays this worker\'s without a sign of life (a dead worker\'s job goes to another after it)', '30')
     .option('--config <file>', 'configuration file: build roots and limits (default ./pkg2os.config.yaml if present)')
@@ -54,7 +54,7 @@ export function registerWorker(program: Command): void {
           queue: flags.queue,
           store: resolve(flags.store),
           targets: flags.target ?? config.targets ?? ['debian-12'],
-          arch: flags.arch,
+          arch: flags.arch ?? machineArch('deb'),
           concurrency: positive(flags.concurrency, '--concurrency'),
           lockSeconds: positive(flags.lockSeconds, '--lock-seconds'),
           rootsDir: resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir()),
