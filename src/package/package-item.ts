@@ -144,6 +144,7 @@ export async function packageItem(item: PlanItem, format: PackageFormat, context
     allowFiles: item.recipe['allow-files'] ?? [],
     recipeFile: item.recipe.file,
     installed,
+    logger: context.logger,
   });
   const info = makePackageInfo({
     project: candidate.project,

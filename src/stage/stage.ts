@@ -19,6 +19,8 @@ import { type SandboxLimits, type SandboxRoot, runSandboxed } from '../sandbox/s
 import type { ValidatedWheel } from '../wheel/validate-wheel.js';
 import { type StagedEntry, listTree } from './tree.js';
 import { checkStagedTree } from './tree-rules.js';
+import { libraryDepends } from './library-depends.js';
+import type { Logger } from '../log.js';
 
 export interface StagedTree {
   /** The directory that stands for "/" of the target system. */
@@ -33,6 +35,8 @@ export interface StagedTree {
   distInfo: string;
   /** Whether .pyc files were made at build time. */
   byteCompiled: boolean;
+  /** Depends relations on the target's shared libraries that compiled code needs (.deb only). */
+  libraryDepends: string[];
 }
 
 export interface StageOptions {
@@ -57,6 +61,7 @@ export interface StageOptions {
   recipeFile?: string;
   /** The target's installed files, to refuse taking one over. */
   installed?: DistributionFiles;
+  logger?: Logger;
 }
 
 /** Install the wheel into <box>/root with the layout of (format, target), check it, and byte-compile it for RPM. */
@@ -116,5 +121,9 @@ export async function stageWheel(options: StageOptions): Promise<StagedTree> {
     entries = await check();
   }
 
-  return { root, format: options.format, layout, entries, metadata: options.wheel.metadata, pure, distInfo, byteCompiled };
+  const libraries =
+    options.format === 'deb' && !pure
+      ? await libraryDepends({ entries, root: options.root, box: options.box, limits: options.limits, logFile: options.logFile, logCapBytes: options.logCapBytes, label: `${options.wheel.metadata.name} ${options.wheel.metadata.version}`, logger: options.logger })
+      : [];
+  return { root, format: options.format, layout, entries, metadata: options.wheel.metadata, pure, distInfo, byteCompiled, libraryDepends: libraries };
 }

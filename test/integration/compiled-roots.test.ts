@@ -49,13 +49,16 @@ describe('compiled code built in each target\'s own root', { skip }, () => {
     await repoServer?.stop();
   });
 
-  it('builds a cpython-311 extension for Debian 12 and a cpython-313 one for Debian 13, each depending on its own Python', async () => {
+  it('builds a cpython-311 extension for Debian 12 and a cpython-313 one for Debian 13, each depending on its own Python and C library', async () => {
     for (const [tag, abi, python] of [['deb12', '311', '3.11'], ['deb13', '313', '3.13']] as const) {
       const deb = join(dir, 'out', `deb/python3-cfixture_1.0-1~${tag}_amd64.deb`);
       const files = await debFiles(deb);
       assert.ok(files.includes(`/usr/lib/python3/dist-packages/cfixture/_speed.cpython-${abi}-x86_64-linux-gnu.so`), files.join('\n'));
       const next = `3.${Number(python.split('.')[1]) + 1}`;
-      assert.match(await debField(deb, 'Depends'), new RegExp(`python3 \\(>= ${python.replace('.', '\\.')}~\\), python3 \\(<< ${next.replace('.', '\\.')}\\)`));
+      const depends = await debField(deb, 'Depends');
+      assert.match(depends, new RegExp(`python3 \\(>= ${python.replace('.', '\\.')}~\\), python3 \\(<< ${next.replace('.', '\\.')}\\)`));
+      // The C library its extension needs, at the version its symbols need, from the target's own dpkg database.
+      assert.match(depends, /(^|, )libc6 \(>= 2\.\d+(\.\d+)?\)(,|$)/, depends);
     }
     assert.deepEqual(report.packages.map((p: { target: string }) => p.target).sort(), ['debian-12', 'debian-13']);
   });

@@ -9,6 +9,7 @@ import { TARGETS, installLayout } from '../../src/config/targets.js';
 import type { StagedTree } from '../../src/stage/stage.js';
 import { BuildError } from '../../src/errors.js';
 import { debPackager } from '../../src/package/deb/deb-packager.js';
+import { parseShlibs } from '../../src/stage/library-depends.js';
 import { makePackageInfo } from '../../src/package/package-info.js';
 import { parseCoreMetadata } from '../../src/pep/core-metadata.js';
 import { filesEntry, rpmPackager } from '../../src/package/rpm/rpm-packager.js';
@@ -24,7 +25,7 @@ function golden(name: string, actual: string): void {
   assert.equal(actual, readFileSync(path, 'utf8'), `rendered output differs from test/golden/${name} (UPDATE_GOLDEN=1 regenerates it)`);
 }
 
-function fixtureInfo(format: 'deb' | 'rpm', overrides: { version?: string; pure?: boolean } = {}) {
+function fixtureInfo(format: 'deb' | 'rpm', overrides: { version?: string; pure?: boolean; libraryDepends?: string[] } = {}) {
   // Each format renders for a target of its family: Debian 12 and Fedora 41.
   const target = TARGETS[format === 'deb' ? 'debian-12' : 'fedora-41']!;
   const layout = installLayout(format, target, 'sample-project');
@@ -35,6 +36,7 @@ function fixtureInfo(format: 'deb' | 'rpm', overrides: { version?: string; pure?
     layout,
     pure: overrides.pure ?? true,
     byteCompiled: format === 'rpm',
+    libraryDepends: overrides.libraryDepends ?? [],
     distInfo: `${lib}/sample_project-2.1rc1.dist-info`,
     entries: [
       { path: '/usr', type: 'dir', size: 0 },
@@ -87,6 +89,23 @@ describe('deb render()', () => {
   });
   it('is pure: the same input renders the same text', () => {
     assert.deepEqual(debPackager.render(fixtureInfo('deb')), texts);
+  });
+  it('gives compiled code the exact Python of its target and the shared libraries it needs', () => {
+    const control = debPackager.render(fixtureInfo('deb', { pure: false, libraryDepends: ['libc6 (>= 2.34)', 'libssl3 (>= 3.0.0)'] })).control!;
+    assert.match(control, /^Depends: python3 \(>= 3\.11~\), python3 \(<< 3\.12\), libc6 \(>= 2\.34\), libssl3 \(>= 3\.0\.0\), python3-requests /m);
+  });
+});
+
+describe('parseShlibs()', () => {
+  it('reads the relations of dpkg-shlibdeps -O', () => {
+    assert.deepEqual(parseShlibs('shlibs:Depends=libc6 (>= 2.34), libgcc-s1 (>= 3.0) | libgcc1, libstdc++6 (>= 13.1)\n', 'x 1.0'), ['libc6 (>= 2.34)', 'libgcc-s1 (>= 3.0) | libgcc1', 'libstdc++6 (>= 13.1)']);
+    assert.deepEqual(parseShlibs('', 'x 1.0'), []);
+  });
+  it('refuses what is not a dpkg relation rather than write it into the control file (exit 4)', () => {
+    throwsWithCode(() => parseShlibs('shlibs:Depends=libc6 (>= 2.34), libx (>= 1)$(touch /tmp/p)\n', 'x 1.0'), BuildError, 'PACKAGING_FAILED');
+    throwsWithCode(() => parseShlibs('shlibs:Depends=libc6 (>= 2.34) | Evil\n', 'x 1.0'), BuildError, 'PACKAGING_FAILED');
+    // Only the one line counts: nothing after it can become a field of the control file.
+    assert.deepEqual(parseShlibs('shlibs:Depends=libc6 (>= 2.34)\nPre-Depends: evil\n', 'x 1.0'), ['libc6 (>= 2.34)']);
   });
 });
 

@@ -85,7 +85,7 @@ export const debPackager: Packager = {
   },
 
   render(info) {
-    const depends = [...pythonRelations(info), ...debDepends(info.dependencies), ...info.extraRelations.deb];
+    const depends = [...pythonRelations(info), ...info.tree.libraryDepends, ...debDepends(info.dependencies), ...info.extraRelations.deb];
     const common = { name: info.name, version: debVersion(info), maintainer: info.maintainer, sdist: info.sdist, homepage: info.homepage };
     const licenseBody = info.licenseTexts.length
       ? info.licenseTexts

@@ -1,0 +1,85 @@
+/**
+ * The shared libraries a compiled .deb needs, as Depends relations of its
+ * target: dpkg-shlibdeps reads the ELF files of the staged tree and answers
+ * from the target root's dpkg database (its shlibs and symbols files), so an
+ * extension module built against trixie's libc depends on trixie's libc6 at
+ * the version its symbols need, as a Debian package built by dh would. It
+ * reads upstream's files, so it runs in the sandbox, on the target's root.
+ * Libraries the package carries itself are searched in its own directories.
+ * What it prints is checked against dpkg's relation syntax before it reaches
+ * the control file.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { BuildError, Pkg2osError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { type SandboxLimits, type SandboxRoot, runSandboxed } from '../sandbox/sandbox.js';
+import type { StagedEntry } from './tree.js';
+
+/** A shared object or an extension module, by name (dpkg-shlibdeps skips what is not ELF, with a warning). */
+const SHARED_OBJECT = /\.so(\.\d+)*$/;
+/** One alternative of a relation: a package name and an optional version constraint. */
+const RELATION = /^[a-z0-9][a-z0-9.+-]*(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?$/;
+
+export interface LibraryDependsOptions {
+  entries: readonly StagedEntry[];
+  /** The target's root, whose dpkg database answers. */
+  root: SandboxRoot;
+  /** The box that holds the staged tree at root/ (seen as /build/root). */
+  box: string;
+  limits: SandboxLimits;
+  logFile: string;
+  logCapBytes?: number;
+  label: string;
+  logger?: Logger;
+}
+
+/** The Depends relations of the tree's shared objects (none for a tree without any). */
+export async function libraryDepends(options: LibraryDependsOptions): Promise<string[]> {
+  const objects = options.entries.filter((e) => e.type === 'file' && SHARED_OBJECT.test(e.path)).map((e) => e.path);
+  if (objects.length === 0) return [];
+  // dpkg-shlibdeps wants a debian/control to stand in; the package's own name does not matter to it.
+  const work = join(options.box, 'shlibs');
+  await mkdir(join(work, 'debian'), { recursive: true });
+  await writeFile(join(work, 'debian', 'control'), 'Source: pkg2os-shlibs\n\nPackage: pkg2os-shlibs\nArchitecture: any\n');
+  const ownDirs = [...new Set(objects.map((o) => dirname(o)))];
+  let output: string;
+  try {
+    const result = await runSandboxed({
+      argv: ['dpkg-shlibdeps', '-O', '--ignore-missing-info', ...ownDirs.map((d) => `-l/build/root${d}`), ...objects.map((o) => `/build/root${o}`)],
+      root: options.root,
+      box: options.box,
+      // Which package has a library, and its shlibs and symbols files: the root's dpkg database, read-only.
+      readOnly: [{ host: join(options.root.kind === 'host' ? '/' : options.root.path, 'var/lib/dpkg'), inside: '/var/lib/dpkg' }],
+      cwd: '/build/shlibs',
+      env: { LANG: 'C.UTF-8', HOME: '/build/home' },
+      limits: options.limits,
+      logFile: options.logFile,
+      logCapBytes: options.logCapBytes,
+      capture: true,
+      purpose: `finding the shared libraries ${options.label} needs`,
+    });
+    output = String(result.stdout);
+  } catch (error) {
+    if (!(error instanceof Pkg2osError) || error.code === 'BUILD_TIMEOUT' || error.code === 'BUILD_LIMIT') throw error;
+    // A library no package of the target provides: the package would not load there either, but that is upstream's to say.
+    options.logger?.warn(`${options.label}: could not work out which shared libraries its compiled code needs (${error.message.split('\n')[0]}); its package depends on Python only. The build log has dpkg-shlibdeps's output.`);
+    return [];
+  }
+  return parseShlibs(output, options.label);
+}
+
+/** The relations of dpkg-shlibdeps's `shlibs:Depends=` line; an alternative that is not a plain relation is an error. */
+export function parseShlibs(output: string, label: string): string[] {
+  const line = /^shlibs:Depends=(.*)$/m.exec(output)?.[1]?.trim();
+  if (!line) return [];
+  const relations = line.split(/,\s*/).filter(Boolean);
+  for (const relation of relations) {
+    if (!relation.split(/\s*\|\s*/).every((alt) => RELATION.test(alt))) {
+      throw new BuildError('PACKAGING_FAILED', `dpkg-shlibdeps named a dependency of ${label} that is not a dpkg relation: ${JSON.stringify(relation)}.`, {
+        hint: 'Check the shlibs and symbols files of the target root\'s packages (pkg2os roots update remakes the root).',
+      });
+    }
+  }
+  return relations;
+}
