@@ -1,27 +1,34 @@
 /**
- * The shared libraries a compiled .deb needs, as Depends relations of its
- * target: dpkg-shlibdeps reads the ELF files of the staged tree and answers
- * from the target root's dpkg database (its shlibs and symbols files), so an
- * extension module built against trixie's libc depends on trixie's libc6 at
- * the version its symbols need, as a Debian package built by dh would. It
- * reads upstream's files, so it runs in the sandbox, on the target's root.
- * Libraries the package carries itself are searched in its own directories.
- * What it prints is checked against dpkg's relation syntax before it reaches
- * the control file.
+ * The shared libraries a compiled package needs, as relations of its target.
+ * For a .deb, dpkg-shlibdeps reads the ELF files of the staged tree and
+ * answers from the target root's dpkg database (its shlibs and symbols
+ * files), so an extension module built against trixie's libc depends on
+ * trixie's libc6 at the version its symbols need, as a package built by dh
+ * would. For an rpm, rpm's own ELF dependency generator (elfdeps) names the
+ * sonames and symbol versions (`libc.so.6(GLIBC_2.34)(64bit)`), which every
+ * RPM distribution provides by those names; libraries the package carries
+ * itself are left out. Both read upstream's files, so they run in the
+ * sandbox, and what they print is checked against the relation syntax of its
+ * format before it reaches the control file or the spec (an ELF file names its
+ * libraries itself: a name with a macro in it must never reach rpm).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BuildError, Pkg2osError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type SandboxLimits, type SandboxRoot, runSandboxed } from '../sandbox/sandbox.js';
+import { HOST_ROOT, type SandboxLimits, type SandboxRoot, runSandboxed } from '../sandbox/sandbox.js';
+import type { PackageFormat } from '../config/targets.js';
 import type { StagedEntry } from './tree.js';
 
 /** A shared object or an extension module, by name (dpkg-shlibdeps skips what is not ELF, with a warning). */
 const SHARED_OBJECT = /\.so(\.\d+)*$/;
+/** An rpm capability elfdeps names: a soname or rtld, a symbol version in parentheses, the 64-bit mark. */
+const RPM_CAPABILITY = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*\([A-Za-z0-9_.+-]*\)(\(64bit\))?$/;
 /** One alternative of a relation: a package name and an optional version constraint. */
 const RELATION = /^[a-z0-9][a-z0-9.+-]*(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?$/;
 
 export interface LibraryDependsOptions {
+  format: PackageFormat;
   entries: readonly StagedEntry[];
   /** The target's root, whose dpkg database answers. */
   root: SandboxRoot;
@@ -38,6 +45,7 @@ export interface LibraryDependsOptions {
 export async function libraryDepends(options: LibraryDependsOptions): Promise<string[]> {
   const objects = options.entries.filter((e) => e.type === 'file' && SHARED_OBJECT.test(e.path)).map((e) => e.path);
   if (objects.length === 0) return [];
+  if (options.format === 'rpm') return rpmRequires(objects, options);
   // dpkg-shlibdeps wants a debian/control to stand in; the package's own name does not matter to it.
   const work = join(options.box, 'shlibs');
   await mkdir(join(work, 'debian'), { recursive: true });
@@ -82,4 +90,37 @@ export function parseShlibs(output: string, label: string): string[] {
     }
   }
   return relations;
+}
+
+/** rpm's elfdeps over the shared objects (requires, then provides), on the host's rpm, in the sandbox. */
+async function rpmRequires(objects: string[], options: LibraryDependsOptions): Promise<string[]> {
+  const script = 'printf "%s\\n" "$@" | /usr/lib/rpm/elfdeps --requires && echo --- && printf "%s\\n" "$@" | /usr/lib/rpm/elfdeps --provides';
+  const result = await runSandboxed({
+    argv: ['/bin/sh', '-c', script, 'elfdeps', ...objects.map((o) => `/build/root${o}`)],
+    root: HOST_ROOT,
+    box: options.box,
+    cwd: '/build',
+    env: { LANG: 'C.UTF-8', HOME: '/build/home' },
+    limits: options.limits,
+    logFile: options.logFile,
+    logCapBytes: options.logCapBytes,
+    capture: true,
+    purpose: `finding the shared libraries ${options.label} needs`,
+  });
+  return parseElfdeps(String(result.stdout), options.label);
+}
+
+/** The requires of elfdeps's output that the package does not provide itself; a capability that is not plain is an error. */
+export function parseElfdeps(output: string, label: string): string[] {
+  const [requires = '', provides = ''] = output.split(/^---$/m);
+  const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
+  for (const capability of [...lines(requires), ...lines(provides)]) {
+    if (!RPM_CAPABILITY.test(capability)) {
+      throw new BuildError('UNSAFE_PACKAGE', `A compiled file of ${label} names a shared library pkg2os will not write into an rpm spec: ${JSON.stringify(capability)}.`, {
+        hint: 'Library names are sonames such as libfoo.so.1; look at the ELF files\' NEEDED entries (objdump -p) of this upstream release.',
+      });
+    }
+  }
+  const own = new Set(lines(provides));
+  return [...new Set(lines(requires))].filter((c) => !own.has(c)).sort();
 }

@@ -35,7 +35,7 @@ export interface StagedTree {
   distInfo: string;
   /** Whether .pyc files were made at build time. */
   byteCompiled: boolean;
-  /** Depends relations on the target's shared libraries that compiled code needs (.deb only). */
+  /** Relations on the shared libraries compiled code needs: Depends of a .deb, Requires of an rpm. */
   libraryDepends: string[];
 }
 
@@ -121,9 +121,7 @@ export async function stageWheel(options: StageOptions): Promise<StagedTree> {
     entries = await check();
   }
 
-  const libraries =
-    options.format === 'deb' && !pure
-      ? await libraryDepends({ entries, root: options.root, box: options.box, limits: options.limits, logFile: options.logFile, logCapBytes: options.logCapBytes, label: `${options.wheel.metadata.name} ${options.wheel.metadata.version}`, logger: options.logger })
-      : [];
+  const label = `${options.wheel.metadata.name} ${options.wheel.metadata.version}`;
+  const libraries = pure ? [] : await libraryDepends({ ...options, entries, label });
   return { root, format: options.format, layout, entries, metadata: options.wheel.metadata, pure, distInfo, byteCompiled, libraryDepends: libraries };
 }

@@ -94,6 +94,17 @@ describe('compiled code built in each target\'s own root', { skip }, () => {
     }
   });
 
+  it('gives a compiled RPM the shared libraries its ELF files need, as sonames with symbol versions', async () => {
+    // The trixie root stands in for a Fedora 41 root (the same Python, 3.13): compiling needs only that.
+    const out = join(dir, 'out-fedora-compiled');
+    const result = await pkg2os(['build', 'cfixture', '--target', 'fedora-41', '--index-url', index.url, '--out', out, '--json', '--no-lockfile'], {}, dir);
+    assert.equal(result.exitCode, 0, result.stderr);
+    const requires = await rpmRequires(join(out, 'rpm/python3-cfixture-1.0-1.fc41.x86_64.rpm'));
+    assert.ok(requires.includes('libc.so.6()(64bit)'), requires.join('\n'));
+    assert.ok(requires.some((r) => /^libc\.so\.6\(GLIBC_2\.[\d.]+\)\(64bit\)$/.test(r)), requires.join('\n'));
+    assert.ok(requires.includes('python(abi) = 3.13'));
+  });
+
   it('byte-compiles an RPM target\'s package with its root\'s Python (3.13 for fedora-41)', async () => {
     const out = join(dir, 'out-fedora');
     const result = await pkg2os(['build', 'pure-thirteen', '--target', 'fedora-41', '--index-url', index.url, '--out', out, '--json', '--no-lockfile'], {}, dir);

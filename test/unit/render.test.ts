@@ -9,7 +9,7 @@ import { TARGETS, installLayout } from '../../src/config/targets.js';
 import type { StagedTree } from '../../src/stage/stage.js';
 import { BuildError } from '../../src/errors.js';
 import { debPackager } from '../../src/package/deb/deb-packager.js';
-import { parseShlibs } from '../../src/stage/library-depends.js';
+import { parseElfdeps, parseShlibs } from '../../src/stage/library-depends.js';
 import { makePackageInfo } from '../../src/package/package-info.js';
 import { parseCoreMetadata } from '../../src/pep/core-metadata.js';
 import { filesEntry, rpmPackager } from '../../src/package/rpm/rpm-packager.js';
@@ -151,5 +151,16 @@ describe('upstream metadata that would break a spec or a version', () => {
   it('refuses an upstream version that is not PEP 440 as a build failure (exit 4), not a usage error', () => {
     const error = throwsWithCode(() => fixtureInfo('deb', { version: '1.0-not.a.version!' }), BuildError, 'INVALID_METADATA');
     assert.equal(error.exitCode, 4);
+  });
+});
+
+describe('parseElfdeps()', () => {
+  it('reads the requires of rpm\'s elfdeps, less what the package provides itself', () => {
+    const output = 'libm.so.6(GLIBC_2.2.5)(64bit)\nlibc.so.6()(64bit)\nlibvendored.so.1()(64bit)\nrtld(GNU_HASH)\n---\nlibvendored.so.1()(64bit)\n';
+    assert.deepEqual(parseElfdeps(output, 'x 1.0'), ['libc.so.6()(64bit)', 'libm.so.6(GLIBC_2.2.5)(64bit)', 'rtld(GNU_HASH)']);
+  });
+  it('refuses a library name that would reach rpm\'s macro expansion (an ELF file names its libraries itself; exit 4)', () => {
+    throwsWithCode(() => parseElfdeps('libc.so.6()(64bit)\nlib%(touch /tmp/p).so()(64bit)\n---\n', 'x 1.0'), BuildError, 'UNSAFE_PACKAGE');
+    throwsWithCode(() => parseElfdeps('libc.so.6()(64bit)\n---\nlib{evil}.so()(64bit)\n', 'x 1.0'), BuildError, 'UNSAFE_PACKAGE');
   });
 });

@@ -113,7 +113,7 @@ export const rpmPackager: Packager = {
         license: specEscape(cleanText(info.license).replace(/\s+/g, ' ')),
         homepage: info.homepage ? specEscape(info.homepage) : undefined,
         noarch: info.pure,
-        requires: [`python(abi) = ${info.target.pythonVersion}`, ...rpmRequires(info.dependencies), ...info.extraRelations.rpm],
+        requires: [`python(abi) = ${info.target.pythonVersion}`, ...info.tree.libraryDepends, ...rpmRequires(info.dependencies), ...info.extraRelations.rpm],
         provides: [
           `python3dist(${info.project}) = ${evr.replace(/-[^-]+$/, '')}`,
           `python${info.target.pythonVersion}dist(${info.project}) = ${evr.replace(/-[^-]+$/, '')}`,
