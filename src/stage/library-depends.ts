@@ -41,7 +41,7 @@ export interface LibraryDependsOptions {
   logger?: Logger;
 }
 
-/** The Depends relations of the tree's shared objects (none for a tree without any). */
+/** The relations of the tree's shared objects, Depends of a .deb or Requires of an rpm (none for a tree without any). */
 export async function libraryDepends(options: LibraryDependsOptions): Promise<string[]> {
   const objects = options.entries.filter((e) => e.type === 'file' && SHARED_OBJECT.test(e.path)).map((e) => e.path);
   if (objects.length === 0) return [];
@@ -71,7 +71,7 @@ export async function libraryDepends(options: LibraryDependsOptions): Promise<st
   } catch (error) {
     if (!(error instanceof Pkg2osError) || error.code === 'BUILD_TIMEOUT' || error.code === 'BUILD_LIMIT') throw error;
     // A library no package of the target provides: the package would not load there either, but that is upstream's to say.
-    options.logger?.warn(`${options.label}: could not work out which shared libraries its compiled code needs (${error.message.split('\n')[0]}); its package depends on Python only. The build log has dpkg-shlibdeps's output.`);
+    options.logger?.warn(`${options.label}: could not work out which shared libraries its compiled code needs, so its package depends on Python only (${error.message}).`);
     return [];
   }
   return parseShlibs(output, options.label);
