@@ -66,13 +66,14 @@ export async function startFarm(settings: FarmSettings, run: Run, plans: readonl
       try {
         const result = await coordinator.result(keyOf(item));
         workers.set(keyOf(item), result.worker);
-        await appendLog(coordinator, result.log, base.logFile, result.worker);
-        const path = join(base.dir, 'farm-wheel', result.wheel.filename);
+        await appendLog(coordinator, result.log, base.logFile, result.worker, item.target.name);
+        // One directory per target: the same sdist's wheels for two targets arrive at the same time.
+        const path = join(base.dir, 'farm-wheel', item.target.name, result.wheel.filename);
         await coordinator.store.get(result.wheel.sha256, path);
         return { ...base, wheel: await validateWheel(path, item.candidate!, run.limits.wheel, label) };
       } catch (error) {
         const log = (error as { logSha256?: string }).logSha256;
-        if (log) await appendLog(coordinator, log, base.logFile, 'the worker').catch(() => undefined);
+        if (log) await appendLog(coordinator, log, base.logFile, 'the worker', item.target.name).catch(() => undefined);
         throw error instanceof Pkg2osError ? error : new Error(String(error));
       }
     },
@@ -106,11 +107,12 @@ async function jobOf(item: PlanItem, prepared: PreparedSdist, coordinator: FarmC
   };
 }
 
-async function appendLog(coordinator: FarmCoordinator, sha256: string, logFile: string, worker: string): Promise<void> {
-  const copy = `${logFile}.worker`;
+async function appendLog(coordinator: FarmCoordinator, sha256: string, logFile: string, worker: string, target: string): Promise<void> {
+  // A copy per target: the same sdist's builds for two targets come back at the same time.
+  const copy = `${logFile}.${target}.worker`;
   try {
     await coordinator.store.get(sha256, copy);
-    await appendFile(logFile, `\n=== the build on ${worker} ===\n${await readFile(copy, 'utf8')}`);
+    await appendFile(logFile, `\n=== the build for ${target} on ${worker} ===\n${await readFile(copy, 'utf8')}`);
   } finally {
     await rm(copy, { force: true });
   }

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { shipped } from '../../src/paths.js';
 import { makeWheel, miniBackend } from '../support/backend-fixtures.js';
@@ -43,7 +43,6 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pkg2os-farm-'));
 });
 after(async () => {
-  for (const w of workers) await w.stop('SIGKILL');
   await redis.stop();
   await index.stop();
 });
@@ -59,6 +58,11 @@ const build = (project: string, out: string, store: string | undefined, ...extra
   pkg2os(['build', project, '--index-url', index.url, '--out', out, '--no-lockfile', '--no-cache', '--json', '--maintainer', 'Farm <farm@example.org>', ...(store ? ['--queue', redis.url, '--store', store] : []), ...extra], {}, dir);
 
 describe('building through a build farm', () => {
+  // A test that fails half-way leaves no worker behind to take the next test's jobs.
+  afterEach(async () => {
+    for (const w of workers.splice(0)) await w.stop('SIGKILL');
+  });
+
   it('builds a closure through the queue with two workers, byte for byte what a local build makes, and says which worker built what', async () => {
     const store = await farmStore();
     const pair = await startWorkers(store, ['debian-12'], ['debian-12']);
@@ -76,7 +80,7 @@ describe('building through a build farm', () => {
     const pids = new Set(pair.map((w) => String(w.pid)));
     for (const p of farmReport.packages) assert.ok(p.builtBy && pids.has(p.builtBy.split(':')[1]!), `${p.project} built by ${p.builtBy}`);
     assert.ok(localReport.packages.every((p) => p.builtBy === undefined));
-    assert.match(await readFile(join(farmOut, 'logs/farm-a-1.0.log'), 'utf8'), /=== the build on .*:\d+ ===/, 'the worker\'s log is kept with the run\'s');
+    assert.match(await readFile(join(farmOut, 'logs/farm-a-1.0.log'), 'utf8'), /=== the build for debian-12 on .*:\d+ ===/, 'the worker\'s log is kept with the run\'s');
     for (const w of pair) await w.stop();
   });
 
