@@ -14,6 +14,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { run } from '../exec.js';
 
 const ROOT = '/sys/fs/cgroup';
 const NAME = 'pkg2os';
@@ -76,9 +77,38 @@ function detect(): Layout | null {
   return layout;
 }
 
+let probed: Promise<Layout | null> | undefined;
+
+/**
+ * The layout, once a process has been seen to join a cgroup made there
+ * (a hierarchy may let pkg2os make cgroups and still refuse to move a process
+ * into one, e.g. across a delegation boundary): runs never fail for want of a
+ * cgroup; they go without one.
+ */
+function usable(): Promise<Layout | null> {
+  probed ??= (async () => {
+    const l = detect();
+    const probe = l ? make(l, { memoryBytes: 64 * 2 ** 20, processes: 16 }) : undefined;
+    if (!l || !probe) {
+      if (l) unsupported = `no cgroup can be made under ${l.kind === 'v2' ? l.parent : l.memory}`;
+      return null;
+    }
+    try {
+      await run(probe.join[0]!, [...probe.join.slice(1), '/bin/true'], { cleanEnv: true, env: { PATH: '/usr/bin:/bin' }, purpose: 'checking that a process can join a cgroup' });
+      return l;
+    } catch (error) {
+      unsupported = `a process cannot join a cgroup under /sys/fs/cgroup (${(error as Error).message})`;
+      return null;
+    } finally {
+      probe.remove();
+    }
+  })();
+  return probed;
+}
+
 /** Whether runs get a cgroup, and if not, why. */
-export function cgroupSupport(): { available: true; kind: 'v1' | 'v2' } | { available: false; why: string } {
-  const l = detect();
+export async function cgroupSupport(): Promise<{ available: true; kind: 'v1' | 'v2' } | { available: false; why: string }> {
+  const l = await usable();
   return l ? { available: true, kind: l.kind } : { available: false, why: unsupported };
 }
 
@@ -141,9 +171,12 @@ function counter(path: string, field: string): number {
 }
 
 /** A cgroup for one run with these limits, or undefined where pkg2os may not make one. */
-export function openCgroup(limits: TreeLimits): RunCgroup | undefined {
-  const l = detect();
-  if (!l) return undefined;
+export async function openCgroup(limits: TreeLimits): Promise<RunCgroup | undefined> {
+  const l = await usable();
+  return l ? make(l, limits) : undefined;
+}
+
+function make(l: Layout, limits: TreeLimits): RunCgroup | undefined {
   const name = `run-${process.pid}-${++serial}`;
   try {
     if (l.kind === 'v2') {

@@ -139,7 +139,7 @@ export async function runSandboxed(spec: SandboxRun): Promise<RunResult> {
   await mkdir(join(box, 'home'), { recursive: true });
   const etc = await identityFiles(box);
   const lease = process.getuid?.() === 0 ? await leaseUid() : undefined;
-  const cgroup = openCgroup({ memoryBytes: spec.limits.memoryBytes, processes: spec.limits.processes });
+  const cgroup = await openCgroup({ memoryBytes: spec.limits.memoryBytes, processes: spec.limits.processes });
   try {
     if (lease) await handOver(box, lease.uid);
     const args = [

@@ -146,7 +146,7 @@ describe('hostile builds: network, processes and resources', () => {
   });
 
   it('memory is limited for the whole build, not per process: three processes of 150 MiB under a 256 MiB limit are stopped (exit 4)', async () => {
-    const support = cgroupSupport();
+    const support = await cgroupSupport();
     assert.ok(support.available || process.getuid?.() !== 0, `as root pkg2os makes a cgroup for each build: ${JSON.stringify(support)}`);
     const result = await world.build('hostile-memory', ['--config', config, '--format', 'deb']);
     if (!support.available) {
