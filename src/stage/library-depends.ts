@@ -16,7 +16,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BuildError, Pkg2osError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { HOST_ROOT, type SandboxLimits, type SandboxRoot, runSandboxed } from '../sandbox/sandbox.js';
+import { HOST_ROOT, type SandboxLimits, type SandboxRoot, type SandboxRun, runSandboxed } from '../sandbox/sandbox.js';
 import type { PackageFormat } from '../config/targets.js';
 import type { StagedEntry } from './tree.js';
 
@@ -53,21 +53,13 @@ export async function libraryDepends(options: LibraryDependsOptions): Promise<st
   const ownDirs = [...new Set(objects.map((o) => dirname(o)))];
   let output: string;
   try {
-    const result = await runSandboxed({
+    output = await readTree(options, {
       argv: ['dpkg-shlibdeps', '-O', '--ignore-missing-info', ...ownDirs.map((d) => `-l/build/root${d}`), ...objects.map((o) => `/build/root${o}`)],
       root: options.root,
-      box: options.box,
       // Which package has a library, and its shlibs and symbols files: the root's dpkg database, read-only.
       readOnly: [{ host: join(options.root.kind === 'host' ? '/' : options.root.path, 'var/lib/dpkg'), inside: '/var/lib/dpkg' }],
       cwd: '/build/shlibs',
-      env: { LANG: 'C.UTF-8', HOME: '/build/home' },
-      limits: options.limits,
-      logFile: options.logFile,
-      logCapBytes: options.logCapBytes,
-      capture: true,
-      purpose: `finding the shared libraries ${options.label} needs`,
     });
-    output = String(result.stdout);
   } catch (error) {
     if (!(error instanceof Pkg2osError) || error.code === 'BUILD_TIMEOUT' || error.code === 'BUILD_LIMIT') throw error;
     // A library no package of the target provides: the package would not load there either, but that is upstream's to say.
@@ -95,11 +87,15 @@ export function parseShlibs(output: string, label: string): string[] {
 /** rpm's elfdeps over the shared objects (requires, then provides), on the host's rpm, in the sandbox. */
 async function rpmRequires(objects: string[], options: LibraryDependsOptions): Promise<string[]> {
   const script = 'printf "%s\\n" "$@" | /usr/lib/rpm/elfdeps --requires && echo --- && printf "%s\\n" "$@" | /usr/lib/rpm/elfdeps --provides';
+  const output = await readTree(options, { argv: ['/bin/sh', '-c', script, 'elfdeps', ...objects.map((o) => `/build/root${o}`)], root: HOST_ROOT, cwd: '/build' });
+  return parseElfdeps(output, options.label);
+}
+
+/** A tool that reads the staged tree (upstream's files) in the sandbox, writing only the box; its few lines of output. */
+async function readTree(options: LibraryDependsOptions, run: Pick<SandboxRun, 'argv' | 'root' | 'readOnly' | 'cwd'>): Promise<string> {
   const result = await runSandboxed({
-    argv: ['/bin/sh', '-c', script, 'elfdeps', ...objects.map((o) => `/build/root${o}`)],
-    root: HOST_ROOT,
+    ...run,
     box: options.box,
-    cwd: '/build',
     env: { LANG: 'C.UTF-8', HOME: '/build/home' },
     limits: options.limits,
     logFile: options.logFile,
@@ -107,7 +103,7 @@ async function rpmRequires(objects: string[], options: LibraryDependsOptions): P
     capture: true,
     purpose: `finding the shared libraries ${options.label} needs`,
   });
-  return parseElfdeps(String(result.stdout), options.label);
+  return String(result.stdout);
 }
 
 /** The requires of elfdeps's output that the package does not provide itself; a capability that is not plain is an error. */

@@ -10,11 +10,31 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import * as tar from 'tar';
 
+/**
+ * Python that writes a wheel: `write_wheel(path, entries, dist_info)` adds the
+ * RECORD (sha256 and size of every entry) and zips the entries with a fixed
+ * date, deflated or (deflate=False) stored. Shared by every backend and wheel the tests make.
+ */
+export const WHEEL_WRITER = `
+import base64 as _b64, csv as _csv, hashlib as _hashlib, io as _io, zipfile as _zipfile
+
+def write_wheel(path, entries, dist_info, deflate=True):
+    record = _io.StringIO()
+    writer = _csv.writer(record, lineterminator="\\n")
+    for k, v in entries.items():
+        writer.writerow([k, "sha256=" + _b64.urlsafe_b64encode(_hashlib.sha256(v).digest()).rstrip(b"=").decode(), len(v)])
+    writer.writerow([dist_info + "RECORD", "", ""])
+    entries[dist_info + "RECORD"] = record.getvalue().encode()
+    with _zipfile.ZipFile(path, "w", _zipfile.ZIP_DEFLATED) as z:
+        for k, v in entries.items():
+            z.writestr(_zipfile.ZipInfo(k, date_time=(2024, 3, 1, 12, 0, 0)), v, compress_type=_zipfile.ZIP_DEFLATED if deflate else _zipfile.ZIP_STORED)
+`;
+
 /** The backend's code. With `refuseLicenseString`, it refuses a PEP 639 license string as flit_core 3.8 does. */
 export function miniBackend(refuseLicenseString = false): string {
   return `"""A small PEP 517 backend made by pkg2os's tests."""
-import base64, csv, hashlib, io, os, tomllib, zipfile
-
+import os, tomllib
+${WHEEL_WRITER}
 REFUSE_LICENSE_STRING = ${refuseLicenseString ? 'True' : 'False'}
 
 def _project():
@@ -44,16 +64,8 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     info = dist + "-" + version + ".dist-info/"
     entries[info + "METADATA"] = ("\\n".join(meta) + "\\n").encode()
     entries[info + "WHEEL"] = b"Wheel-Version: 1.0\\nGenerator: pkg2os-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
-    record = io.StringIO()
-    writer = csv.writer(record, lineterminator="\\n")
-    for k, v in entries.items():
-        writer.writerow([k, "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(v).digest()).rstrip(b"=").decode(), len(v)])
-    writer.writerow([info + "RECORD", "", ""])
-    entries[info + "RECORD"] = record.getvalue().encode()
     filename = dist + "-" + version + "-py3-none-any.whl"
-    with zipfile.ZipFile(os.path.join(wheel_directory, filename), "w", zipfile.ZIP_DEFLATED) as z:
-        for k, v in entries.items():
-            z.writestr(zipfile.ZipInfo(k, date_time=(2024, 3, 1, 12, 0, 0)), v)
+    write_wheel(os.path.join(wheel_directory, filename), entries, info, deflate=False)
     return filename
 `;
 }
@@ -64,18 +76,15 @@ export async function makeWheel(spec: { name: string; version: string; files: Re
   const dist = spec.name.replace(/-/g, '_');
   const filename = `${dist}-${spec.version}-py3-none-any.whl`;
   const script = `
-import base64, csv, hashlib, io, json, sys, zipfile
+import json, sys
+${WHEEL_WRITER}
 spec = json.loads(sys.argv[1]); out = sys.argv[2]
 dist = spec["name"].replace("-", "_"); info = dist + "-" + spec["version"] + ".dist-info/"
 entries = {k: v.encode() for k, v in spec["files"].items()}
 meta = ["Metadata-Version: 2.1", "Name: " + spec["name"], "Version: " + spec["version"]] + ["Requires-Dist: " + d for d in spec.get("requiresDist", [])]
 entries[info + "METADATA"] = ("\\n".join(meta) + "\\n").encode()
 entries[info + "WHEEL"] = b"Wheel-Version: 1.0\\nGenerator: pkg2os-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
-rec = io.StringIO(); w = csv.writer(rec, lineterminator="\\n")
-for k, v in entries.items(): w.writerow([k, "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(v).digest()).rstrip(b"=").decode(), len(v)])
-w.writerow([info + "RECORD", "", ""]); entries[info + "RECORD"] = rec.getvalue().encode()
-with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-    for k, v in entries.items(): z.writestr(zipfile.ZipInfo(k, date_time=(2024, 3, 1, 12, 0, 0)), v)
+write_wheel(out, entries, info, deflate=False)
 `;
   await execa('/usr/bin/python3', ['-c', script, JSON.stringify(spec), join(dir, filename)]);
   const body = await readFile(join(dir, filename));

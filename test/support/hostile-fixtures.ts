@@ -11,6 +11,7 @@ import { mkdtemp, mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tar from 'tar';
+import { WHEEL_WRITER } from './backend-fixtures.js';
 
 export interface HostileSpec {
   name: string;
@@ -48,8 +49,8 @@ if CONFIG.get("marker"): _try("marker", lambda: _mark(CONFIG["name"]))
 
 const BACKEND = `
 """An in-tree PEP 517 backend that attacks first, then writes the wheel it is told to."""
-import base64, csv, hashlib, io, json, os, zipfile
-
+import base64, json, os
+${WHEEL_WRITER}
 CONFIG = json.loads(base64.b64decode(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile.json"), "rb").read()))
 
 def _attack(hook):
@@ -81,16 +82,8 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     entries.setdefault(dist + ".dist-info/WHEEL", ("Wheel-Version: 1.0\\nGenerator: hostile\\nRoot-Is-Purelib: true\\nTag: " + ns.get("WHEEL_TAG", "py3-none-any") + "\\n").encode())
     if ns.get("ENTRY_POINTS"):
         entries[dist + ".dist-info/entry_points.txt"] = ns["ENTRY_POINTS"].encode()
-    record = io.StringIO()
-    w = csv.writer(record, lineterminator="\\n")
-    for k, v in entries.items():
-        w.writerow([k, "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(v).digest()).rstrip(b"=").decode(), len(v)])
-    w.writerow([dist + ".dist-info/RECORD", "", ""])
-    entries[dist + ".dist-info/RECORD"] = record.getvalue().encode()
     filename = dist + "-py3-none-any.whl"
-    with zipfile.ZipFile(os.path.join(wheel_directory, filename), "w", zipfile.ZIP_DEFLATED) as z:
-        for k, v in entries.items():
-            z.writestr(zipfile.ZipInfo(k, date_time=(2024, 3, 1, 12, 0, 0)), v, compress_type=zipfile.ZIP_DEFLATED)
+    write_wheel(os.path.join(wheel_directory, filename), entries, dist + ".dist-info/")
     return filename
 `;
 
