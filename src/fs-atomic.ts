@@ -1,6 +1,5 @@
 /** File writes a concurrent reader never sees half done: a temp file in the same directory, then rename(2). */
-import { link, rename, rm, writeFile, copyFile } from 'node:fs/promises';
-import fse from 'fs-extra';
+import { copyFile, link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -9,7 +8,7 @@ function tempBeside(path: string): string {
 }
 
 export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await fse.ensureDir(dirname(path));
+  await mkdir(dirname(path), { recursive: true });
   const temp = tempBeside(path);
   try {
     await writeFile(temp, data, { mode: 0o644 });
@@ -25,7 +24,7 @@ export async function writeAtomic(path: string, data: string | Uint8Array): Prom
  * where possible: only for files pkg2os itself wrote and never changes in place.
  */
 export async function copyAtomic(source: string, path: string, hardLink = false): Promise<void> {
-  await fse.ensureDir(dirname(path));
+  await mkdir(dirname(path), { recursive: true });
   const temp = tempBeside(path);
   try {
     if (hardLink) await link(source, temp).catch(() => copyFile(source, temp));

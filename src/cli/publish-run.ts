@@ -7,22 +7,27 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import { getTarget } from '../config/targets.js';
 import { ConfigError } from '../errors.js';
-import { publishRepository } from '../publish/publish.js';
+import { readDebs } from '../publish/apt/read-controls.js';
 import { reportError, stderrLogger } from './output.js';
 import { repoSettings } from '../config/repo-settings.js';
 import type { PublishFlags } from './publish-command.js';
-import { loadSigner } from './repo-signer.js';
 
 export async function runPublish(files: string[], flags: PublishFlags): Promise<number> {
   const logger = stderrLogger(flags.verbose ?? false);
+  const lap = (what: string) => logger.debug(`${what} at ${Math.round(performance.now())} ms since pkg2os started`);
   try {
     const config = await loadConfig(flags.config);
     const target = flags.target ? getTarget(flags.target) : undefined;
     const settings = repoSettings(flags, config, target ? [target] : []);
     const { debs, rpms } = await collectPackages(files, flags.from ?? []);
-    const signer = await loadSigner(flags, config);
-    const records = await recordsOfBuilds(flags.from ?? [], [...debs, ...rpms]);
-    const summary = await publishRepository({ settings, debs, rpms, signer, logger, replaceKey: flags.replaceKey, defaultTarget: target, records });
+    lap('configuration read');
+    // The .debs are read (in child processes) while the signing stack loads and the key is unlocked; a failure waits its turn.
+    const debFacts = readDebs(debs);
+    debFacts.catch(() => undefined);
+    const [{ publishRepository }, { loadSigner }] = await Promise.all([import('../publish/publish.js'), import('./repo-signer.js')]);
+    const [signer, records] = await Promise.all([loadSigner(flags, config), recordsOfBuilds(flags.from ?? [], [...debs, ...rpms])]);
+    lap('signing key loaded, build records read');
+    const summary = await publishRepository({ settings, debs, rpms, signer, logger, replaceKey: flags.replaceKey, defaultTarget: target, records, debFacts });
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else logger.info(`published ${settings.root} (signed by ${signer.fingerprint})`);
     return 0;
@@ -57,13 +62,14 @@ export async function collectPackages(files: string[], fromDirs: string[]): Prom
  * the report names.
  */
 async function recordsOfBuilds(fromDirs: string[], files: string[]): Promise<RecordText[]> {
-  if (fromDirs.length === 0) return [];
+  const reports = (await Promise.all(fromDirs.map(async (dir) => ({ dir, text: await readFile(join(dir, 'report.json'), 'utf8').catch(() => undefined) })))).filter((r) => r.text !== undefined);
+  if (reports.length === 0) return [];
+  // The report schema is loaded only when there is a report to read.
   const [{ recordTexts, recordsFromReport }, { buildReportSchema }] = await Promise.all([import('../pipeline/records.js'), import('../pipeline/report.js')]);
   const wanted = new Set(files);
   const records = new Map<string, BuildRecord>();
-  for (const dir of fromDirs) {
-    const text = await readFile(join(dir, 'report.json'), 'utf8').catch(() => undefined);
-    const parsed = text ? buildReportSchema.safeParse(JSON.parse(text)) : undefined;
+  for (const { dir, text } of reports) {
+    const parsed = buildReportSchema.safeParse(JSON.parse(text!));
     if (!parsed?.success) continue;
     for (const [path, record] of recordsFromReport(parsed.data, resolve(dir), new Date())) {
       if (wanted.has(path) && (await fileDigest(path).catch(() => undefined)) === record.file.sha256) records.set(path, record);

@@ -14,6 +14,7 @@ import type { Signer } from '../keys/signer.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { AptPublisher } from './apt/apt-publisher.js';
+import type { DebFacts } from './apt/read-controls.js';
 import { refuseSingleTargetLayout, writeClientFiles } from './client-config.js';
 import { type RecordText, keepRecords } from './records-dir.js';
 import { writeAtomic } from '../fs-atomic.js';
@@ -34,6 +35,8 @@ export interface PublishRequest {
   defaultTarget?: TargetProfile;
   /** The build records of the files, kept for `pkg2os explain`. */
   records?: readonly RecordText[];
+  /** The control files and digests of `debs`, when the caller started reading them early (readDebs). */
+  debFacts?: Promise<ReadonlyMap<string, DebFacts>>;
   signer: Signer;
   logger?: Logger;
   /** How long to wait for another publisher (ms). */
@@ -84,7 +87,7 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
     const wantApt = request.debs.length > 0 || (await existing(join(settings.root, 'deb', 'dists')));
     const staged: Array<StagedPublication<unknown>> = [];
     try {
-      const apt = wantApt ? await new AptPublisher(named, signer, logger, suiteOf, (suite) => suiteTargets.get(suite) ?? suite).prepare(request.debs, keyFiles, options) : undefined;
+      const apt = wantApt ? await new AptPublisher(named, signer, logger, suiteOf, (suite) => suiteTargets.get(suite) ?? suite, request.debFacts).prepare(request.debs, keyFiles, options) : undefined;
       if (apt) staged.push(apt);
       const yums = [];
       for (const [target, rpms] of [...rpmTargets].sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -165,6 +165,21 @@ describe('publishing fails closed', () => {
     assert.equal(result.exitCode, 2);
     assert.match(result.stderr, /needs the organization's signing key/);
   });
+
+  it('reads the .debs while it loads the key, yet reports each failure in turn: a broken .deb with no key names the key (exit 2); with the key, the .deb (exit 7); nothing is published', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pkg2os-safe-'));
+    const broken = join(dir, 'broken_1.0-1_all.deb');
+    await writeFile(broken, 'not an ar archive\n');
+    const repo = join(dir, 'repo');
+    const noKey = await pkg2os(['publish', '--repo', repo, broken], { PKG2OS_SIGNING_KEY: join(dir, 'missing.asc') });
+    assert.equal(noKey.exitCode, 2, noKey.stderr);
+    assert.match(noKey.stderr, /Cannot read the signing key/);
+    assert.doesNotMatch(noKey.stderr, /internal error|Unhandled|at async/);
+    const withKey = await pkg2os(['publish', '--repo', repo, broken], { PKG2OS_SIGNING_KEY: join(keyDir, 'private.asc') });
+    assert.equal(withKey.exitCode, 7, withKey.stderr);
+    assert.match(withKey.stderr, /broken_1\.0-1_all\.deb/);
+    assert.equal(existsSync(join(repo, 'deb', 'dists')), false, 'no suite was published');
+  });
 });
 
 describe('pkg2os keys generate', () => {

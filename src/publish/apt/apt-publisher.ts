@@ -21,6 +21,7 @@ import { compareDebianVersions } from '../../package/version-compare.js';
 import type { PrepareOptions, PublicKeyFiles, RepoPublisher, StagedPublication } from '../repo-publisher.js';
 import { RetiredFiles, selectRetained } from '../retention.js';
 import { AptPool, type PoolEntry, type SuiteOf } from './pool.js';
+import type { DebFacts } from './read-controls.js';
 import { type AptSuiteSummary, prepareSuite } from './suite.js';
 
 export type { AptSuiteSummary } from './suite.js';
@@ -37,6 +38,8 @@ export class AptPublisher implements RepoPublisher<AptSuiteSummary[]> {
     private readonly suiteOf: SuiteOf,
     /** The target of each suite, for summaries and client files. */
     private readonly targetOf: (suite: string) => string,
+    /** The control files and digests of the .debs to add, when the caller started reading them early. */
+    private readonly facts?: Promise<ReadonlyMap<string, DebFacts>>,
   ) {
     this.aptRoot = join(settings.root, 'deb');
   }
@@ -57,7 +60,7 @@ export class AptPublisher implements RepoPublisher<AptSuiteSummary[]> {
     try {
       const started = Date.now();
       const lap = (what: string) => this.logger.debug(`apt: ${what} at ${Date.now() - started} ms`);
-      const added = [...(await pool.add(debs, this.suiteOf))];
+      const added = [...(await pool.add(debs, this.suiteOf, this.facts))];
       lap(`${added.length} file(s) added to the pool`);
       const entries = await pool.entries();
       lap(`${entries.length} pool file(s) checked against the record`);

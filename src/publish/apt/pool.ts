@@ -6,8 +6,8 @@
  * with other bytes is refused), then copies in parallel; a published file
  * never changes its bytes.
  */
-import { copyFileSync, mkdirSync, statSync } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileDigest } from '../../digest.js';
 import type { Logger } from '../../log.js';
@@ -15,7 +15,6 @@ import { PublishError } from '../../errors.js';
 import { PoolRecord } from '../pool-record.js';
 import { type Paragraph, field, formatParagraph, parseParagraph } from './deb822.js';
 import { type DebFacts, readDebs } from './read-controls.js';
-import { recordFromSignedIndices } from './record-from-release.js';
 
 /** A .deb in the pool, with what Packages says of it. */
 export interface PoolEntry {
@@ -35,6 +34,9 @@ export interface PoolEntry {
 
 type Digests = { sha256: string; sha512: string };
 
+/** How many copies into the pool run at once. */
+const COPY_LANES = 16;
+
 /** The pool directory of a package (Debian's layout: lib* packages by their first four letters). */
 export function poolDir(pkg: string): string {
   const prefix = pkg.startsWith('lib') && pkg.length > 3 ? pkg.slice(0, 4) : pkg[0]!;
@@ -53,6 +55,8 @@ export type SuiteOf = (version: string, deb: string) => string;
 export class AptPool {
   /** Pool files this publish added (relative to the apt root), to take back on abort. */
   readonly added: string[] = [];
+  /** Pool directories known to exist (one mkdir per directory, not per file). */
+  private readonly dirs = new Set<string>();
 
   private constructor(
     private readonly aptRoot: string,
@@ -69,6 +73,7 @@ export class AptPool {
   static async open(aptRoot: string, architectures: readonly string[], keyring: string, logger: Logger): Promise<AptPool> {
     const record = await PoolRecord.load<PoolEntry>(join(aptRoot, '.pkg2os', 'pool-record.json'));
     if (!record.existed && (await readdir(join(aptRoot, 'pool')).catch(() => [])).length > 0) {
+      const { recordFromSignedIndices } = await import('./record-from-release.js');
       const listed = await recordFromSignedIndices(aptRoot, keyring);
       for (const entry of listed) record.set(entry.filename, { ...entry, mtimeMs: (await stat(join(aptRoot, entry.filename))).mtimeMs });
       logger.warn(`apt: the pool's record was lost; rebuilt it from the signed indices of ${join(aptRoot, 'dists')} (${listed.length} package(s)); other files in the pool are not listed`);
@@ -78,8 +83,8 @@ export class AptPool {
   }
 
   /** Put `debs` into the pool, each listed in the suite `suiteOf` names (those whose bytes it holds already are skipped); returns the files added. */
-  async add(debs: readonly string[], suiteOf: SuiteOf): Promise<string[]> {
-    const incoming = this.notInPool(await readDebs(debs));
+  async add(debs: readonly string[], suiteOf: SuiteOf, facts?: Promise<ReadonlyMap<string, DebFacts>>): Promise<string[]> {
+    const incoming = this.notInPool(await (facts ?? readDebs(debs)));
     const placed = new Map<string, { deb: string; digest: Digests; control: string; suite: string }>();
     for (const [deb, facts] of incoming) {
       const { control } = facts;
@@ -92,9 +97,21 @@ export class AptPool {
       }
       if (!twin) placed.set(rel, { deb, digest, control, suite });
     }
-    // Plain system calls in a loop: for thousands of small files far cheaper than a trip through the thread pool each.
-    // A failure stops the loop; takeBack() then finds every file copied so far in `added`.
-    for (const [rel, p] of placed) this.copyIn(rel, p.deb, p.digest, p.control, p.suite);
+    for (const [rel, p] of placed) this.refuseChanged(rel, p.digest);
+    // Copies run COPY_LANES at a time in the thread pool (at 1,000 small files about a third faster than one by one here).
+    // A failure stops each lane after its current file; takeBack() then finds every file begun so far in `added`.
+    const queue = [...placed];
+    let failure: { error: unknown } | undefined;
+    const lane = async () => {
+      for (let next = queue.shift(); next && !failure; next = queue.shift()) {
+        const [rel, p] = next;
+        await this.copyIn(rel, p.deb, p.digest, p.control, p.suite).catch((error: unknown) => {
+          failure ??= { error };
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(COPY_LANES, queue.length) }, lane));
+    if (failure) throw failure.error;
     this.added.sort();
     return this.added;
   }
@@ -162,6 +179,16 @@ export class AptPool {
     return `${poolDir(pkg)}/${pkg}_${version.replace(/^\d+:/, '')}_${arch}.deb`;
   }
 
+  /** A published version never changes its bytes: a recorded file of that name must have these. */
+  private refuseChanged(rel: string, digest: Digests): void {
+    const recorded = this.record.get(rel);
+    if (recorded && recorded.sha256 !== digest.sha256) {
+      throw new PublishError('PUBLISH_CONFLICT', `The repository already has ${rel} with different contents; a published version never changes its bytes.`, {
+        hint: 'Build it with a higher --release (Debian revision) instead.',
+      });
+    }
+  }
+
   /**
    * Copy a .deb to its place. The record is the authority on what is
    * published: a recorded file there must have the same bytes (a published
@@ -169,20 +196,16 @@ export class AptPool {
    * (what an interrupted publish left, or a file dropped in by hand) and is
    * replaced. Clients see the file only once an index lists it.
    */
-  private copyIn(rel: string, deb: string, digest: Digests, control: string, suite: string): void {
+  private async copyIn(rel: string, deb: string, digest: Digests, control: string, suite: string): Promise<void> {
     const dest = join(this.aptRoot, rel);
-    const recorded = this.record.get(rel);
-    if (recorded && recorded.sha256 !== digest.sha256) {
-      throw new PublishError('PUBLISH_CONFLICT', `The repository already has ${rel} with different contents; a published version never changes its bytes.`, {
-        hint: 'Build it with a higher --release (Debian revision) instead.',
-      });
-    }
-    if (!recorded || !statSync(dest, { throwIfNoEntry: false })) {
-      mkdirSync(dirname(dest), { recursive: true });
-      copyFileSync(deb, dest);
+    if (!this.record.get(rel) || !(await stat(dest).catch(() => undefined))) {
+      const dir = dirname(dest);
+      if (!this.dirs.has(dir)) await mkdir(dir, { recursive: true });
+      this.dirs.add(dir);
       this.added.push(rel);
+      await copyFile(deb, dest);
     }
-    const st = statSync(dest);
+    const st = await stat(dest);
     const suites = [...new Set([...(this.record.get(rel)?.suites ?? []), suite])].sort();
     this.record.set(rel, { ...poolEntry(rel, st.size, digest, control, suites), mtimeMs: st.mtimeMs });
   }

@@ -63,9 +63,9 @@ export async function prepareSuite(input: SuiteInput): Promise<StagedPublication
       return { discard, switchOver: summary };
     }
     const release = renderRelease({ ...settings, codename: suite, suite }, indexFiles, now);
-    await writeFile(join(staging, 'Release'), release);
-    await writeFile(join(staging, 'Release.gpg'), await input.signer.detached(Buffer.from(release), 'armored'));
-    await writeFile(join(staging, 'InRelease'), await input.signer.cleartext(release));
+    // Both signatures at once: RSA signing runs in the thread pool.
+    const [detached, cleartext] = await Promise.all([input.signer.detached(Buffer.from(release), 'armored'), input.signer.cleartext(release)]);
+    await Promise.all([writeFile(join(staging, 'Release'), release), writeFile(join(staging, 'Release.gpg'), detached), writeFile(join(staging, 'InRelease'), cleartext)]);
     await Promise.all([
       gpgvCheck(input.keys.binary, join(staging, 'InRelease'), undefined, `InRelease of ${suite}`),
       gpgvCheck(input.keys.binary, join(staging, 'Release.gpg'), join(staging, 'Release'), `Release.gpg of ${suite}`),

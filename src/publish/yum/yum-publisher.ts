@@ -25,7 +25,6 @@ import { gpgvCheck, rpmkeysCheck } from '../self-check.js';
 import { pruneSuperseded, putLive, startRetention } from '../switch-over.js';
 import { repomdLocations } from './repomd.js';
 import { type RpmHeader, queryRpms } from './rpm-query.js';
-import { recordFromSignedMetadata } from './record-from-repomd.js';
 import { type SignOutcome, signWithCache } from './sign-cache.js';
 
 /** What one yum publish did to one target's repository. */
@@ -130,6 +129,8 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
   private async openRecord(keyring: string): Promise<PoolRecord<RpmEntry>> {
     const record = await PoolRecord.load<RpmEntry>(join(this.yumRoot, '.pkg2os', 'rpm-cache.json'));
     if (record.existed || (await readdir(join(this.yumRoot, 'Packages'))).length === 0) return record;
+    // Loaded only here: the XML parser is not needed while the record is whole.
+    const { recordFromSignedMetadata } = await import('./record-from-repomd.js');
     const listed = await recordFromSignedMetadata(this.yumRoot, keyring);
     const headers = await queryRpms(listed.map((r) => join(this.yumRoot, r.file)), 'the published rpms');
     for (const [k, rpm] of listed.entries()) {
