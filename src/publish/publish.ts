@@ -56,7 +56,9 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
   const { settings, signer } = request;
   const logger = request.logger ?? silentLogger;
   await mkdir(settings.root, { recursive: true });
+  const lap = (what: string) => logger.debug(`${what} at ${Math.round(performance.now())} ms since pkg2os started`);
   const lock = await acquirePublishLock(settings.root, request.lockTimeoutMs ?? 120_000);
+  lap('publish lock taken');
   const keys = await mkdtemp(join(tmpdir(), 'pkg2os-pubkey-'));
   try {
     // Holding the lock, whatever an interrupted publisher left behind is garbage.
@@ -87,6 +89,7 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
     const wantApt = request.debs.length > 0 || (await existing(join(settings.root, 'deb', 'dists')));
     const staged: Array<StagedPublication<unknown>> = [];
     try {
+      lap('publishers ready');
       const apt = wantApt ? await new AptPublisher(named, signer, logger, suiteOf, (suite) => suiteTargets.get(suite) ?? suite, request.debFacts).prepare(request.debs, keyFiles, options) : undefined;
       if (apt) staged.push(apt);
       const yums = [];
@@ -100,6 +103,7 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
       if (request.releases && ledger.record(request.releases)) await ledger.save();
       if (request.records) await keepRecords(settings.root, request.records);
       staged.length = 0;
+      lap('everything staged and checked');
       if (apt) {
         summary.apt = await apt.switchOver();
         for (const s of summary.apt) logger.info(`apt: ${s.packages} package(s) in ${s.suite} (${s.target}), ${s.added.length} added${s.retired.length ? `, ${s.retired.length} older version(s) left the indices` : ''}`);
@@ -117,6 +121,7 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
     await writeAtomic(join(settings.root, 'KEY.asc'), signer.publicArmored);
     await writeAtomic(join(settings.root, 'KEY.gpg'), signer.publicBinary);
     if (settings.baseUrl) await writeClientFiles(named, settings.baseUrl, signer.fingerprint, suiteTargets);
+    lap('switched over');
     return summary;
   } finally {
     await rm(keys, { recursive: true, force: true });

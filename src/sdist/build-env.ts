@@ -6,7 +6,7 @@
  * content-addressed by the exact set of wheels, made once per run however
  * many projects need it, and kept in the cache as a tarball.
  */
-import { chmod, chown, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { BuildLimits } from '../config/build-limits.js';
 import type { ContentCache } from '../cache/content-cache.js';
@@ -16,8 +16,8 @@ import { shipped } from '../paths.js';
 import { type SandboxRoot, runSandboxed } from '../sandbox/sandbox.js';
 import type { ValidatedWheel } from '../wheel/validate-wheel.js';
 
-/** Makes .pth files of the environment count (site.addsitedir), as they would in site-packages. */
-const SITECUSTOMIZE = 'import os, site\nsite.addsitedir(os.path.dirname(os.path.abspath(__file__)))\n';
+/** Changes whenever what an environment holds besides its wheels changes: part of every environment's key (2: no sitecustomize of its own; the build site processes its .pth files). */
+export const ENV_LAYOUT = 2;
 
 export interface EnvContext {
   workDir: string;
@@ -67,7 +67,6 @@ async function make(key: string, wheels: readonly ValidatedWheel[], context: Env
     });
     await rm(inputs, { recursive: true, force: true });
     await mkdir(join(prefix, 'lib'), { recursive: true });
-    await writeFile(join(prefix, 'lib', 'sitecustomize.py'), SITECUSTOMIZE);
     await reclaim(box);
     if (context.cache) {
       await run('tar', ['--create', '--file', tarball, '--directory', box, '--owner=0', '--group=0', '--numeric-owner', '--sort=name', 'env'], { purpose: 'keeping a build environment' });

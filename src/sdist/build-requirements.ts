@@ -23,6 +23,7 @@ import { type Requirement, parseRequirement } from '../pep/requirement.js';
 import type { Verdict } from '../verify/upstream-verifier.js';
 import type { ValidatedWheel } from '../wheel/validate-wheel.js';
 import type { FetchedWheel } from './fetch-wheel.js';
+import { ENV_LAYOUT } from './build-env.js';
 
 /** Where a build requirement came from. */
 export type BuildRequirementSource = 'distribution' | 'index-wheel' | 'index-sdist' | 'bootstrap';
@@ -110,7 +111,7 @@ export class BuildRequirementResolver {
       for (const extra of req.extras) this.follow(fetched.wheel, extra, queue);
     }
     const wheels = [...chosen.values()].filter((c) => c.wheel).map((c) => c.wheel!);
-    const key = wheels.length === 0 ? 'distribution' : cacheKey({ root: this.context.rootIdentity, wheels: wheels.map((w) => [w.metadata.name, w.metadata.version, w.sha256]).sort() });
+    const key = wheels.length === 0 ? 'distribution' : cacheKey({ root: this.context.rootIdentity, layout: ENV_LAYOUT, wheels: wheels.map((w) => [w.metadata.name, w.metadata.version, w.sha256]).sort() });
     return { requirements: resolved, wheels: wheels.sort((a, b) => (a.path < b.path ? -1 : 1)), key };
   }
 

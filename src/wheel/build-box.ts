@@ -34,7 +34,11 @@ export function inside(box: BuildBox, hostPath: string): string {
 /** Where builds see a build environment. */
 export const ENV_INSIDE = '/pkg2os/env';
 
-/** The variables that put an environment first on a build's path. */
-export function envVariables(): Record<string, string> {
-  return { PYTHONPATH: `${ENV_INSIDE}/lib`, PATH: `${ENV_INSIDE}/bin:/usr/sbin:/usr/bin:/sbin:/bin` };
+/** Where builds see pkg2os's build site (src/wheel/site/sitecustomize.py). */
+export const SITE_INSIDE = '/pkg2os/site';
+
+/** The variables of a build: pkg2os's build site, then an environment first on the path, then a recipe's own PYTHONPATH. */
+export function envVariables(withEnv: boolean, recipePath?: string): Record<string, string> {
+  const path = [SITE_INSIDE, ...(withEnv ? [`${ENV_INSIDE}/lib`] : []), ...(recipePath ? [recipePath] : [])].join(':');
+  return withEnv ? { PYTHONPATH: path, PATH: `${ENV_INSIDE}/bin:/usr/sbin:/usr/bin:/sbin:/bin` } : { PYTHONPATH: path };
 }

@@ -14,7 +14,7 @@ import { shipped } from '../paths.js';
 import { parseCoreMetadata, parseHeaderFile } from '../pep/core-metadata.js';
 import { boxPath, copyOutOfBox, readBoxFile } from '../sandbox/box-files.js';
 import { runSandboxed } from '../sandbox/sandbox.js';
-import { type BuildBox, ENV_INSIDE, envVariables, inside } from './build-box.js';
+import { type BuildBox, ENV_INSIDE, SITE_INSIDE, envVariables, inside } from './build-box.js';
 import { explainBuildFailure } from './explain-failure.js';
 
 /** The largest wheel pkg2os takes out of a build box (the wheel's own limits are checked after). */
@@ -27,9 +27,9 @@ async function runUpstreamPython(box: BuildBox, args: string[], what: string, re
       argv: [SYSTEM_PYTHON, ...args],
       root: box.root,
       box: box.dir,
-      readOnly: [...readOnly, ...(box.envDir ? [{ host: box.envDir, inside: ENV_INSIDE }] : [])],
+      readOnly: [...readOnly, { host: shipped('src', 'wheel', 'site'), inside: SITE_INSIDE }, ...(box.envDir ? [{ host: box.envDir, inside: ENV_INSIDE }] : [])],
       cwd: box.sourceDir,
-      env: { ...buildEnvironment('/build/home', box.sourceDateEpoch, box.env), ...(box.envDir ? envVariables() : {}) },
+      env: { ...buildEnvironment('/build/home', box.sourceDateEpoch, box.env), ...envVariables(box.envDir !== undefined, box.env?.PYTHONPATH) },
       limits: box.limits,
       logFile: box.logFile,
       logCapBytes: box.logCapBytes,

@@ -21,6 +21,7 @@ import { makeSdist } from '../support/sdist-fixtures.js';
 const index = new IndexServer();
 const bootstrap = new IndexServer();
 const bare = new IndexServer();
+const vendoring = new IndexServer();
 
 const project = (name: string, requires: string[], backend: string, extra: Partial<Parameters<typeof makeProjectSdist>[0]> = {}) => makeProjectSdist({ name, version: '1.0', requires, backend, ...extra });
 
@@ -56,11 +57,22 @@ before(async () => {
   // Bootstrap through the distribution: flit_core 3.12 only as an sdist that needs flit_core>=3.11 itself; Debian's 3.8 builds it.
   bootstrap.add('flit-core', await makeProjectSdist({ name: 'flit-core', version: '3.12.0', requires: ['flit_core>=3.11'], backend: 'flit_core.buildapi', license: { text: 'MIT' }, files: { 'flit_core/buildapi.py': miniBackend() } }));
   bootstrap.add('pep639-project', pep639);
-  for (const server of [index, bootstrap, bare]) await server.start();
+  // A setuptools-like backend that vendors a newer packaging and appends it to sys.path, as setuptools >= 71 does;
+  // Debian 12's packaging 23.0 would shadow it. From the index as a wheel, and (another version) as an sdist that builds itself.
+  const setuptoolsFiles = (version: string) => ({
+    'setuptools/__init__.py': `import os, sys\nsys.path.extend([os.path.join(os.path.dirname(__file__), "_vendor")])\nimport packaging\nif getattr(packaging, "VENDORED_BY", None) != "setuptools ${version}":\n    raise ImportError("Cannot import packaging.licenses: the build root's packaging " + packaging.__version__ + " shadows the vendored one")\n`,
+    'setuptools/_vendor/packaging/__init__.py': `__version__ = "99.0"\nVENDORED_BY = "setuptools ${version}"\n`,
+    'setuptools/build_meta.py': `import setuptools\n${miniBackend()}`,
+  });
+  vendoring.add('setuptools', await makeWheel({ name: 'setuptools', version: '99.2', files: setuptoolsFiles('99.2') }));
+  vendoring.add('needs-new-setuptools', await project('needs-new-setuptools', ['setuptools>=99'], 'setuptools.build_meta'));
+  vendoring.add('setuptools', await makeProjectSdist({ name: 'setuptools', version: '99.1', requires: [], backend: 'setuptools.build_meta', backendPath: ['.'], files: setuptoolsFiles('99.1') }));
+  vendoring.add('needs-setuptools-sdist', await project('needs-setuptools-sdist', ['setuptools==99.1'], 'setuptools.build_meta'));
+  for (const server of [index, bootstrap, bare, vendoring]) await server.start();
 });
 
 after(async () => {
-  for (const server of [index, bootstrap, bare]) await server.stop();
+  for (const server of [index, bootstrap, bare, vendoring]) await server.stop();
 });
 
 async function build(server: IndexServer, name: string, ...extra: string[]) {
@@ -122,6 +134,16 @@ describe('build requirements from the verified index', () => {
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stderr, /bootstrap: Debian 12's flit-core 3\.8\.0 builds pep639-project → flit-core, which needs flit_core>=3\.11/);
     assert.deepEqual(validReport('report', r.stdout).packages[0].build.requirements.map((q: { project: string; version: string; source: string }) => [q.project, q.version, q.source]), [['flit-core', '3.12.0', 'index-sdist']]);
+  });
+
+  it('a setuptools from the index uses the dependencies it vendors, not the build root\'s older copies (as in pip\'s isolated build): from its wheel, and building itself from its sdist', async () => {
+    const wheel = await build(vendoring, 'needs-new-setuptools');
+    assert.equal(wheel.exitCode, 0, wheel.stderr);
+    assert.deepEqual(validReport('report', wheel.stdout).packages[0].build.requirements.map((q: { project: string; version: string; source: string }) => [q.project, q.version, q.source]), [['setuptools', '99.2', 'index-wheel']]);
+    const sdist = await build(vendoring, 'needs-setuptools-sdist');
+    assert.equal(sdist.exitCode, 0, sdist.stderr);
+    assert.deepEqual(validReport('report', sdist.stdout).packages[0].build.requirements.map((q: { project: string; version: string; source: string }) => [q.project, q.version, q.source]), [['setuptools', '99.1', 'index-sdist']]);
+    assert.doesNotMatch(sdist.stderr + wheel.stderr, /shadows the vendored one/);
   });
 
   it('says clearly when build requirements form a cycle nothing breaks', async () => {
