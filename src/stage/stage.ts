@@ -100,10 +100,10 @@ export async function stageWheel(options: StageOptions): Promise<StagedTree> {
 
   const host = options.python;
   if (!pure && host !== options.target.pythonVersion) {
-    throw new BuildError('UNSUPPORTED_TARGET', `${options.wheel.metadata.name} ${options.wheel.metadata.version} contains compiled code, which must be built in a ${options.target.distribution} root (Python ${options.target.pythonVersion}), and pkg2os has none for ${options.target.name}: it was built with Python ${host}.`, {
+    throw new BuildError('UNSUPPORTED_TARGET', `${options.wheel.metadata.name} ${options.wheel.metadata.version} contains compiled code, which must be built in ${article(options.target.distribution)} root (Python ${options.target.pythonVersion}), and pkg2os has none for ${options.target.name}: it was built with Python ${host}.`, {
       hint: options.target.archive
-        ? `pkg2os makes a ${options.target.name} root with mmdebstrap from ${options.target.archive.mirror}: make sure it is reachable (pkg2os roots update --target ${options.target.name}), or give a mirror: roots: {${options.target.name}: {mirror: URL}} in pkg2os.config.yaml.`
-        : `pkg2os makes a ${options.target.name} root with dnf --installroot once it has the key of ${options.target.distribution}'s packages: roots: {${options.target.name}: {gpgkey: /path/to/RPM-GPG-KEY}} in pkg2os.config.yaml; or give a root of your own: roots: {${options.target.name}: {path: DIR}}.`,
+        ? `pkg2os makes ${article(options.target.name)} root with mmdebstrap from ${options.target.archive.mirror}: make sure it is reachable (pkg2os roots update --target ${options.target.name}), or give a mirror: roots: {${options.target.name}: {mirror: URL}} in pkg2os.config.yaml.`
+        : `pkg2os makes ${article(options.target.name)} root with dnf --installroot once it has the key of ${options.target.distribution}'s packages: roots: {${options.target.name}: {gpgkey: /path/to/RPM-GPG-KEY}} in pkg2os.config.yaml; or give a root of your own: roots: {${options.target.name}: {path: DIR}}.`,
     });
   }
 
@@ -124,4 +124,9 @@ export async function stageWheel(options: StageOptions): Promise<StagedTree> {
   const label = `${options.wheel.metadata.name} ${options.wheel.metadata.version}`;
   const libraries = pure ? [] : await libraryDepends({ ...options, entries, label });
   return { root, format: options.format, layout, entries, metadata: options.wheel.metadata, pure, distInfo, byteCompiled, libraryDepends: libraries };
+}
+
+/** "a Debian 12", "an Enterprise Linux 9", "an el9": the article as the name is spoken. */
+function article(name: string): string {
+  return `${/^(?:[aeiou]|el\d|f\b)/i.test(name) ? 'an' : 'a'} ${name}`;
 }

@@ -119,7 +119,7 @@ describe('compiled code built in each target\'s own root', { skip }, () => {
   it('refuses compiled code for a target it has no root of, saying how to give one (exit 4)', async () => {
     const result = await pkg2os(['build', 'cfixture', '--target', 'el9', '--index-url', index.url, '--out', join(dir, 'out-el9'), '--no-lockfile'], {}, dir);
     assert.equal(result.exitCode, 4, result.stderr);
-    assert.match(result.stderr, /contains compiled code, which must be built in a Enterprise Linux 9 root \(Python 3\.9\), and pkg2os has none for el9/);
+    assert.match(result.stderr, /contains compiled code, which must be built in an Enterprise Linux 9 root \(Python 3\.9\), and pkg2os has none for el9/);
     assert.match(result.stderr, /roots: \{el9: \{gpgkey: \/path\/to\/RPM-GPG-KEY\}\}/);
   });
 });

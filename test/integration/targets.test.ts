@@ -136,7 +136,7 @@ describe('a target whose root cannot be made', () => {
     assert.deepEqual(await readdir(join(out, 'deb')), ['python3-multi-fixture_1.0-1~ubuntu24.04_all.deb']);
     const compiled = await pkg2os(['build', 'cfixture', '--target', 'ubuntu-24.04', '--index-url', index.url, '--out', join(dir, 'out-noble-c'), '--config', config, '--no-lockfile'], {}, dir);
     assert.equal(compiled.exitCode, 4, compiled.stderr);
-    assert.match(compiled.stderr, /must be built in a Ubuntu 24\.04 root \(Python 3\.12\), and pkg2os has none for ubuntu-24\.04/);
+    assert.match(compiled.stderr, /must be built in an Ubuntu 24\.04 root \(Python 3\.12\), and pkg2os has none for ubuntu-24\.04/);
     assert.match(compiled.stderr, /roots: \{ubuntu-24\.04: \{mirror: URL\}\}/);
   });
 });
