@@ -73,3 +73,8 @@ export const silentLogger: Logger = {
   warn() {},
   debug() {},
 };
+
+/** A debug line that says how long after the process started something happened (`--verbose`: where the time goes). */
+export function lapSinceStart(logger: Logger): (what: string) => void {
+  return (what) => logger.debug(`${what} at ${Math.round(performance.now())} ms since pkg2os started`);
+}

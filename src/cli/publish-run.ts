@@ -8,13 +8,14 @@ import { loadConfig } from '../config/config.js';
 import { getTarget } from '../config/targets.js';
 import { ConfigError } from '../errors.js';
 import { readDebs } from '../publish/apt/read-controls.js';
+import { lapSinceStart } from '../log.js';
 import { reportError, stderrLogger } from './output.js';
 import { repoSettings } from '../config/repo-settings.js';
 import type { PublishFlags } from './publish-command.js';
 
 export async function runPublish(files: string[], flags: PublishFlags): Promise<number> {
   const logger = stderrLogger(flags.verbose ?? false);
-  const lap = (what: string) => logger.debug(`${what} at ${Math.round(performance.now())} ms since pkg2os started`);
+  const lap = lapSinceStart(logger);
   try {
     const config = await loadConfig(flags.config);
     const target = flags.target ? getTarget(flags.target) : undefined;

@@ -12,7 +12,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { PublishError } from '../errors.js';
 import type { Signer } from '../keys/signer.js';
 import type { Logger } from '../log.js';
-import { silentLogger } from '../log.js';
+import { lapSinceStart, silentLogger } from '../log.js';
 import { AptPublisher } from './apt/apt-publisher.js';
 import type { DebFacts } from './apt/read-controls.js';
 import { refuseSingleTargetLayout, writeClientFiles } from './client-config.js';
@@ -56,7 +56,7 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
   const { settings, signer } = request;
   const logger = request.logger ?? silentLogger;
   await mkdir(settings.root, { recursive: true });
-  const lap = (what: string) => logger.debug(`${what} at ${Math.round(performance.now())} ms since pkg2os started`);
+  const lap = lapSinceStart(logger);
   const lock = await acquirePublishLock(settings.root, request.lockTimeoutMs ?? 120_000);
   lap('publish lock taken');
   const keys = await mkdtemp(join(tmpdir(), 'pkg2os-pubkey-'));
