@@ -3,7 +3,7 @@
  * users compare pkg2os with: aptly and reprepro (Debian's packages; skipped,
  * saying why, when not installed: `make bench` installs them). Same .debs,
  * same RSA-4096 key (GnuPG for the peers, openpgp.js for pkg2os), same
- * machine, same run; each figure is the median of three fresh runs.
+ * machine, same run; each figure is the median of five fresh runs, each started after `sync`.
  *   - full publish of N packages, and one package added to it;
  *   - O(change): the one-added time at 10,000 as a multiple of that at 1,000
  *     (printed with the 10,000 row);
@@ -18,7 +18,17 @@ import { shipped } from '../src/paths.js';
 import { type Measure, measure, row } from './measure.js';
 import { syntheticPackages } from './synthetic.js';
 
-const REPS = Number(process.env.PKG2OS_BENCH_REPS ?? 3);
+const REPS = Number(process.env.PKG2OS_BENCH_REPS ?? 5);
+
+/**
+ * A measurement that starts with no dirty pages: `sync` first, so no tool
+ * pays for writing back what the one before it (or its own setup) wrote.
+ * Without it the order of the tools decided the 1,000-package figures.
+ */
+async function measureSettled(...args: Parameters<typeof measure>): Promise<Measure> {
+  await execa('sync');
+  return measure(...args);
+}
 
 /** The median of REPS runs, each after its own `setup` (a fresh repository for a full publish). */
 async function median(run: (rep: number) => Promise<Measure>): Promise<Measure> {
@@ -69,8 +79,8 @@ function tools(k: Keys, debList: string[], from: string, versions: Record<string
   const pkg2os = shipped('bin', 'pkg2os');
   const out: Record<string, Tool> = {
     pkg2os: {
-      full: (_debs, repo) => measure(pkg2os, ['publish', '--repo', repo, '--target', 'debian-12', '--from', from], { env }),
-      one: (deb, repo) => measure(pkg2os, ['publish', '--repo', repo, '--target', 'debian-12', deb], { env }),
+      full: (_debs, repo) => measureSettled(pkg2os, ['publish', '--repo', repo, '--target', 'debian-12', '--from', from], { env }),
+      one: (deb, repo) => measureSettled(pkg2os, ['publish', '--repo', repo, '--target', 'debian-12', deb], { env }),
     },
   };
   if (!versions.aptly!.startsWith('not')) {
@@ -80,9 +90,9 @@ function tools(k: Keys, debList: string[], from: string, versions: Record<string
         await mkdir(repo, { recursive: true });
         await writeFile(join(repo, 'aptly.conf'), JSON.stringify({ rootDir: repo, gpgProvider: 'gpg2', architectures: ['amd64'] }));
         await execa('aptly', [...conf(repo), 'repo', 'create', '-distribution=bookworm', '-component=main', 'bench']);
-        return measure('bash', ['-c', `aptly -config ${repo}/aptly.conf repo add -force-replace bench ${debs} >/dev/null && aptly -config ${repo}/aptly.conf publish repo -gpg-key=${k.fingerprint} -batch bench >/dev/null`], { env });
+        return measureSettled('bash', ['-c', `aptly -config ${repo}/aptly.conf repo add -force-replace bench ${debs} >/dev/null && aptly -config ${repo}/aptly.conf publish repo -gpg-key=${k.fingerprint} -batch bench >/dev/null`], { env });
       },
-      one: (deb, repo) => measure('bash', ['-c', `aptly -config ${repo}/aptly.conf repo add bench ${deb} >/dev/null && aptly -config ${repo}/aptly.conf publish update -gpg-key=${k.fingerprint} -batch bookworm >/dev/null`], { env }),
+      one: (deb, repo) => measureSettled('bash', ['-c', `aptly -config ${repo}/aptly.conf repo add bench ${deb} >/dev/null && aptly -config ${repo}/aptly.conf publish update -gpg-key=${k.fingerprint} -batch bookworm >/dev/null`], { env }),
     };
   }
   if (!versions.reprepro!.startsWith('not')) {
@@ -90,9 +100,9 @@ function tools(k: Keys, debList: string[], from: string, versions: Record<string
       full: async (_debs, repo) => {
         await mkdir(join(repo, 'conf'), { recursive: true });
         await writeFile(join(repo, 'conf/distributions'), `Codename: bookworm\nArchitectures: amd64\nComponents: main\nSignWith: ${k.fingerprint}\n`);
-        return measure('reprepro', ['-S', 'python', '-P', 'optional', '-b', repo, 'includedeb', 'bookworm', ...debList], { env });
+        return measureSettled('reprepro', ['-S', 'python', '-P', 'optional', '-b', repo, 'includedeb', 'bookworm', ...debList], { env });
       },
-      one: (deb, repo) => measure('reprepro', ['-S', 'python', '-P', 'optional', '-b', repo, 'includedeb', 'bookworm', deb], { env }),
+      one: (deb, repo) => measureSettled('reprepro', ['-S', 'python', '-P', 'optional', '-b', repo, 'includedeb', 'bookworm', deb], { env }),
     };
   }
   return out;
@@ -113,7 +123,7 @@ export async function benchPublish(n: number, versions: Record<string, string>):
     const root = join(dir, `floor-${rep}`);
     await mkdir(join(root, 'pool'), { recursive: true });
     await mkdir(join(root, 'dists/bookworm/main/binary-amd64'), { recursive: true });
-    return measure('bash', ['-c', `set -e; cd ${root}; cp ${debs}/*.deb pool/; apt-ftparchive packages pool > dists/bookworm/main/binary-amd64/Packages; gzip -9 -k -f dists/bookworm/main/binary-amd64/Packages; apt-ftparchive -o APT::FTPArchive::Release::Codename=bookworm release dists/bookworm > Release.tmp && mv Release.tmp dists/bookworm/Release; GNUPGHOME=${k.gnupg} gpg --batch --yes --clearsign -o dists/bookworm/InRelease dists/bookworm/Release`]);
+    return measureSettled('bash', ['-c', `set -e; cd ${root}; cp ${debs}/*.deb pool/; apt-ftparchive packages pool > dists/bookworm/main/binary-amd64/Packages; gzip -9 -k -f dists/bookworm/main/binary-amd64/Packages; apt-ftparchive -o APT::FTPArchive::Release::Codename=bookworm release dists/bookworm > Release.tmp && mv Release.tmp dists/bookworm/Release; GNUPGHOME=${k.gnupg} gpg --batch --yes --clearsign -o dists/bookworm/InRelease dists/bookworm/Release`]);
   });
   const results: Record<string, { full: Measure; one: Measure }> = {};
   for (const [name, tool] of Object.entries(tools(k, debList, from, versions))) {
