@@ -22,7 +22,10 @@ const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'expected a distr
 
 export const recipeSchema = z
   .object({
-    name: packageName.optional().describe('distribution package name to use instead of python3-<project>'),
+    name: z
+      .union([packageName, perFormat(packageName)])
+      .optional()
+      .describe('distribution package name to use instead of python3-<project>: one name, or one per format ({deb: python3-yaml})'),
     'provided-by': z
       .union([packageName, perFormat(packageName)])
       .optional()
@@ -56,12 +59,18 @@ export function recipeJsonSchema(): object {
   return { title: 'pkg2os recipe (recipes/<project>.yaml)', ...z.toJSONSchema(recipeSchema) };
 }
 
+/** The name a recipe gives the project's own package in `format` (`name:`), if any. */
+export function recipeName(recipe: Recipe | undefined, format: 'deb' | 'rpm'): string | undefined {
+  const name = recipe?.name;
+  return typeof name === 'string' ? name : name?.[format];
+}
+
 /** The distribution package a project maps to in `format`, per its recipe (provided-by, name), else python3-<project>. */
 export function packageNameFor(project: string, recipe: Recipe | undefined, format: 'deb' | 'rpm'): string {
   const provided = recipe?.['provided-by'];
   if (typeof provided === 'string') return provided;
   if (provided?.[format]) return provided[format]!;
-  return recipe?.name ?? `python3-${project}`;
+  return recipeName(recipe, format) ?? `python3-${project}`;
 }
 
 /** True when the target distribution ships the project: pkg2os does not build it. */

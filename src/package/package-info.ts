@@ -9,7 +9,7 @@ import { requirementsFor } from '../pep/dependencies.js';
 import type { Dependency, PackageInfo } from './packager.types.js';
 import { parsePep440, translateSpecifier } from './versions.js';
 import { BuildError, ConfigError } from '../errors.js';
-import type { Recipe } from '../config/recipes.js';
+import { type Recipe, recipeName } from '../config/recipes.js';
 import type { PlannedDependency } from '../plan/plan.types.js';
 
 export interface PackageInfoInput {
@@ -59,7 +59,7 @@ export function makePackageInfo(input: PackageInfoInput): PackageInfo {
   });
   return {
     project: input.project,
-    name: input.recipe?.name ?? distroPackageName(input.project),
+    name: recipeName(input.recipe, input.target.family) ?? distroPackageName(input.project),
     upstreamVersion: meta.version,
     release: input.release,
     target: input.target,

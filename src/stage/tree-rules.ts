@@ -66,12 +66,17 @@ export function checkStagedTree(input: TreeRulesInput): void {
     const why = judge(entry.path, input);
     if (why) throw refuse(input, entry.path, why);
     const owner = input.installed?.ownerOf(entry.path);
-    if (owner && owner !== input.packageName) throw refuse(input, entry.path, `a file ${input.installed!.owners} ${owner} owns`);
+    if (owner && owner !== input.packageName) {
+      const recipe = input.recipeFile ?? `recipes/${input.project}.yaml`;
+      // The distribution's own package of this very project, under another name (python-dateutil is Debian's python3-dateutil).
+      const same = input.installed!.projectsOf(owner)?.has(input.project);
+      throw refuse(input, entry.path, `a file ${input.installed!.owners} ${owner} owns`, same ? `The distribution ships ${input.project} as ${owner}: to replace it with this build, give the package that name in ${recipe} ("name: {deb: ${owner}}" for Debian targets, or "name: ${owner}" for every format); to depend on the distribution's instead, say "provided-by: ${owner}".` : undefined);
+    }
   }
 }
 
-function refuse(input: TreeRulesInput, path: string, why: string): BuildError {
+function refuse(input: TreeRulesInput, path: string, why: string, hint?: string): BuildError {
   return new BuildError('UNSAFE_PACKAGE', `The package of ${input.project} would install ${path}, ${why}; pkg2os does not package it.`, {
-    hint: `If the project really must install it, allow it by name in its recipe (${input.recipeFile ?? `recipes/${input.project}.yaml`}): allow-files: ["${path}"].`,
+    hint: hint ?? `If the project really must install it, allow it by name in its recipe (${input.recipeFile ?? `recipes/${input.project}.yaml`}): allow-files: ["${path}"].`,
   });
 }

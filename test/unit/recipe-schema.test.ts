@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { recipeJsonSchema, recipeSchema } from '../../src/config/recipes.js';
+import { packageNameFor, recipeJsonSchema, recipeName, recipeSchema } from '../../src/config/recipes.js';
+import { TARGETS, installLayout } from '../../src/config/targets.js';
+import type { Pkg2osError } from '../../src/errors.js';
+import type { DistributionFiles } from '../../src/host/distribution-files.js';
+import { checkStagedTree } from '../../src/stage/tree-rules.js';
 import { shipped } from '../../src/paths.js';
 
 describe('the recipe schema', () => {
@@ -16,5 +20,41 @@ describe('the recipe schema', () => {
       const parsed = recipeSchema.safeParse(parse(readFileSync(shipped('recipes', file), 'utf8')));
       assert.ok(parsed.success, `${file}: ${JSON.stringify(parsed.error?.issues)}`);
     }
+  });
+});
+
+describe('names of the distribution', () => {
+  it('a recipe names the package per format; dependents depend on that name', () => {
+    const recipe = recipeSchema.parse({ name: { deb: 'python3-yaml' } });
+    assert.equal(packageNameFor('pyyaml', recipe, 'deb'), 'python3-yaml');
+    assert.equal(packageNameFor('pyyaml', recipe, 'rpm'), 'python3-pyyaml', 'no rpm name: the default');
+    assert.equal(recipeName(recipeSchema.parse({ name: 'python3-dateutil' }), 'rpm'), 'python3-dateutil', 'one name: every format');
+    assert.ok(!recipeSchema.safeParse({ name: { deb: 'Python3 Yaml' } }).success, 'a name must be a package name');
+  });
+
+  it('a file the distribution\'s package of the same project owns: the hint says to build under that name, not to allow the file', () => {
+    const layout = installLayout('deb', TARGETS['debian-12']!, 'python-dateutil');
+    const path = '/usr/lib/python3/dist-packages/dateutil/__init__.py';
+    const installed = (projects: string[]): DistributionFiles => ({ owners: "the target's package", ownerOf: (p) => (p === path ? 'python3-dateutil' : undefined), projectsOf: () => new Set(projects) });
+    const input = { project: 'python-dateutil', packageName: 'python3-python-dateutil', layout, entries: [{ path, type: 'file' as const, size: 1 }], scripts: [], allowFiles: [] };
+    assert.throws(
+      () => checkStagedTree({ ...input, installed: installed(['python-dateutil']) }),
+      (e: Pkg2osError) => /a file the target's package python3-dateutil owns/.test(e.message) && /ships python-dateutil as python3-dateutil/.test(e.hint!) && /name: \{deb: python3-dateutil\}/.test(e.hint!) && /provided-by: python3-dateutil/.test(e.hint!),
+    );
+    assert.throws(
+      () => checkStagedTree({ ...input, installed: installed(['another-project']) }),
+      (e: Pkg2osError) => /allow-files: \["\/usr\/lib\/python3\/dist-packages\/dateutil\/__init__\.py"\]/.test(e.hint!),
+      'another project\'s file: allow it by name only if that is really meant',
+    );
+    assert.doesNotThrow(() => checkStagedTree({ ...input, packageName: 'python3-dateutil', installed: installed(['python-dateutil']) }), 'under the distribution\'s name it is its own file');
+  });
+
+  it('the recipes pkg2os ships name the packages as Debian and Fedora do (python-dateutil, PyYAML, attrs …)', () => {
+    const load = (project: string) => recipeSchema.parse(parse(readFileSync(shipped('recipes', `${project}.yaml`), 'utf8')));
+    assert.equal(packageNameFor('python-dateutil', load('python-dateutil'), 'deb'), 'python3-dateutil');
+    assert.equal(packageNameFor('python-dateutil', load('python-dateutil'), 'rpm'), 'python3-dateutil');
+    assert.equal(packageNameFor('pyyaml', load('pyyaml'), 'deb'), 'python3-yaml');
+    assert.equal(packageNameFor('attrs', load('attrs'), 'deb'), 'python3-attr');
+    assert.equal(packageNameFor('attrs', load('attrs'), 'rpm'), 'python3-attrs');
   });
 });
