@@ -61,7 +61,8 @@ export class ContentCache {
   private key(): Promise<Buffer> {
     this.secret ??= (async () => {
       const path = join(this.dir, '.pkg2os-cache-key');
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      // Traversable, not listable: build roots live in it, and the sandboxes' unprivileged uids must pass through (their entries are authenticated, the secret is 0600).
+      await mkdir(this.dir, { recursive: true, mode: 0o711 });
       try {
         const handle = await open(path, 'wx', 0o600);
         await handle.writeFile(randomBytes(32));

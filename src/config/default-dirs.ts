@@ -8,8 +8,13 @@ export function defaultKeysDir(): string {
   return join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'pkg2os', 'keys');
 }
 
-/** `PKG2OS_CACHE_DIR`, else `$XDG_CACHE_HOME/pkg2os`, else `~/.cache/pkg2os`. */
+/**
+ * `PKG2OS_CACHE_DIR`, else `$XDG_CACHE_HOME/pkg2os`, else `~/.cache/pkg2os`;
+ * as root, `/var/cache/pkg2os`: build roots live in the cache, and the
+ * sandboxes' unprivileged uids cannot pass through /root (0700).
+ */
 export function defaultCacheDir(): string {
   if (process.env.PKG2OS_CACHE_DIR) return process.env.PKG2OS_CACHE_DIR;
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pkg2os');
+  if (process.env.XDG_CACHE_HOME) return join(process.env.XDG_CACHE_HOME, 'pkg2os');
+  return process.getuid?.() === 0 ? '/var/cache/pkg2os' : join(homedir(), '.cache', 'pkg2os');
 }

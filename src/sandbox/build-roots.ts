@@ -11,7 +11,7 @@
  * be had, pure Python still builds on the host's root and compiled code fails
  * clearly.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { RootSettings } from '../config/build-request.js';
 import type { TargetProfile } from '../config/targets.js';
@@ -105,9 +105,22 @@ export class BuildRoots {
     if (!recipe) return undefined;
     const base = join(this.options.dir, 'roots', target.name, sha256Hex(JSON.stringify(recipe)).slice(0, 16));
     const current = join(base, 'current');
+    await this.passable();
     if (mode !== 'fresh' && (await stat(join(current, 'usr/bin/python3')).catch(() => undefined))) return { kind: 'dir', path: current };
     if (mode === 'peek') return undefined;
     return { kind: 'dir', path: await this.make(target, recipe, base) };
+  }
+
+  /**
+   * As root, builds run as unprivileged uids, which must pass through the
+   * directory that holds the roots (the cache directory, which the cache
+   * makes 0711 or, before 0.2.1, 0700): traversable, never listable.
+   */
+  private async passable(): Promise<void> {
+    if (process.getuid?.() !== 0) return;
+    await mkdir(this.options.dir, { recursive: true, mode: 0o711 });
+    const st = await stat(this.options.dir);
+    if ((st.mode & 0o001) === 0) await chmod(this.options.dir, (st.mode & 0o777) | 0o011);
   }
 
   /** Make the root into a new directory, stamp it, then put it in place of the current one. */

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SandboxLimits } from '../config/build-limits.js';
-import { BuildError } from '../errors.js';
+import { BuildError, ConfigError } from '../errors.js';
 import { SYSTEM_PYTHON } from '../host/system-python.js';
 import { shipped } from '../paths.js';
 import { type SandboxRoot, runSandboxed } from './sandbox.js';
@@ -54,6 +54,7 @@ async function ask(root: SandboxRoot, workDir: string, limits: SandboxLimits): P
     for (const [name, version] of Object.entries(data.distributions)) distributions.set(name.toLowerCase().replace(/[-_.]+/g, '-'), version);
     return { version: data.python, fullVersion: data.pythonFull, distributions };
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new BuildError('BUILD_FAILED', `pkg2os cannot tell what the build root's Python has installed: ${(error as Error).message}`, { cause: error });
   } finally {
     await rm(box, { recursive: true, force: true });

@@ -12,15 +12,16 @@
  * with the build (--die-with-parent, and the sandbox's init exiting), on
  * timeout, on cancellation and when pkg2os itself dies.
  */
-import { chmod, chown, lchown, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, lchown, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BuildError, ToolError } from '../errors.js';
+import { BuildError, ConfigError, ToolError } from '../errors.js';
 import { type RunResult, run } from '../exec.js';
 import { runSignal } from '../host/cleanup.js';
 import { type SandboxLimits, limitArgs } from './limits.js';
 import { openCgroup } from './cgroup.js';
 import { leaseUid } from './uids.js';
+import { closedAbove } from './work-dir.js';
 
 export type { SandboxLimits } from './limits.js';
 
@@ -124,6 +125,45 @@ async function identityFiles(box: string): Promise<string> {
   return dir;
 }
 
+/**
+ * What the sandbox's unprivileged uid binds must be reachable with its own
+ * rights. A build root that is not (a cache directory under /root, which is
+ * 0700) is a clear error; a small read-only input that is not (pkg2os's own
+ * helpers, when pkg2os lies under /root) is copied beside the box, root's and
+ * read-only, and bound from there.
+ */
+async function reachable(binds: ReadonlyArray<{ host: string; inside: string }>, root: SandboxRoot, box: string): Promise<Array<{ host: string; inside: string }>> {
+  const closedRoot = root.kind === 'dir' ? closedAbove(root.path, true) : undefined;
+  if (root.kind === 'dir' && closedRoot) {
+    throw new ConfigError('USAGE', `Builds run as an unprivileged user, which cannot reach the build root ${root.path}: ${closedRoot.dir} is not open to others (mode ${closedRoot.mode.toString(8)}).`, {
+      hint: 'Keep build roots where every user may pass: set cache-dir in pkg2os.config.yaml (or PKG2OS_CACHE_DIR) to a directory such as /var/cache/pkg2os (the default when pkg2os runs as root), or give roots: {TARGET: {path: DIR}} outside it.',
+    });
+  }
+  const out: Array<{ host: string; inside: string }> = [];
+  for (const [k, bind] of binds.entries()) {
+    const st = lstatSync(bind.host);
+    const open = (st.mode & (st.isDirectory() ? 0o005 : 0o004)) === (st.isDirectory() ? 0o005 : 0o004);
+    if (open && !closedAbove(bind.host)) {
+      out.push(bind);
+      continue;
+    }
+    const copy = join(`${box}.ro`, String(k));
+    await mkdir(`${box}.ro`, { recursive: true, mode: 0o755 });
+    await cp(bind.host, copy, { recursive: true });
+    await openToAll(copy);
+    out.push({ host: copy, inside: bind.inside });
+  }
+  return out;
+}
+
+/** a+r on every file, a+rx on every directory (a copy pkg2os made, root's). */
+async function openToAll(path: string): Promise<void> {
+  const st = lstatSync(path);
+  if (st.isSymbolicLink()) return;
+  await chmod(path, (st.mode & 0o777) | (st.isDirectory() ? 0o755 : 0o644));
+  if (st.isDirectory()) for (const entry of await readdir(path)) await openToAll(join(path, entry));
+}
+
 /** Give the box to `uid` (upstream code must be able to write its own tree, and nothing else). */
 async function handOver(dir: string, uid: number): Promise<void> {
   await chown(dir, uid, uid);
@@ -142,6 +182,7 @@ export async function runSandboxed(spec: SandboxRun): Promise<RunResult> {
   const cgroup = await openCgroup({ memoryBytes: spec.limits.memoryBytes, processes: spec.limits.processes });
   try {
     if (lease) await handOver(box, lease.uid);
+    const readOnly = lease ? await reachable(spec.readOnly ?? [], spec.root, box) : (spec.readOnly ?? []);
     const args = [
       ...limitArgs(spec.limits),
       '--',
@@ -168,7 +209,7 @@ export async function runSandboxed(spec: SandboxRun): Promise<RunResult> {
       '--bind', box, '/build',
       '--bind', join(box, 'tmp'), '/tmp',
       '--bind', join(box, 'tmp'), '/var/tmp',
-      ...(spec.readOnly ?? []).flatMap((b) => ['--ro-bind', b.host, b.inside]),
+      ...readOnly.flatMap((b) => ['--ro-bind', b.host, b.inside]),
       '--chdir', spec.cwd,
       '--',
       ...spec.argv,

@@ -4,7 +4,8 @@
  * traversable but not listable (0711), and every directory above it must be
  * traversable too. It is removed when pkg2os is stopped (SIGINT/SIGTERM).
  */
-import { chmod, mkdtemp, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -21,15 +22,26 @@ export async function makeWorkDir(): Promise<WorkDir> {
   const tracked = removeOnStop(path);
   if (process.getuid?.() === 0) {
     await chmod(path, 0o711);
-    for (let dir = dirname(path); ; dir = dirname(dir)) {
-      const st = await stat(dir);
-      if ((st.mode & 0o001) === 0) {
-        throw new ConfigError('USAGE', `Builds run as an unprivileged user, which cannot reach the work directory ${path}: ${dir} is not open to others (mode ${(st.mode & 0o777).toString(8)}).`, {
-          hint: 'Point TMPDIR at a directory every user can traverse, such as /tmp or /var/tmp.',
-        });
-      }
-      if (dir === dirname(dir)) break;
+    const blocked = closedAbove(path);
+    if (blocked) {
+      throw new ConfigError('USAGE', `Builds run as an unprivileged user, which cannot reach the work directory ${path}: ${blocked.dir} is not open to others (mode ${blocked.mode.toString(8)}).`, {
+        hint: 'Point TMPDIR at a directory every user can traverse, such as /tmp or /var/tmp.',
+      });
     }
   }
   return { path, release: tracked.release };
+}
+
+/**
+ * The first directory above `path` (or `path` itself, `self: true`) that
+ * other users may not pass through (no o+x), with its mode; undefined when
+ * an unprivileged user can reach `path`. Sandboxes run as such users: what
+ * they bind must be reachable (bubblewrap resolves it with their rights).
+ */
+export function closedAbove(path: string, self = false): { dir: string; mode: number } | undefined {
+  for (let dir = self ? path : dirname(path); ; dir = dirname(dir)) {
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (st?.isDirectory() && (st.mode & 0o001) === 0) return { dir, mode: st.mode & 0o777 };
+    if (dir === dirname(dir)) return undefined;
+  }
 }
