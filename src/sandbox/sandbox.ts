@@ -12,7 +12,7 @@
  * with the build (--die-with-parent, and the sandbox's init exiting), on
  * timeout, on cancellation and when pkg2os itself dies.
  */
-import { chmod, chown, cp, lchown, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, lchown, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuildError, ConfigError, ToolError } from '../errors.js';
@@ -140,6 +140,7 @@ async function reachable(binds: ReadonlyArray<{ host: string; inside: string }>,
     });
   }
   const out: Array<{ host: string; inside: string }> = [];
+  let copies: string | undefined;
   for (const [k, bind] of binds.entries()) {
     const st = lstatSync(bind.host);
     const open = (st.mode & (st.isDirectory() ? 0o005 : 0o004)) === (st.isDirectory() ? 0o005 : 0o004);
@@ -147,8 +148,10 @@ async function reachable(binds: ReadonlyArray<{ host: string; inside: string }>,
       out.push(bind);
       continue;
     }
-    const copy = join(`${box}.ro`, String(k));
-    await mkdir(`${box}.ro`, { recursive: true, mode: 0o755 });
+    // One directory of copies per run (a box serves several runs), removed with the box's work directory.
+    copies ??= await mkdtemp(`${box}.ro-`);
+    await chmod(copies, 0o755);
+    const copy = join(copies, String(k));
     await cp(bind.host, copy, { recursive: true });
     await openToAll(copy);
     out.push({ host: copy, inside: bind.inside });

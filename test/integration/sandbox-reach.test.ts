@@ -52,8 +52,14 @@ describe('what a sandbox binds is reachable by its unprivileged uid', { skip: wh
     const work = await makeWorkDir();
     const box = join(work.path, 'box');
     await mkdir(box);
-    const { stdout } = await runSandboxed({ argv: ['/usr/bin/python3', '/pkg2os/helper.py'], root: HOST_ROOT, box, readOnly: [{ host: helper, inside: '/pkg2os/helper.py' }], cwd: '/build', env: {}, limits: DEFAULT_BUILD_LIMITS.sandbox, purpose: 'running a helper', capture: true });
-    assert.equal(stdout.trim(), 'helper ran');
+    const helpers = join(closed, 'site');
+    await mkdir(helpers);
+    await writeFile(join(helpers, 'sitecustomize.py'), 'import sys\nsys.helped = True\n');
+    // Twice in the same box, a file then a directory at the same place, as a build's several steps do.
+    for (const [host, inside, argv] of [[helper, '/pkg2os/helper.py', ['/pkg2os/helper.py']], [helpers, '/pkg2os/site', ['-c', 'import sys; print("helper ran" if sys.helped else "")']]] as const) {
+      const { stdout } = await runSandboxed({ argv: ['/usr/bin/python3', ...argv], root: HOST_ROOT, box, readOnly: [{ host, inside }], cwd: '/build', env: { PYTHONPATH: '/pkg2os/site' }, limits: DEFAULT_BUILD_LIMITS.sandbox, purpose: 'running a helper', capture: true });
+      assert.equal(stdout.trim(), 'helper ran');
+    }
   });
 
   it('as root, the default cache directory (where made roots live) is /var/cache/pkg2os, not /root/.cache', () => {
