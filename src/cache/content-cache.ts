@@ -8,7 +8,7 @@
  * HMAC no longer matches: the entry is evicted, reported and rebuilt.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { copyFile, mkdir, open, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import fse from 'fs-extra';
 import { type Clock, systemClock } from '../clock.js';
@@ -61,8 +61,14 @@ export class ContentCache {
   private key(): Promise<Buffer> {
     this.secret ??= (async () => {
       const path = join(this.dir, '.pkg2os-cache-key');
-      // Traversable, not listable: build roots live in it, and the sandboxes' unprivileged uids must pass through (their entries are authenticated, the secret is 0600).
+      // Traversable, not listable: build roots live in it (roots/), and the sandboxes' unprivileged uids must pass through;
+      // the entries stay private (each kind's directory 0700, also those an older pkg2os made under a 0700 cache), the secret 0600.
       await mkdir(this.dir, { recursive: true, mode: 0o711 });
+      for (const entry of await readdir(this.dir, { withFileTypes: true })) {
+        if (!entry.isDirectory() || entry.name === 'roots') continue;
+        const st = await stat(join(this.dir, entry.name));
+        if (st.mode & 0o077) await chmod(join(this.dir, entry.name), 0o700);
+      }
       try {
         const handle = await open(path, 'wx', 0o600);
         await handle.writeFile(randomBytes(32));
@@ -120,7 +126,10 @@ export class ContentCache {
 
   /** Store `files` (copied) and `meta` under `key`, atomically. */
   async put<M>(kind: string, key: string, meta: M, files: CacheFile[] = []): Promise<void> {
+    await this.key();
     const temp = join(this.dir, 'tmp', `${key}.${randomBytes(6).toString('hex')}`);
+    await mkdir(join(this.dir, 'tmp'), { recursive: true, mode: 0o700 });
+    await mkdir(join(this.dir, kind), { recursive: true, mode: 0o700 });
     await mkdir(join(temp, 'files'), { recursive: true });
     try {
       const listed: EntryIndex<M>['files'] = [];

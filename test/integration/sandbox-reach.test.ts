@@ -6,11 +6,15 @@
  * default cache directory, where made roots live, is /var/cache/pkg2os.
  */
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ContentCache } from '../../src/cache/content-cache.js';
 import { DEFAULT_BUILD_LIMITS } from '../../src/config/build-limits.js';
+import { TARGETS } from '../../src/config/targets.js';
+import { silentLogger } from '../../src/log.js';
+import { BuildRoots } from '../../src/sandbox/build-roots.js';
 import { defaultCacheDir } from '../../src/config/default-dirs.js';
 import { HOST_ROOT, runSandboxed } from '../../src/sandbox/sandbox.js';
 import { makeWorkDir } from '../../src/sandbox/work-dir.js';
@@ -60,6 +64,22 @@ describe('what a sandbox binds is reachable by its unprivileged uid', { skip: wh
       const { stdout } = await runSandboxed({ argv: ['/usr/bin/python3', ...argv], root: HOST_ROOT, box, readOnly: [{ host, inside }], cwd: '/build', env: { PYTHONPATH: '/pkg2os/site' }, limits: DEFAULT_BUILD_LIMITS.sandbox, purpose: 'running a helper', capture: true });
       assert.equal(stdout.trim(), 'helper ran');
     }
+  });
+
+  it('the cache directory lets the uids pass to the roots in it (0711), and keeps its entries private (0700), also those of an older, 0700 cache', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'pkg2os-cache-modes-')), 'cache');
+    await mkdir(join(dir, 'roots'), { recursive: true, mode: 0o755 });
+    await mkdir(join(dir, 'built-wheel'), { mode: 0o755 });
+    await chmod(dir, 0o700);
+    await new BuildRoots({ dir, settings: {}, logger: silentLogger }).peek(TARGETS['debian-13']!);
+    const cache = new ContentCache(dir);
+    await cache.put('sdist-metadata', 'k'.repeat(64), { ok: true });
+    const mode = async (p: string) => (await stat(join(dir, p))).mode & 0o777;
+    assert.equal((await mode('.')) & 0o011, 0o011, 'others may pass through the cache directory');
+    assert.equal((await mode('.')) & 0o044, 0, 'nobody else may list it');
+    assert.equal(await mode('roots'), 0o755);
+    assert.equal(await mode('built-wheel'), 0o700, 'an older entry directory is made private');
+    assert.equal(await mode('sdist-metadata'), 0o700);
   });
 
   it('as root, the default cache directory (where made roots live) is /var/cache/pkg2os, not /root/.cache', () => {
