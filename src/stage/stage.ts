@@ -20,6 +20,7 @@ import type { ValidatedWheel } from '../wheel/validate-wheel.js';
 import { type StagedEntry, listTree } from './tree.js';
 import { checkStagedTree } from './tree-rules.js';
 import { libraryDepends } from './library-depends.js';
+import { stripSharedObjects } from './strip.js';
 import type { Logger } from '../log.js';
 
 export interface StagedTree {
@@ -122,6 +123,7 @@ export async function stageWheel(options: StageOptions): Promise<StagedTree> {
   }
 
   const label = `${options.wheel.metadata.name} ${options.wheel.metadata.version}`;
+  if (!pure && (await stripSharedObjects({ ...options, entries, label })) > 0) entries = await check();
   const libraries = pure ? [] : await libraryDepends({ ...options, entries, label });
   return { root, format: options.format, layout, entries, metadata: options.wheel.metadata, pure, distInfo, byteCompiled, libraryDepends: libraries };
 }

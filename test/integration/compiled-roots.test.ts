@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { IndexServer } from '../support/index-server.js';
-import { debField, debFiles, rpmFiles, rpmRequires } from '../support/inspect.js';
+import { debField, debFiles, extract, rpmFiles, rpmRequires } from '../support/inspect.js';
 import { validReport } from '../support/report-schema.js';
 import { trixieRoot } from '../support/roots.js';
 import { pkg2os } from '../support/run-cli.js';
@@ -59,6 +59,10 @@ describe('compiled code built in each target\'s own root', { skip }, () => {
       assert.match(depends, new RegExp(`python3 \\(>= ${python.replace('.', '\\.')}~\\), python3 \\(<< ${next.replace('.', '\\.')}\\)`));
       // The C library its extension needs, at the version its symbols need, from the target's own dpkg database.
       assert.match(depends, /(^|, )libc6 \(>= 2\.\d+(\.\d+)?\)(,|$)/, depends);
+      // Stripped, as dh_strip does (lintian: unstripped-binary-or-object is an error): no symbol table, no .comment.
+      const sections = String((await execa('readelf', ['-S', '-W', join(await extract(deb), `usr/lib/python3/dist-packages/cfixture/_speed.cpython-${abi}-x86_64-linux-gnu.so`)])).stdout);
+      assert.doesNotMatch(sections, /\.symtab|\.comment/, sections);
+      assert.match(sections, /\.dynsym/, 'the dynamic symbols stay: the module still loads');
     }
     assert.deepEqual(report.packages.map((p: { target: string }) => p.target).sort(), ['debian-12', 'debian-13']);
   });

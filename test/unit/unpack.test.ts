@@ -1,12 +1,13 @@
 /** Defensive unpacking, case by case, on archives written by Python's tarfile. */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import { unpackSdist } from '../../src/sdist/unpack.js';
+import { EPOCH_FLOOR, sourceDateEpoch } from '../../src/sdist/source-date.js';
 import { IntegrityError } from '../../src/errors.js';
 import { VerifiedArtifact, verifiedToken } from '../../src/verify/verified-artifact.js';
 import { rejectsWithCode } from '../support/assert-error.js';
@@ -144,5 +145,22 @@ describe('unpacking older sdist formats with the same rules', () => {
       const artifact = await otherArchive(kind, [...base, { name: 'pkg-1.0/big', data: 'x'.repeat(100_000) }]);
       await rejectsWithCode(unpackSdist(artifact, await mkdtemp(join(tmpdir(), 'pkg2os-dest-')), { maxTotalBytes: 50_000, maxEntries: 100 }), IntegrityError, 'ARCHIVE_TOO_LARGE');
     }
+  });
+});
+
+describe('SOURCE_DATE_EPOCH of an sdist', () => {
+  it('is PKG-INFO\'s mtime; when that is 1970 (flit writes it so), the newest top-level entry\'s; never before 1980', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pkg2os-sde-'));
+    await writeFile(join(dir, 'PKG-INFO'), 'Metadata-Version: 2.4\n');
+    await writeFile(join(dir, 'README.md'), 'x');
+    await utimes(join(dir, 'PKG-INFO'), 0, 0);
+    await utimes(join(dir, 'README.md'), 1741204260, 1741204260);
+    assert.equal(await sourceDateEpoch(dir), 1741204260);
+    await utimes(join(dir, 'PKG-INFO'), 1709294400, 1709294400);
+    assert.equal(await sourceDateEpoch(dir), 1709294400, 'a real PKG-INFO time wins');
+    await utimes(join(dir, 'PKG-INFO'), 0, 0);
+    await utimes(join(dir, 'README.md'), 0, 0);
+    await utimes(dir, 0, 0);
+    assert.equal(await sourceDateEpoch(dir), EPOCH_FLOOR);
   });
 });
