@@ -10,22 +10,13 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pkg2osError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { HOST_ROOT, type SandboxLimits, runSandboxed } from '../sandbox/sandbox.js';
-import type { StagedEntry } from './tree.js';
+import { HOST_ROOT, runSandboxed } from '../sandbox/sandbox.js';
+import type { LibraryDependsOptions } from './library-depends.js';
 
 const SHARED_OBJECT = /\.so(\.\d+)*$/;
 
-export interface StripOptions {
-  entries: readonly StagedEntry[];
-  /** The box that holds the staged tree at root/ (seen as /build/root). */
-  box: string;
-  limits: SandboxLimits;
-  logFile: string;
-  logCapBytes?: number;
-  label: string;
-  logger?: Logger;
-}
+/** What strip needs: the staged tree and its box, as for the library dependencies, whatever the format and root. */
+export type StripOptions = Omit<LibraryDependsOptions, 'format' | 'root'>;
 
 /** Whether the file starts with the ELF magic. */
 async function isElf(path: string): Promise<boolean> {
