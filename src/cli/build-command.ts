@@ -8,10 +8,8 @@ import type { BuildFlags } from '../config/build-options.js';
 import { DEFAULT_CONFIG_FILE, DEFAULT_INDEX_URL, DEFAULT_MAINTAINER, DEFAULT_MAX_DOWNLOAD_BYTES } from '../config/defaults.js';
 import { TARGETS } from '../config/targets.js';
 import { addRepoOptions } from './repo-options.js';
+import { collect } from './list-option.js';
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
-}
 
 export function registerBuild(program: Command): void {
   const command = program

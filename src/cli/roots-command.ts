@@ -12,6 +12,7 @@ import { defaultCacheDir } from '../config/default-dirs.js';
 import { TARGETS, type TargetProfile, getTarget } from '../config/targets.js';
 import type { BuildRoots } from '../sandbox/build-roots.js';
 import { reporting, stderrLogger } from './output.js';
+import { collect } from './list-option.js';
 
 interface RootsFlags {
   target?: string[];
@@ -19,9 +20,6 @@ interface RootsFlags {
   cacheDir?: string;
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
-}
 
 /** The configuration, the targets asked about and their roots (loaded only when a roots command runs). */
 async function rootsOf(flags: RootsFlags) {

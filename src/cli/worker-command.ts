@@ -8,10 +8,8 @@ import type { Command } from 'commander';
 import { machineArch } from '../config/targets.js';
 import { ConfigError } from '../errors.js';
 import { reporting, stderrLogger } from './output.js';
+import { collect } from './list-option.js';
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
-}
 
 interface WorkerFlags {
   queue: string;

@@ -7,19 +7,12 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PublishError } from '../errors.js';
+import { processAlive } from '../host/process-alive.js';
 
 export interface PublishLock {
   release(): Promise<void>;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function acquirePublishLock(root: string, timeoutMs: number): Promise<PublishLock> {
   const path = join(root, '.pkg2os-publish.lock');
@@ -35,7 +28,7 @@ export async function acquirePublishLock(root: string, timeoutMs: number): Promi
     }
     const [pidText, host] = (await readFile(path, 'utf8').catch(() => '')).trim().split(' ');
     const pid = Number(pidText);
-    if (host === hostname() && pid > 0 && !alive(pid)) {
+    if (host === hostname() && pid > 0 && !processAlive(pid)) {
       await rm(path, { force: true });
       continue;
     }

@@ -15,6 +15,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../exec.js';
+import { processAlive } from '../host/process-alive.js';
 
 const ROOT = '/sys/fs/cgroup';
 const NAME = 'pkg2os';
@@ -146,13 +147,7 @@ function removeDir(dir: string): void {
 /** The pkg2os process a run's cgroup belongs to is alive. */
 export function ownerAlive(name: string): boolean {
   const pid = Number(/^run-(\d+)-\d+$/.exec(name)?.[1]);
-  if (!pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return !pid || processAlive(pid);
 }
 
 /** Cgroups of runs whose pkg2os was killed (SIGKILL leaves them behind; their processes died with its sandboxes). */

@@ -143,8 +143,9 @@ async function reachable(binds: ReadonlyArray<{ host: string; inside: string }>,
   let copies: string | undefined;
   for (const [k, bind] of binds.entries()) {
     const st = lstatSync(bind.host);
-    const open = (st.mode & (st.isDirectory() ? 0o005 : 0o004)) === (st.isDirectory() ? 0o005 : 0o004);
-    if (open && !closedAbove(bind.host)) {
+    // Others may read it (and enter it, if a directory), and pass through every directory above it.
+    const needed = st.isDirectory() ? 0o005 : 0o004;
+    if ((st.mode & needed) === needed && !closedAbove(bind.host)) {
       out.push(bind);
       continue;
     }
