@@ -13,12 +13,13 @@ APT_PACKAGES := dpkg-dev rpm lintian fakeroot util-linux cpio xz-utils bzip2 zst
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_CONCURRENCY ?= 2
 
-.PHONY: help setup apt-packages node-packages build test test-unit test-hostile demo clean schema bench
+.PHONY: help setup apt-packages node-packages build test test-unit test-hostile demo clean schema docs bench
 
 help:
 	@echo "make setup  install Debian and npm packages, compile pkg2os"
 	@echo "make demo   set up, then build the example sdist into .deb/.rpm and install the .deb"
 	@echo "make test   set up, then run every test (unit, integration, acceptance)"
+	@echo "make docs   regenerate docs/reference.md and the JSON schemas from the code"
 
 setup: apt-packages node-packages build
 
@@ -65,6 +66,10 @@ clean:
 
 schema: build
 	node dist/scripts/write-schemas.js
+
+# docs/reference.md from the code's own definitions (commands, configuration and recipe keys, exit codes, schemas).
+docs: schema
+	node dist/scripts/write-docs.js
 
 # Benchmarks against the floor (not part of make test); appends to bench/RESULTS.md.
 BENCH_PEERS := aptly reprepro

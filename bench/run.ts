@@ -112,7 +112,7 @@ async function benchStartup(): Promise<void> {
 
 /** 5. sandbox start-up: one sandboxed /usr/bin/true (prlimit, setpriv, bwrap with all namespaces, the box handed over) vs a plain one. */
 async function benchSandbox(): Promise<void> {
-  const { runSandboxed, HOST_ROOT } = await import('../src/sandbox/sandbox.js');
+  const { runSandboxed, HOST_ROOT } = await import('../src/box/sandbox.js');
   const { DEFAULT_BUILD_LIMITS } = await import('../src/config/build-limits.js');
   const box = await mkdtemp(join(tmpdir(), 'pkg2os-bench-box-'));
   const n = 40;
@@ -129,25 +129,28 @@ async function benchSandbox(): Promise<void> {
 
 async function main(): Promise<void> {
   const sizes = (process.env.PKG2OS_BENCH_SIZES ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
+  // PKG2OS_BENCH_ONLY=build,publish,… runs only those groups (build, farm, requirements, sandbox, startup, publish).
+  const only = process.env.PKG2OS_BENCH_ONLY?.split(',');
+  const wanted = (group: string) => !only || only.includes(group);
   process.stdout.write('| benchmark | pkg2os (peak RSS) | floor (peak RSS) | ratio | target |\n|---|---|---|---|---|\n');
-  if (process.env.PKG2OS_BENCH_BUILD !== 'no') {
+  if (process.env.PKG2OS_BENCH_BUILD !== 'no' && (wanted('build') || wanted('farm'))) {
     // The corpus's real sdists when present, and the fixtures (equal-sized packages, the fair case for --jobs) always.
     for (const make of [corpusSet, fixtureSet]) {
       const set = await make();
       if (!set) continue;
       try {
-        await benchBuild(set);
-        if (make === fixtureSet) await benchFarm(set);
+        if (wanted('build')) await benchBuild(set);
+        if (make === fixtureSet && wanted('farm')) await benchFarm(set);
       } finally {
         await set.stop();
       }
     }
-    await benchBuildRequirements();
   }
-  await benchSandbox();
-  await benchStartup();
-  const versions = await peerVersions();
-  for (const n of sizes) await benchPublish(n, versions);
+  if (process.env.PKG2OS_BENCH_BUILD !== 'no' && wanted('requirements')) await benchBuildRequirements();
+  if (wanted('sandbox')) await benchSandbox();
+  if (wanted('startup')) await benchStartup();
+  const versions = wanted('publish') ? await peerVersions() : {};
+  if (wanted('publish')) for (const n of sizes) await benchPublish(n, versions);
   const peers = Object.entries(versions).map(([name, v]) => `${name} ${v}`).join(', ');
   const header = `\n## ${new Date().toISOString()} on ${hostname()} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; node ${process.version}; peers: ${peers})\n\n| benchmark | pkg2os (peak RSS) | floor or peer (peak RSS) | ratio | target |\n|---|---|---|---|---|\n`;
   const file = shipped('bench', 'RESULTS.md');

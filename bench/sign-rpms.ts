@@ -5,9 +5,9 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OpenPgpSigner } from '../src/keys/signer.js';
-import { loadSigningKey } from '../src/keys/signing-key.js';
-import { signRpms } from '../src/publish/yum/rpm-sign.js';
+import { OpenPgpSigner } from '../src/coordinator/keys/signer.js';
+import { loadSigningKey } from '../src/coordinator/keys/signing-key.js';
+import { signRpms } from '../src/families/rpm/yum/rpm-sign.js';
 
 const [keyFile, dir] = process.argv.slice(2);
 const signer = new OpenPgpSigner(await loadSigningKey({ keyFile }));

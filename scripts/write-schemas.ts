@@ -1,16 +1,14 @@
 /**
- * Writes the published JSON Schemas (`make schema`): recipes/recipe.schema.json
- * from the recipe schema, schemas/report.schema.json and schemas/plan.schema.json
- * from the report schemas. Tests keep them current.
+ * Writes the published JSON Schemas (`make schema`): the recipe schema, the
+ * report, plan, explain and error documents, and the configuration file.
+ * Tests keep them current.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { recipeJsonSchema } from '../src/config/recipes.js';
+import { dirname } from 'node:path';
 import { shipped } from '../src/paths.js';
-import { explainJsonSchema } from '../src/pipeline/explain.js';
-import { reportJsonSchemas } from '../src/pipeline/report.js';
+import { publishedSchemas } from './schemas.js';
 
-const write = (path: string, schema: object) => writeFileSync(path, `${JSON.stringify(schema, null, 2)}\n`);
-write(shipped('recipes', 'recipe.schema.json'), recipeJsonSchema());
-mkdirSync(shipped('schemas'), { recursive: true });
-for (const [name, schema] of Object.entries(reportJsonSchemas())) write(shipped('schemas', `${name}.schema.json`), schema);
-write(shipped('schemas', 'explain.schema.json'), explainJsonSchema());
+for (const { file, schema } of publishedSchemas()) {
+  mkdirSync(dirname(shipped(file)), { recursive: true });
+  writeFileSync(shipped(file), `${JSON.stringify(schema, null, 2)}\n`);
+}

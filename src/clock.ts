@@ -8,8 +8,3 @@ export interface Clock {
 
 /** The machine's clock. */
 export const systemClock: Clock = { now: () => new Date() };
-
-/** A clock that always says `date` (tests). */
-export function fixedClock(date: Date): Clock {
-  return { now: () => new Date(date.getTime()) };
-}

@@ -18,6 +18,19 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** What each exit code means (docs/reference.md is generated from this). */
+export const EXIT_CODE_MEANINGS: Record<ExitCode, string> = {
+  0: 'success',
+  1: 'internal error (a bug in pkg2os: the only case that prints a stack trace)',
+  2: 'usage or configuration error (bad requirement, unknown target, bad config, insecure index URL, missing or locked signing key, wrong passphrase)',
+  3: 'verification failure (hash mismatch, no hash published, bad/missing/unknown signature, revoked or expired key, provenance missing, invalid or by an unpinned or other publisher, lockfile mismatch, unsafe or corrupt archive)',
+  4: 'build failure (wheel build, missing build backend, staging, packaging, a build that timed out, a wheel or staged tree refused as unsafe)',
+  5: 'a required system tool is missing (the message names the Debian package)',
+  6: 'index error (unreachable, HTTP error, no such project, nothing matches, conflicting requirements)',
+  7: 'publishing failed (its own signature check, a conflicting package, another key, another publisher holding the lock, a publishing tool failing, a published file changed by someone else); the repository is as it was',
+  8: 'the build farm failed the run (its queue unreachable or restarted without its jobs, no worker for a target, an artifact whose bytes are not its digest); nothing was published',
+};
+
 export type ErrorCode =
   // configuration and usage
   | 'USAGE'
@@ -36,7 +49,6 @@ export type ErrorCode =
   // integrity (hash and archive safety)
   | 'HASH_MISSING'
   | 'HASH_MISMATCH'
-  | 'CACHE_TAMPERED'
   | 'UNSAFE_ARCHIVE'
   | 'ARCHIVE_TOO_LARGE'
   | 'UNSUPPORTED_ARCHIVE'
@@ -76,7 +88,6 @@ export type ErrorCode =
   | 'BUILD_LIMIT'
   | 'UNSAFE_WHEEL'
   | 'UNSAFE_PACKAGE'
-  | 'SANDBOX_UNAVAILABLE'
   | 'INVALID_METADATA'
   | 'UNSUPPORTED_TARGET'
   | 'PACKAGING_FAILED'
@@ -87,9 +98,13 @@ export type ErrorCode =
   | 'ARTIFACT_MISSING'
   | 'ARTIFACT_TAMPERED'
   | 'REMOTE_BUILD_FAILED'
+  // a package failed because its dependency did (report.json only)
+  | 'DEPENDENCY_FAILED'
   // tools
   | 'TOOL_MISSING'
-  | 'TOOL_FAILED';
+  | 'TOOL_FAILED'
+  // a bug in pkg2os
+  | 'INTERNAL';
 
 export interface ErrorOptions {
   cause?: unknown;
@@ -166,6 +181,8 @@ export type ToolPhase = 'build' | 'publish';
 /** A system tool ran and failed: exit 4 while building or packaging, 7 while publishing. */
 export class ToolError extends Pkg2osError {
   readonly exitCode: ExitCode;
+  /** Whether it failed while building (exit 4) or while publishing (exit 7). */
+  readonly phase: ToolPhase;
   constructor(
     message: string,
     readonly command: string,
@@ -175,7 +192,8 @@ export class ToolError extends Pkg2osError {
     options: ErrorOptions & { phase?: ToolPhase } = {},
   ) {
     super('TOOL_FAILED', message, { detail: outputTail, ...options });
-    this.exitCode = options.phase === 'publish' ? ExitCode.publish : ExitCode.build;
+    this.phase = options.phase ?? 'build';
+    this.exitCode = this.phase === 'publish' ? ExitCode.publish : ExitCode.build;
   }
 }
 

@@ -4,7 +4,7 @@
  * only when one of them runs.
  */
 import type { Command } from 'commander';
-import type { BuildFlags } from '../config/build-options.js';
+import type { BuildFlags } from './build-options.js';
 import { DEFAULT_CONFIG_FILE, DEFAULT_INDEX_URL, DEFAULT_MAINTAINER, DEFAULT_MAX_DOWNLOAD_BYTES } from '../config/defaults.js';
 import { TARGETS } from '../config/targets.js';
 import { addRepoOptions } from './repo-options.js';

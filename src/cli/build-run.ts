@@ -1,14 +1,13 @@
 /** What `pkg2os build` and `pkg2os rebuild` do (their options are in build-command.ts). */
 import { join } from 'node:path';
-import { type BuildFlags, buildRequestFrom } from '../config/build-options.js';
+import { type BuildFlags, buildRequestFrom } from './build-options.js';
 import { loadConfig, manifestRequirements } from '../config/config.js';
 import type { Logger } from '../log.js';
-import { buildPackages, planPackages } from '../pipeline/build-packages.js';
-import { exitCodeOf, rootCause } from '../pipeline/failures.js';
-import { recordTexts, recordsFromReport } from '../pipeline/records.js';
-import { publishRepository } from '../publish/publish.js';
-import { ReleaseLedger } from '../publish/release-ledger.js';
-import { hideFromSandboxes } from '../sandbox/sandbox.js';
+import { buildPackages, planPackages } from '../coordinator/pipeline/build-packages.js';
+import { exitCodeOf, rootCause } from '../coordinator/pipeline/failures.js';
+import { recordTexts, recordsFromReport } from '../coordinator/pipeline/records.js';
+import { publishRepository } from '../coordinator/repositories/publish.js';
+import { ReleaseLedger } from '../coordinator/publish/release-ledger.js';
 import { projectRoot } from '../paths.js';
 import { reportError, stderrLogger } from './output.js';
 import { canShowProgress, progressView } from './progress-view.js';
@@ -45,7 +44,8 @@ async function buildAndReport(requirementTexts: string[], flags: BuildFlags, log
   // Checked before any work: a build that cannot be published should not start. The key itself is
   // read and unlocked only after every build has ended: no process that runs or waits on upstream code holds it.
   const keyFile = repo ? await checkSigningKeyFile(flags, config) : undefined;
-  hideFromSandboxes([keyFile, request.keysDir, request.cacheDir, request.outDir, request.lockfile, repo?.root, flags.config, process.env.PKG2OS_KEY_PASSPHRASE_FILE, projectRoot]);
+  // pkg2os's own places, hidden from every sandbox of this run even where they lie in a tree it sees.
+  request.hidden = [keyFile, request.keysDir, request.cacheDir, request.outDir, request.lockfile, repo?.root, flags.config, process.env.PKG2OS_KEY_PASSPHRASE_FILE, projectRoot].filter((p): p is string => Boolean(p));
   if (repo) request.releases = await ReleaseLedger.load(repo.root);
   if (flags.dryRun) {
     const plan = await planPackages(request);
@@ -61,8 +61,7 @@ async function buildAndReport(requirementTexts: string[], flags: BuildFlags, log
     report.published = await publishRepository({
       settings: repo,
       signer,
-      debs: files.filter((f) => f.endsWith('.deb')),
-      rpms: files.filter((f) => f.endsWith('.rpm')),
+      files,
       logger,
       replaceKey: flags.replaceKey,
       releases: report.packages.flatMap((p) => p.packages.map((f) => ({ target: f.target, format: f.format, package: f.name, version: f.upstreamVersion, release: f.release, inputs: f.inputs }))),
@@ -78,12 +77,12 @@ async function buildAndReport(requirementTexts: string[], flags: BuildFlags, log
     // The failure that stopped everything, as one error; its dependents as warnings.
     if (!flags.json) for (const f of report.failures.filter((r) => r.code === 'DEPENDENCY_FAILED')) logger.warn(`${f.project} (${f.target}): ${f.message}`);
     const first = rootCause(failures.find((f) => f.error) ?? failures[0]!);
-    reportError(first.error, `nothing but build logs was written to ${request.outDir}${first.log ? ` (this one: ${join(request.outDir, first.log)})` : ''}`);
+    reportError(first.error, `nothing but build logs was written to ${request.outDir}${first.log ? ` (this one: ${join(request.outDir, first.log)})` : ''}`, { json: false });
     return exitCodeOf(failures);
   }
   if (!flags.json) {
     reportOutcome(report, request.outDir, logger);
-    process.stderr.write(formatSummary(report, request.outDir, repo));
+    process.stderr.write(formatSummary(report, request.outDir, repo, repo ? (await import('../coordinator/repositories/registry.js')).REPOSITORY_KINDS : []));
   }
   if (failures.length === 0) return 0;
   logger.warn(`${failures.length} package(s) failed; ${report.packages.length} built${repo ? ' and published' : ''}.`);

@@ -13,7 +13,7 @@ export function registerCache(program: Command): Command {
     .option('--older-than <duration>', 'unused for this long', '30d')
     .action(
       reporting(async (flags: { cacheDir?: string; olderThan: string }) => {
-        const { ContentCache } = await import('../cache/content-cache.js');
+        const { ContentCache } = await import('../coordinator/cache/content-cache.js');
         const store = new ContentCache(flags.cacheDir ?? defaultCacheDir());
         const removed = await store.prune(parseDuration(flags.olderThan, '--older-than'));
         process.stdout.write(`removed ${removed} cache entr${removed === 1 ? 'y' : 'ies'} from ${store.dir}\n`);

@@ -6,9 +6,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
-import type { ExplainReport } from '../pipeline/explain.js';
-import type { BuildRecord } from '../pipeline/records.js';
-import type { Check } from '../verify/checks.js';
+import type { ExplainReport } from '../coordinator/pipeline/explain.js';
+import type { BuildRecord } from '../coordinator/pipeline/records.js';
+import type { Check } from '../coordinator/verify/checks.js';
 import { reporting } from './output.js';
 
 export function registerExplain(program: Command): void {
@@ -24,7 +24,7 @@ export function registerExplain(program: Command): void {
     .action(
       reporting(async (query: string, flags: { repo?: string; target?: string; version?: string; config?: string; json?: boolean }) => {
         const { loadConfig } = await import('../config/config.js');
-        const { explainPackage } = await import('../pipeline/explain.js');
+        const { explainPackage } = await import('../coordinator/pipeline/explain.js');
         const root = flags.repo ?? (await loadConfig(flags.config)).repo;
         if (!root) throw new ConfigError('USAGE', 'No repository was given.', { hint: 'Pass --repo DIR (or set repo: in pkg2os.config.yaml).' });
         const report = await explainPackage(resolve(root), query, { target: flags.target, version: flags.version });
@@ -76,7 +76,7 @@ export function formatExplain(report: ExplainReport): string {
   for (const { listed, record } of report.packages) {
     out.push(`${listed.name} ${listed.version} (${listed.arch}) for ${listed.target}`);
     out.push(`  listed by    ${listed.index}, signed by ${listed.signedBy} (gpgv: good)`);
-    out.push(`  file         ${listed.file}, sha256 ${listed.sha256}${listed.format === 'rpm' ? ' (signed by the repository key; the build record matches its payload)' : ''}`);
+    out.push(`  file         ${listed.file}, sha256 ${listed.sha256}${listed.note ? ` (${listed.note})` : ''}`);
     if (record) out.push(...upstreamLines(record));
     else out.push('  build record none: this file was published without one (from files with no report.json); pkg2os cannot say what it was built from');
     out.push('');

@@ -16,7 +16,7 @@ export function registerKeys(program: Command): Command {
     .option('--keys-dir <dir>', 'pinned upstream keys (env PKG2OS_KEYS_DIR; default ~/.config/pkg2os/keys)')
     .action(
       reporting(async (project: string, file: string, flags: { keysDir?: string }) => {
-        const { TrustStore } = await import('../verify/trust-store.js');
+        const { TrustStore } = await import('../coordinator/verify/trust-store.js');
         const store = new TrustStore(flags.keysDir ?? defaultKeysDir());
         const name = normalizeName(project);
         for (const key of await store.add(name, file)) {
@@ -36,8 +36,8 @@ export function registerKeys(program: Command): Command {
     .action(
       reporting(async (flags: { name: string; email: string; out: string; type: string; expires: string }) => {
         if (flags.type !== 'rsa4096' && flags.type !== 'ed25519') throw new ConfigError('USAGE', `Unknown key type "${flags.type}".`, { hint: 'Use --type rsa4096 or --type ed25519.' });
-        const { readPassphrase } = await import('../keys/signing-key.js');
-        const { generateSigningKey } = await import('../keys/generate-key.js');
+        const { readPassphrase } = await import('../coordinator/keys/signing-key.js');
+        const { generateSigningKey } = await import('../coordinator/keys/generate-key.js');
         const passphrase = await readPassphrase();
         const key = await generateSigningKey({ name: flags.name, email: flags.email, outDir: flags.out, type: flags.type, expiresIn: keyLifetime(flags.expires), passphrase });
         process.stdout.write(
@@ -51,7 +51,7 @@ export function registerKeys(program: Command): Command {
     .option('--key <file>', 'the armored private key (env PKG2OS_SIGNING_KEY)')
     .action(
       reporting(async (flags: { key?: string }) => {
-        const { loadSigningKey } = await import('../keys/signing-key.js');
+        const { loadSigningKey } = await import('../coordinator/keys/signing-key.js');
         const key = await loadSigningKey({ keyFile: flags.key });
         process.stdout.write(key.publicArmored);
       }),
@@ -63,7 +63,7 @@ export function registerKeys(program: Command): Command {
     .option('--json', 'print JSON')
     .action(
       reporting(async (flags: { keysDir?: string; json?: boolean }) => {
-        const { TrustStore } = await import('../verify/trust-store.js');
+        const { TrustStore } = await import('../coordinator/verify/trust-store.js');
         const store = new TrustStore(flags.keysDir ?? defaultKeysDir());
         const list = await store.list();
         if (flags.json) {

@@ -15,11 +15,10 @@ import { registerRoots } from './roots-command.js';
 import { registerTrust } from './trust-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerWorker } from './worker-command.js';
-import { reportError } from './output.js';
+import { printErrorDocument, reportError, setJsonOutput } from './output.js';
 
-export async function main(argv: string[]): Promise<number> {
-  // Stopped with Ctrl-C or SIGTERM: every sandbox dies with its children, and work directories go.
-  installStopHandlers((signal) => process.stderr.write(`pkg2os: stopped by ${signal}; killing the builds and removing their work directories\n`));
+/** The whole command line, every command registered (its actions load their code on use): run by `main`, read by docs/reference.md's generator. */
+export function makeProgram(): Command {
   const program = new Command();
   program
     .name('pkg2os')
@@ -29,22 +28,38 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run pkg2os --help for usage)');
   registerBuild(program);
   registerRebuild(program);
-  const cache = registerCache(program);
+  registerCache(program);
   registerVerify(program);
   registerPublish(program);
   registerExplain(program);
   registerWorker(program);
-  const keys = registerKeys(program);
-  const roots = registerRoots(program);
-  const trust = registerTrust(program);
-  for (const command of [...program.commands, ...keys.commands, ...cache.commands, ...roots.commands, ...trust.commands]) command.exitOverride();
+  registerKeys(program);
+  registerRoots(program);
+  registerTrust(program);
+  // Every command, however deep: a usage error is an exit code here, not a process.exit inside commander.
+  const override = (command: Command): void => {
+    command.exitOverride();
+    for (const sub of command.commands) override(sub);
+  };
+  override(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  // Stopped with Ctrl-C or SIGTERM: every sandbox dies with its children, and work directories go.
+  installStopHandlers((signal) => process.stderr.write(`pkg2os: stopped by ${signal}; killing the builds and removing their work directories\n`));
+  // With --json every outcome is one JSON document on stdout, a failure before any report too.
+  setJsonOutput(argv.slice(2).includes('--json'));
+  const program = makeProgram();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end with exit code 0; usage errors were already printed by commander.
-      return error.exitCode === 0 ? 0 : ExitCode.usage;
+      if (error.exitCode === 0) return 0;
+      printErrorDocument(undefined, { message: error.message.replace(/^error: /, '') });
+      return ExitCode.usage;
     }
     return reportError(error);
   }

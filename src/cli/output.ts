@@ -1,6 +1,19 @@
 /** How the CLI shows things: log lines on stderr, errors as one paragraph with a hint. */
 import type { Logger } from '../log.js';
 import { ExitCode, isPkg2osError } from '../errors.js';
+import { errorDocument } from './error-document.js';
+
+/** Whether the command line asked for --json: then every failure is also one JSON document on stdout. */
+let jsonOutput = false;
+
+export function setJsonOutput(on: boolean): void {
+  jsonOutput = on;
+}
+
+/** With --json, the failure as one JSON document on stdout (nothing else was printed there). */
+export function printErrorDocument(error: unknown, usage?: { message: string }): void {
+  if (jsonOutput) process.stdout.write(`${JSON.stringify(errorDocument(error, usage), null, 2)}\n`);
+}
 
 /** A logger that writes plain lines to stderr (stdout stays free for --json). */
 export function stderrLogger(verbose: boolean): Logger {
@@ -13,8 +26,13 @@ export function stderrLogger(verbose: boolean): Logger {
   };
 }
 
-/** Print an error for a user and return the exit code. Expected errors have no stack trace. */
-export function reportError(error: unknown, extra?: string): number {
+/**
+ * Print an error for a user and return the exit code. Expected errors have no
+ * stack trace. With --json the error is also a JSON document on stdout, unless
+ * the command printed its own document (`json: false`).
+ */
+export function reportError(error: unknown, extra?: string, options: { json?: boolean } = {}): number {
+  if (options.json ?? true) printErrorDocument(error);
   if (isPkg2osError(error)) {
     const lines = [`pkg2os: error: ${error.message}`];
     if (error.detail) lines.push('pkg2os: its last lines of output:', ...error.detail.split('\n').map((l) => `  ${l}`));

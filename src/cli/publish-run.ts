@@ -1,16 +1,15 @@
 /** What `pkg2os publish` does: add packages and (re)generate signed repository metadata. */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { fileDigest } from '../digest.js';
-import type { BuildRecord } from '../pipeline/records.js';
-import type { RecordText } from '../publish/records-dir.js';
+import type { BuildRecord } from '../coordinator/pipeline/records.js';
+import type { RecordText } from '../coordinator/publish/records-dir.js';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import { getTarget } from '../config/targets.js';
 import { ConfigError } from '../errors.js';
-import { readDebs } from '../publish/apt/read-controls.js';
 import { lapSinceStart } from '../log.js';
 import { reportError, stderrLogger } from './output.js';
-import { repoSettings } from '../config/repo-settings.js';
+import { repoSettings } from './repo-settings.js';
 import type { PublishFlags } from './publish-command.js';
 
 export async function runPublish(files: string[], flags: PublishFlags): Promise<number> {
@@ -20,15 +19,14 @@ export async function runPublish(files: string[], flags: PublishFlags): Promise<
     const config = await loadConfig(flags.config);
     const target = flags.target ? getTarget(flags.target) : undefined;
     const settings = repoSettings(flags, config, target ? [target] : []);
-    const { debs, rpms } = await collectPackages(files, flags.from ?? []);
+    const packages = await collectPackages(files, flags.from ?? []);
+    const [{ publishRepository, readEarly }, { loadSigner }] = await Promise.all([import('../coordinator/repositories/publish.js'), import('./repo-signer.js')]);
     lap('configuration read');
-    // The .debs are read (in child processes) while the signing stack loads and the key is unlocked; a failure waits its turn.
-    const debFacts = readDebs(debs);
-    debFacts.catch(() => undefined);
-    const [{ publishRepository }, { loadSigner }] = await Promise.all([import('../publish/publish.js'), import('./repo-signer.js')]);
-    const [signer, records] = await Promise.all([loadSigner(flags, config), recordsOfBuilds(flags.from ?? [], [...debs, ...rpms])]);
+    // The files are read (in child processes) while the signing key is unlocked; a failure waits its turn.
+    const early = readEarly(packages);
+    const [signer, records] = await Promise.all([loadSigner(flags, config), recordsOfBuilds(flags.from ?? [], packages)]);
     lap('signing key loaded, build records read');
-    const summary = await publishRepository({ settings, debs, rpms, signer, logger, replaceKey: flags.replaceKey, defaultTarget: target, records, debFacts });
+    const summary = await publishRepository({ settings, files: packages, signer, logger, replaceKey: flags.replaceKey, defaultTarget: target, records, early });
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else logger.info(`published ${settings.root} (signed by ${signer.fingerprint})`);
     return 0;
@@ -37,14 +35,13 @@ export async function runPublish(files: string[], flags: PublishFlags): Promise<
   }
 }
 
-/** Package files named directly, or found in <dir>/deb and <dir>/rpm of a build output. */
-export async function collectPackages(files: string[], fromDirs: string[]): Promise<{ debs: string[]; rpms: string[] }> {
-  const debs: string[] = [];
-  const rpms: string[] = [];
+/** Package files named directly, or found in the package folders of a build output (<dir>/deb, <dir>/rpm). */
+export async function collectPackages(files: string[], fromDirs: string[]): Promise<string[]> {
+  const { kindFor, REPOSITORY_KINDS } = await import('../coordinator/repositories/registry.js');
+  const out: string[] = [];
   const take = (path: string) => {
-    if (path.endsWith('.deb')) debs.push(resolve(path));
-    else if (path.endsWith('.rpm')) rpms.push(resolve(path));
-    else throw new ConfigError('USAGE', `${path} is neither a .deb nor an .rpm.`);
+    if (!kindFor(path)) throw new ConfigError('USAGE', `${path} is not a package file pkg2os publishes (${REPOSITORY_KINDS.map((k) => `.${k.dir}`).join(', ')}).`);
+    out.push(resolve(path));
   };
   for (const file of files) {
     if (!(await stat(file).catch(() => undefined))?.isFile()) throw new ConfigError('USAGE', `${file} does not exist.`);
@@ -52,9 +49,9 @@ export async function collectPackages(files: string[], fromDirs: string[]): Prom
   }
   for (const dir of fromDirs) {
     if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new ConfigError('USAGE', `--from ${dir} is not a directory.`);
-    for (const sub of ['deb', 'rpm']) for (const f of await readdir(join(dir, sub)).catch(() => [] as string[])) if (/\.(deb|rpm)$/.test(f)) take(join(dir, sub, f));
+    for (const kind of REPOSITORY_KINDS) for (const f of await readdir(join(dir, kind.dir)).catch(() => [] as string[])) if (kindFor(f) === kind) take(join(dir, kind.dir, f));
   }
-  return { debs, rpms };
+  return out;
 }
 
 /**
@@ -66,7 +63,7 @@ async function recordsOfBuilds(fromDirs: string[], files: string[]): Promise<Rec
   const reports = (await Promise.all(fromDirs.map(async (dir) => ({ dir, text: await readFile(join(dir, 'report.json'), 'utf8').catch(() => undefined) })))).filter((r) => r.text !== undefined);
   if (reports.length === 0) return [];
   // The report schema is loaded only when there is a report to read.
-  const [{ recordTexts, recordsFromReport }, { buildReportSchema }] = await Promise.all([import('../pipeline/records.js'), import('../pipeline/report.js')]);
+  const [{ recordTexts, recordsFromReport }, { buildReportSchema }] = await Promise.all([import('../coordinator/pipeline/records.js'), import('../coordinator/pipeline/report.js')]);
   const wanted = new Set(files);
   const records = new Map<string, BuildRecord>();
   for (const { dir, text } of reports) {

@@ -1,7 +1,6 @@
 /** Options shared by `publish` and `build --repo`: where the repository is, how it is named and signed. */
 import type { Command } from 'commander';
 import { DEFAULT_KEEP_VERSIONS } from '../config/defaults.js';
-import { machineArch } from '../config/targets.js';
 
 export function addRepoOptions(command: Command, repoRequired: boolean): Command {
   return command
@@ -11,9 +10,10 @@ export function addRepoOptions(command: Command, repoRequired: boolean): Command
     .option('--codename <name>', 'rename the apt suite of the one Debian-family target (default: each target\'s own, e.g. bookworm)')
     .option('--origin <text>', 'apt Origin and client file names (default: the signing key\'s user ID name)')
     .option('--label <text>', 'apt Label and yum repository name (default: the Origin)')
-    .option('--arch <list>', `apt architectures, comma-separated (default ${machineArch('deb')})`)
+    .option('--arch <list>', 'apt architectures, comma-separated (default: this machine\'s, e.g. amd64)')
     .option('--valid-for <duration>', 'how long a Release stays valid for apt (default 14d)')
     .option('--retention <duration>', 'how long superseded by-hash indices, yum metadata and retired package files stay (default 2d)')
     .option('--keep-versions <n>', `versions of each package the indices list, newest first; 0 keeps all (default ${DEFAULT_KEEP_VERSIONS})`)
-    .option('--replace-key', 'allow signing with a key other than the one the repository has');
+    .option('--replace-key', 'allow signing with a key other than the one the repository has')
+    .option('--templates-dir <dir>', 'templates that override pkg2os\'s own, file by file (e.g. deb/control.hbs, repo/target.sources.hbs); config templates-dir:');
 }

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { defaultCacheDir } from '../config/default-dirs.js';
 import { TARGETS, type TargetProfile, getTarget } from '../config/targets.js';
-import type { BuildRoots } from '../sandbox/build-roots.js';
+import type { BuildRoots } from '../families/build-roots.js';
 import { reporting, stderrLogger } from './output.js';
 import { collect } from './list-option.js';
 
@@ -24,11 +24,12 @@ interface RootsFlags {
 /** The configuration, the targets asked about and their roots (loaded only when a roots command runs). */
 async function rootsOf(flags: RootsFlags) {
   const { loadConfig } = await import('../config/config.js');
-  const { BuildRoots, rootRecipe } = await import('../sandbox/build-roots.js');
+  const [{ BuildRoots }, { familyOf }] = await Promise.all([import('../families/build-roots.js'), import('../families/registry.js')]);
+  const rootRecipe = (target: TargetProfile, setting: Parameters<ReturnType<typeof familyOf>['rootRecipe']>[1]) => familyOf(target).rootRecipe(target, setting);
   const config = await loadConfig(flags.config);
   const dir = resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir());
   const targets = (flags.target ?? config.targets ?? Object.keys(TARGETS)).map(getTarget);
-  return { config, rootRecipe, roots: new BuildRoots({ dir, settings: config.roots, logger: stderrLogger(false) }) as BuildRoots, targets: targets as TargetProfile[] };
+  return { config, rootRecipe, familyOf, roots: new BuildRoots({ dir, settings: config.roots, logger: stderrLogger(false) }) as BuildRoots, targets: targets as TargetProfile[] };
 }
 
 export function registerRoots(program: Command): Command {
@@ -41,7 +42,7 @@ export function registerRoots(program: Command): Command {
   common(roots.command('list').description('say, for each target, which root its builds use'))
     .action(
       reporting(async (flags: RootsFlags) => {
-        const { config, rootRecipe, roots: made, targets } = await rootsOf(flags);
+        const { config, rootRecipe, familyOf, roots: made, targets } = await rootsOf(flags);
         for (const target of targets) {
           const setting = config.roots?.[target.name];
           const recipe = setting?.path ? undefined : rootRecipe(target, setting);
@@ -51,7 +52,7 @@ export function registerRoots(program: Command): Command {
             const root = await made.peek(target);
             if (root?.kind === 'host') line = 'this host\'s own root';
             else if (root) line = `${root.path}, made ${describeStamp(await readFile(join(root.path, '.pkg2os-root'), 'utf8').catch(() => '{}'))}`;
-            else line = recipe ? 'none made yet' : `none: ${target.dnf ? `give the key of ${target.distribution}'s packages (roots: {${target.name}: {gpgkey: FILE}}) or a root (roots: {${target.name}: {path: DIR}})` : 'give one with roots: {…: {path: DIR}}'}; pure Python builds on this host`;
+            else line = recipe ? 'none made yet' : `none (${familyOf(target).rootHint(target)}); pure Python builds on this host`;
           }
           process.stdout.write(`${target.name.padEnd(13)} ${line}\n`);
         }

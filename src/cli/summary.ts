@@ -1,8 +1,9 @@
 /** What the CLI prints at the end of a build: failures with their tools' last lines, the summary, the plan. */
 import { join } from 'node:path';
+import type { RepositoryKind } from '../coordinator/publish/repository-kind.js';
 import type { RepoSettings } from '../config/repo-settings.js';
 import type { Logger } from '../log.js';
-import type { BuildReport, PlanReport } from '../pipeline/report.js';
+import type { BuildReport, PlanReport } from '../coordinator/pipeline/report.js';
 
 /** One line per package file, per provided package and per failure (with the tool's last lines and the log). */
 export function reportOutcome(report: BuildReport, outDir: string, logger: Logger): void {
@@ -17,7 +18,7 @@ export function reportOutcome(report: BuildReport, outDir: string, logger: Logge
 }
 
 /** The closing summary: what was built, reused, failed and published, and where it all is. */
-export function formatSummary(report: BuildReport, outDir: string, repo: RepoSettings | undefined): string {
+export function formatSummary(report: BuildReport, outDir: string, repo: RepoSettings | undefined, kinds: readonly RepositoryKind[] = []): string {
   const { built, reused, failed } = report.summary;
   const lines = [`pkg2os: summary: ${built} package file(s) built, ${reused} reused from the cache, ${failed} failed.`];
   for (const f of report.failures) lines.push(`pkg2os:   failed: ${f.project}${f.version ? ` ${f.version}` : ''} (${f.target}): ${f.code}${f.becauseOf ? ` (because ${f.becauseOf} failed)` : ''}`);
@@ -25,10 +26,9 @@ export function formatSummary(report: BuildReport, outDir: string, repo: RepoSet
   const published = report.published;
   if (published && repo) {
     const parts: string[] = [];
-    for (const s of published.apt ?? []) parts.push(`apt ${s.suite} (${s.target}) ${s.packages} package(s), ${s.added.length} added, ${s.retired.length} retired`);
-    for (const s of published.yum ?? []) parts.push(`yum ${s.target} ${s.packages} package(s), ${s.added.length} added, ${s.retired.length} retired`);
+    for (const kind of kinds) for (const s of ((published as Record<string, unknown>)[kind.name] as unknown[] | undefined) ?? []) parts.push(kind.describe(s));
     lines.push(`pkg2os:   published: ${parts.join('; ')}, signed by ${published.fingerprint}`);
-    lines.push(`pkg2os:   repository: ${repo.baseUrl ?? published.root} (apt: ${published.root}/deb; yum: ${published.root}/rpm/<target>; client files: pkg2os-<target>.sources/.pref/.repo)`);
+    lines.push(`pkg2os:   repository: ${repo.baseUrl ?? published.root} (${kinds.map((k) => `${k.name}: ${published.root}/${k.dir}`).join('; ')}; client files: pkg2os-<target>.*)`);
   }
   return `${lines.join('\n')}\n`;
 }

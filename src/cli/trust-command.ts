@@ -22,7 +22,7 @@ export function registerTrust(program: Command): Command {
     .action(
       reporting(async (project: string, spec: string, flags: { keysDir?: string }) => {
         const name = normalizeName(project);
-        const { TrustStore } = await import('../verify/trust-store.js');
+        const { TrustStore } = await import('../coordinator/verify/trust-store.js');
         const publisher = await new TrustStore(flags.keysDir ?? defaultKeysDir()).addPublisher(name, spec);
         process.stdout.write(`pinned for ${name}: ${publisher}\nCheck it against the project's PyPI page or its maintainers: only its attestations will be accepted.\n`);
       }),
@@ -35,8 +35,8 @@ export function registerTrust(program: Command): Command {
     .action(
       reporting(async (flags: { keysDir?: string; json?: boolean }) => {
         const dir = flags.keysDir ?? defaultKeysDir();
-        const { TrustStore } = await import('../verify/trust-store.js');
-        const { loadTrustedRoot } = await import('../verify/trusted-root.js');
+        const { TrustStore } = await import('../coordinator/verify/trust-store.js');
+        const { loadTrustedRoot } = await import('../coordinator/verify/trusted-root.js');
         const publishers = await new TrustStore(dir).listPublishers();
         const root = await loadTrustedRoot(dir);
         if (flags.json) {
@@ -55,7 +55,7 @@ export function registerTrust(program: Command): Command {
     .option('--mirror <url>', 'the TUF repository', SIGSTORE_TUF_URL)
     .action(
       reporting(async (flags: { keysDir?: string; mirror: string }) => {
-        const { updateTrustedRoot } = await import('../verify/trusted-root.js');
+        const { updateTrustedRoot } = await import('../coordinator/verify/trusted-root.js');
         const root = await updateTrustedRoot(flags.keysDir ?? defaultKeysDir(), flags.mirror);
         process.stdout.write(`trusted root: ${root.source} (sha256 ${root.sha256})\n`);
       }),

@@ -10,10 +10,10 @@ import { loadRecipe, recipeDirs } from '../config/recipes.js';
 import { ConfigError, ExitCode } from '../errors.js';
 import { normalizeName } from '../pep/names.js';
 import { defaultKeysDir } from '../config/default-dirs.js';
-import { verifyProvenanceStep } from '../verify/provenance.js';
-import { parsePublisher } from '../verify/publishers.js';
-import { loadTrustedRoot } from '../verify/trusted-root.js';
-import { type PinnedPublishers, TrustStore } from '../verify/trust-store.js';
+import { verifyProvenanceStep } from '../coordinator/verify/provenance.js';
+import { parsePublisher } from '../coordinator/verify/publishers.js';
+import { loadTrustedRoot } from '../coordinator/verify/trusted-root.js';
+import { type PinnedPublishers, TrustStore } from '../coordinator/verify/trust-store.js';
 import { reportError } from './output.js';
 import { readInput } from './verify-run.js';
 

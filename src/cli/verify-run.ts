@@ -4,10 +4,10 @@ import { basename } from 'node:path';
 import { loadRecipe, recipeDirs } from '../config/recipes.js';
 import { ConfigError, ExitCode } from '../errors.js';
 import { normalizeName } from '../pep/names.js';
-import { readPublicKeys } from '../verify/openpgp-keys.js';
-import { verifyDetached } from '../verify/openpgp-signature.js';
+import { readPublicKeys } from '../coordinator/verify/openpgp-keys.js';
+import { verifyDetached } from '../coordinator/verify/openpgp-signature.js';
 import { defaultKeysDir } from '../config/default-dirs.js';
-import { TrustStore } from '../verify/trust-store.js';
+import { TrustStore } from '../coordinator/verify/trust-store.js';
 import { reportError } from './output.js';
 
 export interface VerifyFlags {
@@ -98,6 +98,7 @@ export async function runVerify(file: string, flags: VerifyFlags): Promise<numbe
     } else {
       process.stdout.write(`verdict:     BAD (${(error as { code?: string }).code ?? 'error'})\n`);
     }
-    return reportError(error);
+    // Its own verdict document is the --json output.
+    return reportError(error, undefined, { json: false });
   }
 }

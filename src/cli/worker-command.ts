@@ -5,7 +5,7 @@
  * holds no key, no lockfile, no repository, and reaches no index.
  */
 import type { Command } from 'commander';
-import { machineArch } from '../config/targets.js';
+import { machine } from 'node:os';
 import { ConfigError } from '../errors.js';
 import { reporting, stderrLogger } from './output.js';
 import { collect } from './list-option.js';
@@ -30,7 +30,7 @@ export function registerWorker(program: Command): void {
     .requiredOption('--queue <url>', 'the farm\'s Redis: redis://HOST:PORT, or rediss://USER:PASSWORD@HOST:PORT (TLS)')
     .requiredOption('--store <dir>', 'the artifact store the coordinator shares')
     .option('--target <name>', 'the targets served, repeatable or comma-separated (default: the config\'s targets, else debian-12)', collect)
-    .option('--arch <arch>', `the architecture served (default: this machine's, ${machineArch('deb')})`)
+    .option('--arch <arch>', `the machine architecture served, as uname -m names it (default: this machine's, ${machine()})`)
     .option('--concurrency <n>', 'builds at once', '1')
     .option('--lock-seconds <n>', 'how long a job stays this worker\'s without a sign of life (a dead worker\'s job goes to another after it)', '30')
     .option('--config <file>', 'configuration file: build roots and limits (default ./pkg2os.config.yaml if present)')
@@ -38,7 +38,7 @@ export function registerWorker(program: Command): void {
     .option('-v, --verbose', 'more log lines')
     .action(
       reporting(async (flags: WorkerFlags) => {
-        const [{ runWorker }, { loadConfig }, { defaultCacheDir }, { onStop }, { resolve }] = await Promise.all([import('../farm/worker.js'), import('../config/config.js'), import('../config/default-dirs.js'), import('../host/cleanup.js'), import('node:path')]);
+        const [{ runWorker }, { loadConfig }, { defaultCacheDir }, { onStop }, { resolve }] = await Promise.all([import('../worker/worker.js'), import('../config/config.js'), import('../config/default-dirs.js'), import('../host/cleanup.js'), import('node:path')]);
         const config = await loadConfig(flags.config);
         let stop!: () => void;
         const stopped = new Promise<void>((r) => (stop = r));
@@ -52,7 +52,7 @@ export function registerWorker(program: Command): void {
           queue: flags.queue,
           store: resolve(flags.store),
           targets: flags.target ?? config.targets ?? ['debian-12'],
-          arch: flags.arch ?? machineArch('deb'),
+          arch: flags.arch ?? machine(),
           concurrency: positive(flags.concurrency, '--concurrency'),
           lockSeconds: positive(flags.lockSeconds, '--lock-seconds'),
           rootsDir: resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir()),

@@ -57,6 +57,10 @@ export interface BuildRequest {
   limits?: BuildLimits;
   /** Build the wheels through a build farm (`--queue`, `--store`) instead of here. */
   farm?: FarmSettings;
+  /** pkg2os's own places (keys, cache, output, repository, configuration, pkg2os itself): hidden from every sandbox even where they lie in a tree it sees. */
+  hidden?: string[];
+  /** A directory of templates that override pkg2os's own, file by file (`--templates-dir`, `templates-dir:`). */
+  templatesDir?: string;
   /** Build roots by target (`roots:` in pkg2os.config.yaml). */
   roots?: Record<string, RootSettings>;
 }

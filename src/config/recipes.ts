@@ -20,7 +20,7 @@ const FINGERPRINT = /^(0x)?[0-9A-Fa-f ]{40,79}$/;
 const perFormat = <T extends z.ZodType>(item: T) => z.object({ deb: item.optional(), rpm: item.optional() }).strict();
 const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'expected a distribution package name like python3-six');
 
-export const recipeSchema = z
+const recipeBaseSchema = z
   .object({
     name: z
       .union([packageName, perFormat(packageName)])
@@ -54,30 +54,49 @@ export const recipeSchema = z
   })
   .strict();
 
+/** What a recipe may say differently for one distribution family: what shapes that family's package, never the wheel (one wheel serves every family). */
+const FAMILY_KEYS = ['name', 'provided-by', 'dependencies', 'allow-files', 'allow-epoch', 'replaces-distribution-package'] as const;
+
+export const recipeSchema = recipeBaseSchema
+  .extend({
+    overrides: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a distribution family such as debian or rpm'), recipeBaseSchema.pick(Object.fromEntries(FAMILY_KEYS.map((k) => [k, true])) as { [K in (typeof FAMILY_KEYS)[number]]: true }).strict())
+      .optional()
+      .describe('per distribution family (debian, rpm): values that replace the recipe\'s own for that family\'s packages, as nfpm\'s overrides do'),
+  })
+  .strict();
+
 /** The recipe schema as JSON Schema (published as recipes/recipe.schema.json). */
 export function recipeJsonSchema(): object {
   return { title: 'pkg2os recipe (recipes/<project>.yaml)', ...z.toJSONSchema(recipeSchema) };
 }
 
 /** The name a recipe gives the project's own package in `format` (`name:`), if any. */
-export function recipeName(recipe: Recipe | undefined, format: 'deb' | 'rpm'): string | undefined {
-  const name = recipe?.name;
-  return typeof name === 'string' ? name : name?.[format];
+export function recipeName(recipe: Recipe | undefined, format: string): string | undefined {
+  return perFormatValue<string>(recipe?.name, format);
+}
+
+/** A recipe value given once for every format, or per format ({deb: …, rpm: …}): the one for `format`. */
+function perFormatValue<T>(value: T | Partial<Record<string, T>> | undefined, format: string): T | undefined {
+  if (value === undefined || typeof value !== 'object' || value === null || Array.isArray(value)) return value as T | undefined;
+  return Object.hasOwn(value, format) ? (value as Partial<Record<string, T>>)[format] : undefined;
 }
 
 /** The distribution package a project maps to in `format`, per its recipe (provided-by, name), else python3-<project>. */
-export function packageNameFor(project: string, recipe: Recipe | undefined, format: 'deb' | 'rpm'): string {
-  const provided = recipe?.['provided-by'];
-  if (typeof provided === 'string') return provided;
-  if (provided?.[format]) return provided[format]!;
-  return recipeName(recipe, format) ?? `python3-${project}`;
+export function packageNameFor(project: string, recipe: Recipe | undefined, format: string): string {
+  return perFormatValue<string>(recipe?.['provided-by'], format) ?? recipeName(recipe, format) ?? `python3-${project}`;
 }
 
 /** True when the target distribution ships the project: pkg2os does not build it. */
-export function isProvided(recipe: Recipe | undefined, format?: 'deb' | 'rpm'): boolean {
+export function isProvided(recipe: Recipe | undefined, format?: string): boolean {
   const provided = recipe?.['provided-by'];
   if (!provided) return false;
-  return typeof provided === 'string' || format === undefined || provided[format] !== undefined;
+  return format === undefined || perFormatValue(provided, format) !== undefined;
+}
+
+/** Relations the recipe adds verbatim to the package of `format` (dependencies: {deb: […], rpm: […]}). */
+export function extraRelations(recipe: Recipe | undefined, format: string): string[] {
+  return perFormatValue<string[]>(recipe?.dependencies as Partial<Record<string, string[]>> | undefined, format) ?? [];
 }
 
 export type Recipe = z.infer<typeof recipeSchema>;
@@ -99,6 +118,12 @@ export function recipeDirs(extra: readonly string[] = []): string[] {
 
 /** The recipe of a project (normalized name), or an empty one. */
 export type LoadedRecipe = Recipe & { file?: string };
+
+/** The recipe as it applies to one distribution family's packages: its `overrides:` for the family replace its own values. */
+export function recipeForFamily(recipe: LoadedRecipe, family: string): LoadedRecipe {
+  const override = recipe.overrides && Object.hasOwn(recipe.overrides, family) ? recipe.overrides[family] : undefined;
+  return override ? { ...recipe, ...override } : recipe;
+}
 
 export async function loadRecipe(project: string, dirs: readonly string[]): Promise<LoadedRecipe> {
   for (const dir of dirs) {

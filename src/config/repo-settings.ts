@@ -1,9 +1,4 @@
 /** The settings of a published repository, from flags and pkg2os.config.yaml (flags win). */
-import { resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
-import type { FileConfig } from './config.js';
-import { parseDuration } from './duration.js';
-import { TARGETS, machineArch, type TargetProfile } from './targets.js';
 
 /** Settings of a published repository (apt under <root>/deb, yum under <root>/rpm). */
 export interface RepoSettings {
@@ -13,7 +8,7 @@ export interface RepoSettings {
   /** Release's Origin and Label, and the yum repositories' name (default: the signing key's user ID). */
   origin?: string;
   label?: string;
-  /** apt architectures; `all` packages are listed under each. */
+  /** Architectures an apt repository lists (`all` packages under each); empty: the machine's. */
   architectures: string[];
   /** How long a Release stays valid (seconds): apt refuses it afterwards (Valid-Until). */
   validFor: number;
@@ -23,6 +18,8 @@ export interface RepoSettings {
   keepVersions: number;
   /** Where clients reach <root>, for the client setup files. */
   baseUrl?: string;
+  /** A directory of templates that override pkg2os's own (the client files' under repo/). */
+  templatesDir?: string;
 }
 
 /** Repository options shared by `publish` and `build --repo`. */
@@ -38,50 +35,5 @@ export interface RepoFlags {
   retention?: string;
   keepVersions?: string;
   replaceKey?: boolean;
-}
-
-import { DEFAULT_KEEP_VERSIONS } from './defaults.js';
-
-export { DEFAULT_KEEP_VERSIONS };
-
-function keepVersions(flags: RepoFlags, config: FileConfig): number {
-  const fromConfig = typeof config.retention === 'object' ? config.retention.versions : undefined;
-  if (flags.keepVersions === undefined) return fromConfig ?? DEFAULT_KEEP_VERSIONS;
-  const n = Number(flags.keepVersions);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError('USAGE', `--keep-versions must be a whole number (0 keeps every version), not "${flags.keepVersions}".`);
-  return n;
-}
-
-export function repoSettings(flags: RepoFlags, config: FileConfig, targets: readonly TargetProfile[]): RepoSettings {
-  const root = flags.repo ?? config.repo;
-  if (!root) throw new ConfigError('USAGE', 'No repository root was given.', { hint: 'Pass --repo DIR (or set "repo:" in pkg2os.config.yaml).' });
-  const codename = flags.codename ?? config.codename;
-  const debTargets = targets.filter((t) => t.family === 'deb');
-  const codenames: Record<string, string> = Object.fromEntries(Object.values(TARGETS).filter((t) => t.codename).map((t) => [t.name, t.codename!]));
-  if (codename !== undefined) {
-    if (!/^[a-z0-9][a-z0-9.+-]*$/.test(codename)) throw new ConfigError('USAGE', `"${codename}" is not a usable apt codename.`);
-    if (debTargets.length !== 1) throw new ConfigError('USAGE', `--codename names one suite, and ${debTargets.length === 0 ? 'no Debian-family target was given' : `${debTargets.length} Debian-family targets were given (${debTargets.map((t) => t.name).join(', ')})`}.`, { hint: 'Give --codename with exactly one --target of the Debian family, or leave it out: each target has its own suite.' });
-    codenames[debTargets[0]!.name] = codename;
-  }
-  const architectures = flags.arch ? flags.arch.split(',').map((a) => a.trim()).filter(Boolean) : (config.architectures ?? [machineArch('deb')]);
-  const baseUrl = flags.baseUrl ?? config['base-url'];
-  if (baseUrl) {
-    try {
-      new URL(baseUrl);
-    } catch {
-      throw new ConfigError('USAGE', `--base-url "${baseUrl}" is not a URL.`);
-    }
-  }
-  const window = typeof config.retention === 'object' ? config.retention.window : config.retention;
-  return {
-    root: resolve(root),
-    codenames,
-    origin: flags.origin ?? config.origin,
-    label: flags.label ?? config.label,
-    architectures,
-    validFor: parseDuration(flags.validFor ?? config['valid-for'] ?? '14d', '--valid-for'),
-    retention: parseDuration(flags.retention ?? window ?? '2d', '--retention'),
-    keepVersions: keepVersions(flags, config),
-    baseUrl,
-  };
+  templatesDir?: string;
 }

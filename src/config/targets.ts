@@ -1,15 +1,15 @@
 /**
- * Target profiles: which distribution a package is built for. A profile fixes
- * the Python version used for markers and install paths, the native package
- * format and the archive codename. The install layout is a function of the
- * package format and the Python version (see `installLayout`).
+ * Target profiles: which distribution release a package is built for, as
+ * data. A profile names its distribution family (families/registry.ts, which
+ * owns everything that differs between families: format, layout, versions,
+ * roots, repository kind) and fixes the Python version used for markers and
+ * install paths, the dist tag, and where its build root comes from.
  */
-import { arch } from 'node:os';
 import { ConfigError } from '../errors.js';
 import type { MarkerEnvironment } from '../pep/markers.js';
 
-export type PackageFormat = 'deb' | 'rpm';
-export const PACKAGE_FORMATS: readonly PackageFormat[] = ['deb', 'rpm'];
+/** A package format ("deb", "rpm"): the files a family builds. */
+export type PackageFormat = string;
 
 /** A distribution release packages are built for. */
 export interface TargetProfile {
@@ -18,8 +18,8 @@ export interface TargetProfile {
   description: string;
   /** "Debian 13", for messages. */
   distribution: string;
-  /** The package family of the distribution, and so the one format built for it. */
-  family: PackageFormat;
+  /** The distribution family (families/registry.ts): "debian" or "rpm". */
+  family: string;
   /** Python "X.Y" and "X.Y.Z" of the distribution's python3. */
   pythonVersion: string;
   pythonFullVersion: string;
@@ -45,7 +45,7 @@ export const TARGETS: Record<string, TargetProfile> = {
     name: 'debian-12',
     description: 'Debian 12 "bookworm", Python 3.11',
     distribution: 'Debian 12',
-    family: 'deb',
+    family: 'debian',
     pythonVersion: '3.11',
     pythonFullVersion: '3.11.2',
     codename: 'bookworm',
@@ -57,7 +57,7 @@ export const TARGETS: Record<string, TargetProfile> = {
     name: 'debian-13',
     description: 'Debian 13 "trixie", Python 3.13',
     distribution: 'Debian 13',
-    family: 'deb',
+    family: 'debian',
     pythonVersion: '3.13',
     pythonFullVersion: '3.13.5',
     codename: 'trixie',
@@ -69,7 +69,7 @@ export const TARGETS: Record<string, TargetProfile> = {
     name: 'ubuntu-24.04',
     description: 'Ubuntu 24.04 "noble", Python 3.12',
     distribution: 'Ubuntu 24.04',
-    family: 'deb',
+    family: 'debian',
     pythonVersion: '3.12',
     pythonFullVersion: '3.12.3',
     codename: 'noble',
@@ -105,7 +105,7 @@ export const DEFAULT_TARGET = 'debian-12';
 
 /** Look up a profile by name; unknown names are a usage error that lists the known ones. */
 export function getTarget(name: string): TargetProfile {
-  const target = TARGETS[name];
+  const target = Object.hasOwn(TARGETS, name) ? TARGETS[name] : undefined;
   if (!target) {
     throw new ConfigError('UNKNOWN_TARGET', `Unknown target "${name}".`, {
       hint: `Known targets: ${Object.keys(TARGETS).join(', ')}.`,
@@ -114,94 +114,30 @@ export function getTarget(name: string): TargetProfile {
   return target;
 }
 
-/**
- * The formats to build for each target: the target's own family, narrowed by
- * `--format` when given. A target left with nothing to build, or a format no
- * target installs, is a usage error.
- */
-export function formatsFor(targets: readonly TargetProfile[], requested: readonly PackageFormat[] | undefined): PackageFormat[] {
-  const families = [...new Set(targets.map((t) => t.family))];
-  if (!requested) return families;
-  for (const format of requested) {
-    if (!families.includes(format)) {
-      throw new ConfigError('USAGE', `--format ${format} was asked for, but no target given installs ${format} packages: ${targets.map((t) => `${t.name} is a ${t.family} distribution`).join(', ')}.`, {
-        hint: `Add a ${format === 'rpm' ? 'RPM-family target (el9, fedora-41)' : 'Debian-family target (debian-12, debian-13, ubuntu-24.04)'} with --target, or leave --format out: each target gets its own format.`,
-      });
-    }
-  }
-  for (const target of targets) {
-    if (!requested.includes(target.family)) {
-      throw new ConfigError('USAGE', `${target.name} installs ${target.family} packages, and --format ${requested.join(',')} leaves it nothing to build.`, { hint: `Remove --target ${target.name}, or add ${target.family} to --format.` });
-    }
-  }
-  return families.filter((f) => requested.includes(f));
-}
-
-/** The release string of a package for a target: "1~deb12", "1.el9". */
-export function releaseString(release: number, target: TargetProfile): string {
-  return `${release}${target.distTag}`;
-}
-
-/** Where the wheel's parts go on the target system (installer scheme paths, absolute). */
-export interface InstallLayout {
-  purelib: string;
-  platlib: string;
-  scripts: string;
-  data: string;
-  headers: string;
-  /** Whether .pyc files are made at build time (RPM) or on the client by maintainer scripts (Debian). */
-  byteCompileAtBuild: boolean;
-}
-
-/** The machine architecture in Debian's and RPM's spelling. */
-export function machineArch(format: PackageFormat): string {
-  const a = arch();
-  const deb: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: 'i386', ppc64: 'ppc64el', s390x: 's390x', riscv64: 'riscv64' };
-  const rpm: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i686', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-  return (format === 'deb' ? deb[a] : rpm[a]) ?? a;
-}
-
-/**
- * Debian: everything under /usr/lib/python3/dist-packages (Debian Python Policy §1.5).
- * RPM: /usr/lib/pythonX.Y/site-packages for pure code, /usr/lib64/… for compiled code
- * on 64-bit machines (Fedora's %python3_sitelib and %python3_sitearch).
- */
-export function installLayout(format: PackageFormat, target: TargetProfile, projectName: string): InstallLayout {
-  const py = `python${target.pythonVersion}`;
-  if (format === 'deb') {
-    return {
-      purelib: '/usr/lib/python3/dist-packages',
-      platlib: '/usr/lib/python3/dist-packages',
-      scripts: '/usr/bin',
-      data: '/usr',
-      headers: `/usr/include/${py}/${projectName}`,
-      byteCompileAtBuild: false,
-    };
-  }
-  const lib64 = ['x64', 'arm64', 'ppc64', 's390x', 'riscv64'].includes(arch()) ? 'lib64' : 'lib';
-  return {
-    purelib: `/usr/lib/${py}/site-packages`,
-    platlib: `/usr/${lib64}/${py}/site-packages`,
-    scripts: '/usr/bin',
-    data: '/usr',
-    headers: `/usr/include/${py}/${projectName}`,
-    byteCompileAtBuild: true,
-  };
-}
-
 /** The marker environment of a target (PEP 508), independent of the host. */
 export function markerEnvironment(target: TargetProfile): MarkerEnvironment {
+  return pythonMarkers(target.pythonVersion, target.pythonFullVersion);
+}
+
+/** The marker environment (PEP 508) of a CPython "X.Y" / "X.Y.Z" on Linux on this machine: a target's, or a build root's own. */
+export function pythonMarkers(pythonVersion: string, pythonFullVersion: string): MarkerEnvironment {
   return {
-    python_version: target.pythonVersion,
-    python_full_version: target.pythonFullVersion,
+    python_version: pythonVersion,
+    python_full_version: pythonFullVersion,
     os_name: 'posix',
     sys_platform: 'linux',
     platform_system: 'Linux',
-    platform_machine: machineArch('rpm'),
+    platform_machine: unameMachine(),
     platform_release: '',
     platform_version: '',
     platform_python_implementation: 'CPython',
     implementation_name: 'cpython',
-    implementation_version: target.pythonFullVersion,
+    implementation_version: pythonFullVersion,
   };
+}
+
+/** The machine as `uname -m` (and so PEP 508's platform_machine) names it. */
+function unameMachine(): string {
+  const names: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i686', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+  return names[process.arch] ?? process.arch;
 }

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { FarmError } from '../errors.js';
-import { redactUrl } from '../index/url-policy.js';
+import { redactUrl } from '../url-policy.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const file = z.object({ filename: z.string().regex(/^[^/\\\0]+$/), sha256 }).strict();
@@ -40,6 +40,40 @@ export const buildResultSchema = z
     worker: z.string(),
   })
   .strict();
+
+/**
+ * Why a worker could not build a job, as it crosses the queue (BullMQ's
+ * failedReason): the error's code and message, its last lines of output, the
+ * digest of the build log in the store, and whether another try could help
+ * (a worker's trouble) or not (what the sdist is does not change).
+ */
+export const jobFailureSchema = z
+  .object({
+    code: z.string(),
+    message: z.string(),
+    detail: z.string().optional(),
+    log: sha256.optional(),
+    retry: z.boolean(),
+  })
+  .strict();
+
+export type JobFailure = z.infer<typeof jobFailureSchema>;
+
+/** A failure as the worker sends it. */
+export function encodeFailure(failure: JobFailure): string {
+  return JSON.stringify(jobFailureSchema.parse(failure));
+}
+
+/** A failure as the coordinator reads it: anything that is not one is reported as it came, never trusted further. */
+export function decodeFailure(reason: string | undefined): JobFailure {
+  try {
+    const parsed = jobFailureSchema.safeParse(JSON.parse(reason ?? ''));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // not JSON
+  }
+  return { code: 'REMOTE_BUILD_FAILED', message: (reason ?? 'the job failed').slice(0, 2000), retry: false };
+}
 
 export type BuildJob = z.infer<typeof buildJobSchema>;
 export type BuildResult = z.infer<typeof buildResultSchema>;

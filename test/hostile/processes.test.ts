@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { shipped } from '../../src/paths.js';
-import { cgroupSupport, ownerAlive } from '../../src/sandbox/cgroup.js';
+import { cgroupSupport, ownerAlive } from '../../src/box/cgroup.js';
 import { extract } from '../support/inspect.js';
 import { HostileWorld, PASSPHRASE, survivors } from '../support/hostile-world.js';
 

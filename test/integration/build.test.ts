@@ -111,7 +111,7 @@ describe('pkg2os build: a pure package', () => {
     assert.ok(requires.includes('python3dist(attrs) >= 20.0'));
     assert.ok(requires.includes('python3dist(requests) >= 2.0'), 'requests is required where python_version < "3.10", as on EL9');
     assert.ok(!requires.some((r) => r.includes('pytest')));
-    assert.match(result.stderr, /el9 has no build root here, so its RPMs carry no bytecode/);
+    assert.match(result.stderr, /el9 has no build root here, so its rpm packages carry no bytecode/);
     assert.match(await sh('rpm', ['-qp', '--provides', rpm]), /^python3dist\(pure-fixture\) = 1\.1$/m);
   });
 
@@ -277,11 +277,29 @@ describe('pkg2os build: refusals', () => {
     assertCleanFailure(await pkg2os(['build', 'django', '--target', 'windows-11', '--index-url', server.url, '--out', out]), 2, /Unknown target "windows-11"/, out);
     assertCleanFailure(await pkg2os(['build', 'django', '--format', 'apk', '--index-url', server.url, '--out', out]), 2, /Unknown package format "apk"/, out);
     // A target is a distribution release with one package family: an .rpm is never built for Debian.
-    assertCleanFailure(await pkg2os(['build', 'django', '--format', 'rpm', '--index-url', server.url, '--out', out]), 2, /--format rpm was asked for, but no target given installs rpm packages: debian-12 is a deb distribution/, out);
+    assertCleanFailure(await pkg2os(['build', 'django', '--format', 'rpm', '--index-url', server.url, '--out', out]), 2, /--format rpm was asked for, but no target given installs rpm packages: debian-12 is a Debian-family distribution/, out);
     assertCleanFailure(await pkg2os(['build', 'django', '--target', 'debian-12,el9', '--format', 'deb', '--index-url', server.url, '--out', out]), 2, /el9 installs rpm packages, and --format deb leaves it nothing to build/, out);
     const usage = await pkg2os(['build']);
     assert.equal(usage.exitCode, 2);
     assert.match(usage.stderr, /missing required argument/);
+  });
+
+  it('with --json, a run that fails before any report still prints one JSON document with the error (usage, resolution, index, verification)', async () => {
+    const out = await freshOut();
+    const cases: Array<[string[], number, string]> = [
+      [['build', 'no-such-project', '--json', '--index-url', server.url, '--out', out], 6, 'PROJECT_NOT_FOUND'],
+      [['build', 'django', '--json', '--target', 'windows-11', '--index-url', server.url, '--out', out], 2, 'UNKNOWN_TARGET'],
+      [['build', 'django>=', '--json', '--index-url', server.url, '--out', out], 2, 'INVALID_REQUIREMENT'],
+      [['build', 'django', '--json', '--no-such-flag'], 2, 'USAGE'],
+    ];
+    for (const [args, exitCode, code] of cases) {
+      const result = await pkg2os(args);
+      assert.equal(result.exitCode, exitCode, `${args.join(' ')}: ${result.stderr}`);
+      const document = validReport<{ error: { code: string; exitCode: number; message: string } }>('error', result.stdout);
+      assert.equal(document.error.code, code, args.join(' '));
+      assert.equal(document.error.exitCode, exitCode);
+      assert.match(result.stderr, /pkg2os: error: |error: unknown option/, 'the message stays on stderr too');
+    }
   });
 
   it('names the Debian package of a missing system tool before doing any work (exit 5)', async () => {

@@ -11,11 +11,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { machine, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { shipped } from '../../src/paths.js';
+import { queueName } from '../../src/farm/jobs.js';
 import { makeWheel, miniBackend } from '../support/backend-fixtures.js';
 import { TestRedis, TestWorker, farmStore } from '../support/farm.js';
 import { IndexServer } from '../support/index-server.js';
@@ -180,7 +181,7 @@ describe('building through a build farm', () => {
     assert.equal((await child).exitCode, 130, output);
     const [{ Queue }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    const queue = new Queue('pkg2os-build.el9.amd64', { connection });
+    const queue = new Queue(queueName('el9', machine()), { connection });
     const counts = await queue.getJobCounts('waiting', 'waiting-children', 'active', 'delayed', 'prioritized', 'completed', 'failed');
     await queue.close();
     connection.disconnect();
@@ -223,7 +224,7 @@ describe('what a hostile worker returns', () => {
     const logSha = await sha(log);
     await mkdir(join(store, 'sha256', logSha.slice(0, 2)), { recursive: true });
     await writeFile(join(store, 'sha256', logSha.slice(0, 2), logSha), 'nothing to see\n');
-    const worker = new Worker('pkg2os-build.debian-12.amd64', async () => ({ wheel: await answer(store), log: logSha, worker: 'hostile:1' }), { connection });
+    const worker = new Worker(queueName('debian-12', machine()), async () => ({ wheel: await answer(store), log: logSha, worker: 'hostile:1' }), { connection });
     return { close: async () => (await worker.close(), connection.disconnect()) };
   }
 

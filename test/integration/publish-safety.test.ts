@@ -12,10 +12,10 @@ import { before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import * as openpgp from 'openpgp';
 import { PublishError } from '../../src/errors.js';
-import { OpenPgpSigner, type Signer } from '../../src/keys/signer.js';
-import { loadSigningKey } from '../../src/keys/signing-key.js';
-import { publishRepository } from '../../src/publish/publish.js';
-import type { RepoSettings } from '../../src/publish/repo.types.js';
+import { OpenPgpSigner, type Signer } from '../../src/coordinator/keys/signer.js';
+import { loadSigningKey } from '../../src/coordinator/keys/signing-key.js';
+import { publishRepository } from '../../src/coordinator/repositories/publish.js';
+import type { RepoSettings } from '../../src/coordinator/publish/repo.types.js';
 import { rejectsWithCode } from '../support/assert-error.js';
 import { makeKey } from '../support/pgp.js';
 import { type BuiltFixtures, buildFixturePackages } from '../support/repo-fixtures.js';
@@ -54,7 +54,7 @@ before(async () => {
 describe('publishing fails closed', () => {
   it('leaves the live repository untouched when its own gpgv check refuses the new InRelease', async () => {
     const root = await mkdtemp(join(tmpdir(), 'pkg2os-safe-'));
-    await publishRepository({ settings: settings(root), debs: [fixtures.debs[0]!], rpms: [fixtures.rpms[0]!], signer });
+    await publishRepository({ settings: settings(root), files: [fixtures.debs[0]!, fixtures.rpms[0]!], signer });
     const before = await snapshot(root);
     // A signer whose cleartext signature comes from a key the repository does not publish.
     const mallory = await makeKey({ type: 'ed25519' });
@@ -66,7 +66,7 @@ describe('publishing fails closed', () => {
       detached: (data, format) => signer.detached(data, format),
       cleartext: async (text) => openpgp.sign({ message: await openpgp.createCleartextMessage({ text }), signingKeys: mallory.privateKey }),
     };
-    await rejectsWithCode(publishRepository({ settings: settings(root), debs: [fixtures.debs[1]!], rpms: [fixtures.rpms[1]!], signer: broken }), PublishError, 'PUBLISH_SELF_CHECK');
+    await rejectsWithCode(publishRepository({ settings: settings(root), files: [fixtures.debs[1]!, fixtures.rpms[1]!], signer: broken }), PublishError, 'PUBLISH_SELF_CHECK');
     assert.deepEqual(await snapshot(root), before, 'not one file a client reads changed, and the new packages were taken back');
   });
 
@@ -76,7 +76,7 @@ describe('publishing fails closed', () => {
     try {
       await writeFile(join(root, '.pkg2os-publish.lock'), `${holder.pid} ${(await import('node:os')).hostname()}\n`);
       const started = Date.now();
-      const error = await rejectsWithCode(publishRepository({ settings: settings(root), debs: [fixtures.debs[0]!], rpms: [], signer, lockTimeoutMs: 1500 }), PublishError, 'PUBLISH_LOCKED');
+      const error = await rejectsWithCode(publishRepository({ settings: settings(root), files: [fixtures.debs[0]!], signer, lockTimeoutMs: 1500 }), PublishError, 'PUBLISH_LOCKED');
       assert.ok(Date.now() - started >= 1400, 'it waited');
       assert.match(error.message, new RegExp(`pid ${holder.pid}`));
       assert.ok(!existsSync(join(root, 'deb')), 'nothing was written');
@@ -92,7 +92,7 @@ describe('publishing fails closed', () => {
     const deadPid = child.pid!;
     await child;
     await writeFile(join(root, '.pkg2os-publish.lock'), `${deadPid} ${(await import('node:os')).hostname()}\n`);
-    await publishRepository({ settings: settings(root), debs: [fixtures.debs[0]!], rpms: [], signer, lockTimeoutMs: 1000 });
+    await publishRepository({ settings: settings(root), files: [fixtures.debs[0]!], signer, lockTimeoutMs: 1000 });
     assert.ok(existsSync(join(root, 'deb/dists/bookworm/InRelease')));
     assert.ok(!existsSync(join(root, '.pkg2os-publish.lock')), 'the lock is released');
   });
@@ -115,7 +115,7 @@ describe('publishing fails closed', () => {
 
   it('keeps the pool\'s record honest: a lost record is rebuilt from the signed indices, never from the files in the pool; a file deleted by hand leaves the index', async () => {
     const root = await mkdtemp(join(tmpdir(), 'pkg2os-safe-'));
-    await publishRepository({ settings: settings(root), debs: fixtures.debs, rpms: [], signer });
+    await publishRepository({ settings: settings(root), files: fixtures.debs, signer });
     const packages = () => readFile(join(root, 'deb/dists/bookworm/main/binary-amd64/Packages'), 'utf8');
     const before = await packages();
     assert.equal((before.match(/^Package: /gm) ?? []).length, 2);
@@ -124,13 +124,13 @@ describe('publishing fails closed', () => {
     await mkdir(join(intruder, '..'), { recursive: true });
     await copyFile(fixtures.debs[0]!, intruder);
     await rm(join(root, 'deb/.pkg2os/pool-record.json'));
-    await publishRepository({ settings: settings(root), debs: [], rpms: [], signer });
+    await publishRepository({ settings: settings(root), files: [], signer });
     assert.equal(await packages(), before);
     assert.doesNotMatch(await packages(), /intruder/);
     // A pool file deleted by hand is not listed any more (a client would get 404 for it).
     const gone = /^Filename: (\S+)$/m.exec(before)![1]!;
     await rm(join(root, 'deb', gone));
-    await publishRepository({ settings: settings(root), debs: [], rpms: [], signer });
+    await publishRepository({ settings: settings(root), files: [], signer });
     assert.doesNotMatch(await packages(), new RegExp(`Filename: ${gone}`));
     assert.equal(((await packages()).match(/^Package: /gm) ?? []).length, 1);
   });

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { OpenPgpSigner, type Signer } from '../../src/keys/signer.js';
-import { loadSigningKey } from '../../src/keys/signing-key.js';
-import { signWithCache } from '../../src/publish/yum/sign-cache.js';
+import { OpenPgpSigner, type Signer } from '../../src/coordinator/keys/signer.js';
+import { loadSigningKey } from '../../src/coordinator/keys/signing-key.js';
+import { signWithCache } from '../../src/families/rpm/yum/sign-cache.js';
 import { pkg2os } from '../support/run-cli.js';
 
 let dir: string;

@@ -9,6 +9,7 @@ const validators = {
   report: ajv.compile(JSON.parse(readFileSync(shipped('schemas', 'report.schema.json'), 'utf8'))),
   plan: ajv.compile(JSON.parse(readFileSync(shipped('schemas', 'plan.schema.json'), 'utf8'))),
   explain: ajv.compile(JSON.parse(readFileSync(shipped('schemas', 'explain.schema.json'), 'utf8'))),
+  error: ajv.compile(JSON.parse(readFileSync(shipped('schemas', 'error.schema.json'), 'utf8'))),
 };
 
 /** The schema's verdict: undefined when valid, else ajv's errors as text. */

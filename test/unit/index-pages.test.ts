@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, IndexError } from '../../src/errors.js';
-import type { ProjectPage } from '../../src/index/index.types.js';
-import { parsePep503, parsePep691 } from '../../src/index/parse-project-page.js';
-import { parseSdistFilename, selectSdist } from '../../src/index/select.js';
-import { checkUrl, projectUrl, redactUrl } from '../../src/index/url-policy.js';
+import type { ProjectPage } from '../../src/pep/index.types.js';
+import { parsePep503, parsePep691 } from '../../src/coordinator/index/parse-project-page.js';
+import { parseSdistFilename, selectSdist } from '../../src/coordinator/index/select.js';
+import { checkUrl, projectUrl, redactUrl } from '../../src/url-policy.js';
 import { parseRequirement } from '../../src/pep/requirement.js';
 import { rejectsWithCode, throwsWithCode } from '../support/assert-error.js';
 

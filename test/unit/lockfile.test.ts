@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, LockfileError } from '../../src/errors.js';
-import { Lockfile } from '../../src/verify/lockfile.js';
+import { Lockfile } from '../../src/coordinator/verify/lockfile.js';
 import { rejectsWithCode, throwsWithCode } from '../support/assert-error.js';
 
 const A = 'A'.repeat(40);

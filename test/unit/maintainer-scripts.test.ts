@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
-import { renderTemplate } from '../../src/package/templates.js';
+import { renderTemplate } from '../../src/families/shared/templates.js';
 
 async function sandbox(withPy3clean: boolean): Promise<{ dir: string; bin: string; marker: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'pkg2os-prerm-'));

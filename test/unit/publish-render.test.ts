@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clearCriticalKeyExpiry } from '../../src/keys/rpm-compatible.js';
-import { formatParagraph, parseParagraph } from '../../src/publish/apt/deb822.js';
-import { poolDir } from '../../src/publish/apt/pool.js';
-import { releaseDate, renderRelease } from '../../src/publish/apt/release.js';
-import { renderClientFiles, repoId } from '../../src/publish/client-config.js';
-import type { NamedRepoSettings } from '../../src/publish/repo.types.js';
-import { repomdLocations } from '../../src/publish/yum/repomd.js';
+import { clearCriticalKeyExpiry } from '../../src/coordinator/keys/rpm-compatible.js';
+import { formatParagraph, parseParagraph } from '../../src/families/debian/apt/deb822.js';
+import { poolDir } from '../../src/families/debian/apt/pool.js';
+import { releaseDate, renderRelease } from '../../src/families/debian/apt/release.js';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clientView, repoId } from '../../src/coordinator/repositories/client-config.js';
+import { LocalStorage } from '../../src/coordinator/publish/storage.js';
+import { aptKind } from '../../src/families/debian/apt/kind.js';
+import { yumKind } from '../../src/families/rpm/yum/kind.js';
+import { SHIPPED_TEMPLATES } from '../../src/families/shared/templates.js';
+import type { NamedRepoSettings } from '../../src/coordinator/publish/repo.types.js';
+import { repomdLocations } from '../../src/families/rpm/yum/repomd.js';
 
 const settings: NamedRepoSettings = { root: '/srv/repo', codenames: { 'debian-12': 'bookworm' }, origin: 'Example', label: 'Example Python', architectures: ['amd64', 'arm64'], validFor: 14 * 86400, retention: 2 * 86400, keepVersions: 3 };
 
@@ -44,21 +51,28 @@ describe('yum repomd.xml', () => {
 });
 
 describe('client setup files, per target', () => {
-  const view = { baseUrl: 'https://packages.example.org/python/', fingerprint: 'F'.repeat(40) };
+  const view = () => clientView(settings, 'https://packages.example.org/python/', 'F'.repeat(40));
+  /** A repository root with an apt suite for bookworm and a yum repository for el9. */
+  const storage = async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pkg2os-client-files-'));
+    await mkdir(join(root, 'deb/dists/bookworm'), { recursive: true });
+    await mkdir(join(root, 'rpm/el9/repodata'), { recursive: true });
+    return new LocalStorage(root);
+  };
   it('point apt at its own suite with Signed-By, and pin the organization\'s packages above the distribution\'s by Origin, Label and suite', async () => {
-    const files = await renderClientFiles(settings, 'debian-12', 'bookworm', view);
+    const files = await aptKind.clientFiles({ settings, storage: await storage(), templates: SHIPPED_TEMPLATES }, view());
     assert.deepEqual(Object.keys(files), ['pkg2os-debian-12.sources', 'pkg2os-debian-12.pref']);
     assert.match(files['pkg2os-debian-12.sources']!, /^Types: deb\nURIs: https:\/\/packages\.example\.org\/python\/deb\nSuites: bookworm\nComponents: main\nSigned-By: \/etc\/apt\/keyrings\/example\.asc\n$/m);
     assert.match(files['pkg2os-debian-12.pref']!, /^Package: \*\nPin: release o=Example,l=Example Python,n=bookworm\nPin-Priority: 1001\n$/m);
     for (const text of Object.values(files)) assert.match(text, new RegExp(`^# Signing key: ${'F'.repeat(40)}$`, 'm'));
   });
   it('point dnf at the target\'s own repository with every check on, and a priority above the distribution\'s', async () => {
-    const { 'pkg2os-el9.repo': repo } = await renderClientFiles(settings, 'el9', undefined, view);
+    const { 'pkg2os-el9.repo': repo } = await yumKind.clientFiles({ settings, storage: await storage(), templates: SHIPPED_TEMPLATES }, view());
     for (const line of ['\\[example-el9\\]', 'baseurl=https://packages.example.org/python/rpm/el9', 'gpgcheck=1', 'repo_gpgcheck=1', 'gpgkey=https://packages.example.org/python/KEY.asc', 'skip_if_unavailable=False', 'priority=1']) assert.match(repo!, new RegExp(`^${line}$`, 'm'));
   });
   it('name client files after the organization, and refuse an Origin a pin cannot match', async () => {
     assert.equal(repoId({ origin: 'Example Org Packages' }), 'example-org-packages');
-    await assert.rejects(renderClientFiles({ ...settings, origin: 'Example, Inc.' }, 'debian-12', 'bookworm', view), /comma/);
+    assert.throws(() => clientView({ ...settings, origin: 'Example, Inc.' }, 'https://packages.example.org/python/', 'F'.repeat(40)), /comma/);
   });
 });
 

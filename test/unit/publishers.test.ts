@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, SignatureError } from '../../src/errors.js';
-import { parseProvenance } from '../../src/verify/provenance-object.js';
-import { formatPublisher, matchesPublisher, parsePublisher, publisherOf } from '../../src/verify/publishers.js';
-import type { CertificateIdentity } from '../../src/verify/sigstore-verify.js';
+import { parseProvenance } from '../../src/coordinator/verify/provenance-object.js';
+import { formatPublisher, matchesPublisher, parsePublisher, publisherOf } from '../../src/coordinator/verify/publishers.js';
+import type { CertificateIdentity } from '../../src/coordinator/verify/sigstore-verify.js';
 import { throwsWithCode } from '../support/assert-error.js';
 
 const github = (repo: string, workflow: string, config = `https://github.com/${repo}/.github/workflows/${workflow}@refs/tags/v1`): CertificateIdentity => ({

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { packageNameFor, recipeJsonSchema, recipeName, recipeSchema } from '../../src/config/recipes.js';
-import { TARGETS, installLayout } from '../../src/config/targets.js';
+import { packageNameFor, recipeForFamily, recipeJsonSchema, recipeName, recipeSchema } from '../../src/config/recipes.js';
+import { TARGETS } from '../../src/config/targets.js';
+import { familyOf } from '../../src/families/registry.js';
 import type { Pkg2osError } from '../../src/errors.js';
-import type { DistributionFiles } from '../../src/host/distribution-files.js';
-import { checkStagedTree } from '../../src/stage/tree-rules.js';
+import type { DistributionFiles } from '../../src/families/shared/family.types.js';
+import { checkStagedTree } from '../../src/coordinator/stage/tree-rules.js';
 import { shipped } from '../../src/paths.js';
 
 describe('the recipe schema', () => {
@@ -32,8 +33,19 @@ describe('names of the distribution', () => {
     assert.ok(!recipeSchema.safeParse({ name: { deb: 'Python3 Yaml' } }).success, 'a name must be a package name');
   });
 
+  it('overrides: per family replace the recipe\'s own values for that family\'s packages (as nfpm\'s do), and only what shapes a package', () => {
+    const recipe = recipeSchema.parse({ name: 'python3-pkg', 'allow-files': ['/usr/share/pkg/**'], overrides: { rpm: { name: 'python3-pkg-org', 'allow-files': [] } } });
+    assert.equal(packageNameFor('pkg', recipeForFamily(recipe, 'debian'), 'deb'), 'python3-pkg');
+    assert.equal(packageNameFor('pkg', recipeForFamily(recipe, 'rpm'), 'rpm'), 'python3-pkg-org');
+    assert.deepEqual(recipeForFamily(recipe, 'rpm')['allow-files'], []);
+    assert.deepEqual(recipeForFamily(recipe, 'debian')['allow-files'], ['/usr/share/pkg/**']);
+    // What shapes the wheel (one wheel serves every family) is not a family's to change.
+    assert.ok(!recipeSchema.safeParse({ overrides: { rpm: { patches: ['fix.patch'] } } }).success);
+    assert.ok(!recipeSchema.safeParse({ overrides: { 'Not A Family': {} } }).success);
+  });
+
   it('a file the distribution\'s package of the same project owns: the hint says to build under that name, not to allow the file', () => {
-    const layout = installLayout('deb', TARGETS['debian-12']!, 'python-dateutil');
+    const layout = familyOf(TARGETS['debian-12']!).installLayout(TARGETS['debian-12']!, 'python-dateutil');
     const path = '/usr/lib/python3/dist-packages/dateutil/__init__.py';
     const installed = (projects: string[]): DistributionFiles => ({ owners: "the target's package", ownerOf: (p) => (p === path ? 'python3-dateutil' : undefined), projectsOf: () => new Set(projects) });
     const input = { project: 'python-dateutil', packageName: 'python3-python-dateutil', layout, entries: [{ path, type: 'file' as const, size: 1 }], scripts: [], allowFiles: [] };

@@ -5,15 +5,20 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { TARGETS, installLayout } from '../../src/config/targets.js';
-import type { StagedTree } from '../../src/stage/stage.js';
+import { TARGETS } from '../../src/config/targets.js';
+import { familyOf } from '../../src/families/registry.js';
+import type { StagedTree } from '../../src/coordinator/stage/stage.js';
 import { BuildError } from '../../src/errors.js';
-import { debPackager } from '../../src/package/deb/deb-packager.js';
-import { parseElfdeps, parseShlibs } from '../../src/stage/library-depends.js';
-import { makePackageInfo } from '../../src/package/package-info.js';
+import { debPackager } from '../../src/families/debian/packager.js';
+import { parseShlibs } from '../../src/families/debian/shlibs.js';
+import { parseElfdeps } from '../../src/families/rpm/elfdeps.js';
+import { makePackageInfo } from '../../src/coordinator/package/package-info.js';
 import { parseCoreMetadata } from '../../src/pep/core-metadata.js';
-import { filesEntry, rpmPackager } from '../../src/package/rpm/rpm-packager.js';
+import { filesEntry, rpmPackager } from '../../src/families/rpm/packager.js';
 import { shipped } from '../../src/paths.js';
+import { Templates } from '../../src/families/shared/templates.js';
+import { ConfigError } from '../../src/errors.js';
+import { BuildInputs } from '../../src/coordinator/cache/build-inputs.js';
 import { throwsWithCode } from '../support/assert-error.js';
 
 function golden(name: string, actual: string): void {
@@ -25,10 +30,10 @@ function golden(name: string, actual: string): void {
   assert.equal(actual, readFileSync(path, 'utf8'), `rendered output differs from test/golden/${name} (UPDATE_GOLDEN=1 regenerates it)`);
 }
 
-function fixtureInfo(format: 'deb' | 'rpm', overrides: { version?: string; pure?: boolean; libraryDepends?: string[] } = {}) {
+function fixtureInfo(format: 'deb' | 'rpm', overrides: { version?: string; pure?: boolean; libraryDepends?: string[]; templates?: Templates } = {}) {
   // Each format renders for a target of its family: Debian 12 and Fedora 41.
   const target = TARGETS[format === 'deb' ? 'debian-12' : 'fedora-41']!;
-  const layout = installLayout(format, target, 'sample-project');
+  const layout = familyOf(target).installLayout(target, 'sample-project');
   const lib = layout.purelib;
   const tree: StagedTree = {
     root: '/nonexistent/stage',
@@ -70,6 +75,7 @@ function fixtureInfo(format: 'deb' | 'rpm', overrides: { version?: string; pure?
     sdist: { filename: 'sample_project-2.1rc1.tar.gz', sha256: 'ab'.repeat(32), url: 'https://files.example.org/sample_project-2.1rc1.tar.gz' },
     licenseTexts: [{ name: 'LICENSE', text: 'MIT License\n\nPermission is hereby granted...\n' }],
     sourceDateEpoch: 1709294400,
+    templates: overrides.templates,
   });
 }
 
@@ -162,5 +168,25 @@ describe('parseElfdeps()', () => {
   it('refuses a library name that would reach rpm\'s macro expansion (an ELF file names its libraries itself; exit 4)', () => {
     throwsWithCode(() => parseElfdeps('libc.so.6()(64bit)\nlib%(touch /tmp/p).so()(64bit)\n---\n', 'x 1.0'), BuildError, 'UNSAFE_PACKAGE');
     throwsWithCode(() => parseElfdeps('libc.so.6()(64bit)\n---\nlib{evil}.so()(64bit)\n', 'x 1.0'), BuildError, 'UNSAFE_PACKAGE');
+  });
+});
+
+describe('templates from a directory of the user\'s own (--templates-dir)', () => {
+  const userDir = shipped('test', 'fixtures', 'templates');
+  it('a file there wins over pkg2os\'s, file by file', () => {
+    const texts = debPackager.render(fixtureInfo('deb', { templates: new Templates(userDir) }));
+    golden('deb-control-override.golden', texts.control!);
+    assert.match(texts.control!, /^X-Organization-Build: python3-sample-project 2\.1~rc1-1~deb12, maintained by Ops Team <ops@example\.org>$/m);
+    const shipped = debPackager.render(fixtureInfo('deb'));
+    for (const name of ['postinst', 'prerm', 'copyright', 'changelog']) assert.equal(texts[name], shipped[name], `${name} has no override: pkg2os's own`);
+  });
+  it('a template that names a value the view does not have is a configuration error naming the file', () => {
+    const error = throwsWithCode(() => rpmPackager.render(fixtureInfo('rpm', { templates: new Templates(userDir) })), ConfigError, 'INVALID_CONFIG');
+    assert.match(error.message, /test\/fixtures\/templates\/rpm\/package\.spec\.hbs does not render/);
+  });
+  it('the user\'s templates are part of every package\'s inputs: another template, another digest', async () => {
+    const [own, users] = await Promise.all([new BuildInputs().identity(), new BuildInputs(undefined, userDir).identity()]);
+    assert.equal(own.userTemplates, undefined);
+    assert.match(users.userTemplates ?? '', /^[0-9a-f]{64}$/);
   });
 });

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { reportJsonSchemas } from '../../src/pipeline/report.js';
+import { reportJsonSchemas } from '../../src/coordinator/pipeline/report.js';
 import { shipped } from '../../src/paths.js';
 import { schemaErrors } from '../support/report-schema.js';
-import { explainJsonSchema } from '../../src/pipeline/explain.js';
+import { explainJsonSchema } from '../../src/coordinator/pipeline/explain.js';
+import { errorJsonSchema } from '../../src/cli/error-document.js';
 
 describe('the published report schemas', () => {
   it('schemas/report.schema.json and schemas/plan.schema.json are current (make schema regenerates them)', () => {
-    for (const [name, schema] of Object.entries({ ...reportJsonSchemas(), explain: explainJsonSchema() })) {
+    for (const [name, schema] of Object.entries({ ...reportJsonSchemas(), explain: explainJsonSchema(), error: errorJsonSchema() })) {
       assert.deepEqual(JSON.parse(readFileSync(shipped('schemas', `${name}.schema.json`), 'utf8')), JSON.parse(JSON.stringify(schema)), name);
     }
   });

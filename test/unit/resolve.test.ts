@@ -4,10 +4,10 @@ import { describe, it } from 'node:test';
 import { TARGETS } from '../../src/config/targets.js';
 import type { LoadedRecipe } from '../../src/config/recipes.js';
 import { IndexError, type Pkg2osError } from '../../src/errors.js';
-import type { ProjectPage } from '../../src/index/index.types.js';
+import type { ProjectPage } from '../../src/pep/index.types.js';
 import { parseRequirement } from '../../src/pep/requirement.js';
-import type { ResolvedPlan } from '../../src/plan/plan.types.js';
-import { resolve } from '../../src/plan/resolve.js';
+import type { ResolvedPlan } from '../../src/coordinator/plan/plan.types.js';
+import { resolve } from '../../src/coordinator/plan/resolve.js';
 import { throwsWithCode } from '../support/assert-error.js';
 
 /** An index: project → version → Requires-Dist. */
@@ -46,7 +46,7 @@ function run(world: World, roots: string[], options: { target?: string; recipes?
   throw new Error('did not converge');
 }
 
-const versions = (plan: ResolvedPlan) => Object.fromEntries(plan.items.map((i) => [i.project, i.candidate?.version ?? 'provided']));
+const versions = (plan: ResolvedPlan) => Object.fromEntries(plan.items.map((i) => [i.project, i.kind === 'build' ? i.candidate.version : 'provided']));
 
 describe('the resolver', () => {
   it('follows the closure with extras and markers evaluated for the target', () => {
@@ -96,9 +96,9 @@ describe('the resolver', () => {
     const recipes = { six: { 'provided-by': { deb: 'python3-six', rpm: 'python3-six' } } };
     const plan = run(world, ['app'], { recipes, distribution: { 'python3-six': '1.16.0-4' } });
     const six = plan.items.find((i) => i.project === 'six')!;
-    assert.equal(six.candidate, undefined);
-    assert.deepEqual(six.providedFor, ['deb']);
-    assert.equal(six.providedVersion, '1.16.0-4', 'the report says which version it relies on');
+    assert.equal(six.kind, 'provided');
+    assert.equal(six.kind === 'provided' && six.package, 'python3-six');
+    assert.equal(six.kind === 'provided' && six.version, '1.16.0-4', 'the report says which version it relies on');
   });
 
   it('builds what the distribution provides only in a version that does not satisfy (six>=1.17, Debian 12 has 1.16)', () => {

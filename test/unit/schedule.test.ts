@@ -1,7 +1,7 @@
 /** The job-graph runner, with fake jobs: order, parallelism, cycles, and failures with their causes. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type GraphJob, runGraph, stronglyConnected } from '../../src/pipeline/schedule.js';
+import { type GraphJob, runGraph, stronglyConnected } from '../../src/coordinator/pipeline/schedule.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

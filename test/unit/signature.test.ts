@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { SignatureError } from '../../src/errors.js';
-import { readPublicKeys } from '../../src/verify/openpgp-keys.js';
-import { verifyDetached } from '../../src/verify/openpgp-signature.js';
-import { shouldFetchSignature, verifySignatureStep } from '../../src/verify/signature.js';
+import { readPublicKeys } from '../../src/coordinator/verify/openpgp-keys.js';
+import { verifyDetached } from '../../src/coordinator/verify/openpgp-signature.js';
+import { shouldFetchSignature, verifySignatureStep } from '../../src/coordinator/verify/signature.js';
 import { rejectsWithCode } from '../support/assert-error.js';
 import { type TestKey, flipArmoredByte, flipByte, gnupgSign, makeKey, reformattedWithExpiry, revoked, sign, withRevokedSubkey } from '../support/pgp.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadRecipe } from '../../src/config/recipes.js';
 import { ConfigError } from '../../src/errors.js';
-import { TrustStore } from '../../src/verify/trust-store.js';
+import { TrustStore } from '../../src/coordinator/verify/trust-store.js';
 import { rejectsWithCode } from '../support/assert-error.js';
 import { makeKey } from '../support/pgp.js';
 

@@ -6,16 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
-import { unpackSdist } from '../../src/sdist/unpack.js';
-import { EPOCH_FLOOR, sourceDateEpoch } from '../../src/sdist/source-date.js';
+import { unpackSdist } from '../../src/build/unpack.js';
+import { EPOCH_FLOOR, sourceDateEpoch } from '../../src/build/source-date.js';
 import { IntegrityError } from '../../src/errors.js';
-import { VerifiedArtifact, verifiedToken } from '../../src/verify/verified-artifact.js';
+import type { SourceArtifact } from '../../src/build/source-artifact.js';
 import { rejectsWithCode } from '../support/assert-error.js';
 
 type Entry = { name: string; type?: 'file' | 'symlink' | 'hardlink' | 'dir' | 'fifo'; link?: string; data?: string };
 
 /** Write a tar.gz with exactly these entries. */
-async function archive(entries: Entry[]): Promise<VerifiedArtifact> {
+async function archive(entries: Entry[]): Promise<SourceArtifact> {
   const dir = await mkdtemp(join(tmpdir(), 'pkg2os-unpack-'));
   const path = join(dir, 'pkg-1.0.tar.gz');
   const script = `
@@ -32,7 +32,7 @@ with tarfile.open(sys.argv[2], "w:gz", format=tarfile.PAX_FORMAT) as t:
 `;
   await execa('/usr/bin/python3', ['-c', script, JSON.stringify(entries), path]);
   const candidate = { project: 'pkg', version: '1.0', file: { filename: 'pkg-1.0.tar.gz', url: 'http://127.0.0.1/pkg-1.0.tar.gz', hashes: {}, yanked: false as const } };
-  return new VerifiedArtifact(verifiedToken, { candidate, path, sha256: '0'.repeat(64), size: 0, checks: [] });
+  return { candidate, path, sha256: '0'.repeat(64), size: 0 };
 }
 
 const base: Entry[] = [{ name: 'pkg-1.0/pyproject.toml', data: '[build-system]\n' }];
@@ -96,7 +96,7 @@ describe('unpacking an sdist', () => {
 });
 
 /** Write a .tar.bz2 or .zip with exactly these entries (zip: files and symbolic links). */
-async function otherArchive(kind: 'bz2' | 'zip', entries: Entry[]): Promise<VerifiedArtifact> {
+async function otherArchive(kind: 'bz2' | 'zip', entries: Entry[]): Promise<SourceArtifact> {
   const dir = await mkdtemp(join(tmpdir(), 'pkg2os-unpack-'));
   const filename = kind === 'zip' ? 'pkg-1.0.zip' : 'pkg-1.0.tar.bz2';
   const path = join(dir, filename);
@@ -118,7 +118,7 @@ else:
 `;
   await execa('/usr/bin/python3', ['-c', script, JSON.stringify(entries), path, kind]);
   const candidate = { project: 'pkg', version: '1.0', file: { filename, url: `http://127.0.0.1/${filename}`, hashes: {}, yanked: false as const } };
-  return new VerifiedArtifact(verifiedToken, { candidate, path, sha256: '0'.repeat(64), size: 0, checks: [] });
+  return { candidate, path, sha256: '0'.repeat(64), size: 0 };
 }
 
 describe('unpacking older sdist formats with the same rules', () => {

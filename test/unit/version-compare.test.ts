@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { compareDebianVersions, compareRpmVersions } from '../../src/package/version-compare.js';
-import { toDebianVersion, toRpmVersion } from '../../src/package/versions.js';
+import { compareDebianVersions } from '../../src/families/debian/version-compare.js';
+import { compareRpmVersions } from '../../src/families/rpm/version-compare.js';
+import { toDebianVersion } from '../../src/families/debian/versions.js';
+import { toRpmVersion } from '../../src/families/rpm/versions.js';
 import { dpkgCompare, rpmCompareMany } from '../support/distro-compare.js';
 import { versionArb } from '../support/pep440-arbitrary.js';
 

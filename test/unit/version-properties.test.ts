@@ -7,8 +7,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { TARGETS, releaseString } from '../../src/config/targets.js';
-import { boundVersion, toDebianVersion, toRpmVersion, translateSpecifier } from '../../src/package/versions.js';
+import { TARGETS, type TargetProfile } from '../../src/config/targets.js';
+import { familyOf } from '../../src/families/registry.js';
+
+const releaseString = (release: number, target: TargetProfile) => familyOf(target).releaseString(release, target);
+import { boundVersion as boundIn } from '../../src/families/shared/versions.js';
+import { DEBIAN_SYNTAX, toDebianVersion } from '../../src/families/debian/versions.js';
+import { RPM_SYNTAX, toRpmVersion } from '../../src/families/rpm/versions.js';
+import { translateSpecifier } from '../../src/pep/specifier.js';
+import type { Constraint } from '../../src/pep/specifier.js';
+
+/** A bound in a format's syntax. */
+const boundVersion = (c: Constraint, format: 'deb' | 'rpm') => boundIn(c, format === 'deb' ? DEBIAN_SYNTAX : RPM_SYNTAX);
 import { dpkgCompare, rpmCompareMany } from '../support/distro-compare.js';
 import { packagingOracle } from '../support/packaging-oracle.js';
 import { exactSpecifierArb, specifierArb, versionArb } from '../support/pep440-arbitrary.js';
@@ -112,7 +122,7 @@ describe('PEP 440 → Debian/RPM versions (property-based, fast-check)', () => {
 });
 
 describe('package versions with the target in the release (property-based)', () => {
-  const debTargets = Object.values(TARGETS).filter((t) => t.family === 'deb');
+  const debTargets = Object.values(TARGETS).filter((t) => t.family === 'debian');
   const rpmTargets = Object.values(TARGETS).filter((t) => t.family === 'rpm');
   const releaseArb = fc.integer({ min: 1, max: 30 });
   /** Upstream order first (PEP 440, from packaging), then pkg2os's release. */

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compare } from '@renovatebot/pep440';
 import { ConfigError } from '../../src/errors.js';
-import { boundVersion, toDebianVersion, toRpmVersion, translateSpecifier } from '../../src/package/versions.js';
+import { boundVersion as boundIn } from '../../src/families/shared/versions.js';
+import { DEBIAN_SYNTAX, toDebianVersion } from '../../src/families/debian/versions.js';
+import { RPM_SYNTAX, toRpmVersion } from '../../src/families/rpm/versions.js';
+import { translateSpecifier } from '../../src/pep/specifier.js';
+import type { Constraint } from '../../src/pep/specifier.js';
+
+/** A bound in a format's syntax. */
+const boundVersion = (c: Constraint, format: 'deb' | 'rpm') => boundIn(c, format === 'deb' ? DEBIAN_SYNTAX : RPM_SYNTAX);
 import { throwsWithCode } from '../support/assert-error.js';
 import { dpkgCompare, rpmCompareMany } from '../support/distro-compare.js';
 

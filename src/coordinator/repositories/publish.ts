@@ -1,0 +1,161 @@
+/**
+ * `pkg2os publish`: one publisher at a time per repository root; each kind of
+ * repository (apt under deb/, yum under rpm/<target>/; registry.ts) gets the
+ * package files it takes, the public key goes to KEY.asc and KEY.gpg, and the
+ * client setup files are written. Every kind makes and checks its new state
+ * as a client would before anything switches live, so a failure leaves the
+ * previous state.
+ */
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import * as openpgp from 'openpgp';
+import { type Clock, systemClock } from '../../clock.js';
+import type { TargetProfile } from '../../config/targets.js';
+import { ConfigError, PublishError } from '../../errors.js';
+import type { Signer } from '../keys/signer.js';
+import type { Logger } from '../../log.js';
+import { lapSinceStart, silentLogger } from '../../log.js';
+import { type RecordText, keepRecords } from '../publish/records-dir.js';
+import { acquirePublishLock } from '../publish/publish-lock.js';
+import type { NamedRepoSettings, PublishSummary, RepoSettings } from '../publish/repo.types.js';
+import type { StagedPublication } from '../publish/repo-publisher.js';
+import type { RepositoryKind } from '../publish/repository-kind.js';
+import { LocalStorage, type RepositoryStorage } from '../publish/storage.js';
+import { type ReleaseChoice, ReleaseLedger } from '../publish/release-ledger.js';
+import { clientView, refuseSingleTargetLayout, writeClientFiles } from './client-config.js';
+import { REPOSITORY_KINDS, kindFor } from './registry.js';
+import { Templates } from '../../families/shared/templates.js';
+
+export interface PublishRequest {
+  settings: RepoSettings;
+  /** The package files to add (each goes to the kind of repository that takes it). */
+  files: string[];
+  /** The target of packages whose release carries none (pkg2os publish --target). */
+  defaultTarget?: TargetProfile;
+  /** The build records of the files, kept for `pkg2os explain`. */
+  records?: readonly RecordText[];
+  /** What the kinds started reading of the files early (readEarly), by kind name. */
+  early?: ReadonlyMap<string, Promise<unknown>>;
+  signer: Signer;
+  logger?: Logger;
+  /** How long to wait for another publisher (ms). */
+  lockTimeoutMs?: number;
+  /** Allow publishing with a key other than the one the repository was signed with. */
+  replaceKey?: boolean;
+  /** The releases chosen for these packages, recorded in the repository's release ledger. */
+  releases?: ReleaseChoice[];
+  clock?: Clock;
+}
+
+/** The files of a publish by the kind of repository that takes each; a file no kind takes is a usage error. */
+export function filesByKind(files: readonly string[]): Map<RepositoryKind, string[]> {
+  const out = new Map<RepositoryKind, string[]>(REPOSITORY_KINDS.map((k) => [k, []]));
+  for (const file of files) {
+    const kind = kindFor(file);
+    if (!kind) throw new ConfigError('USAGE', `${basename(file)} is not a package file any repository pkg2os publishes takes.`, { hint: `Give package files (${REPOSITORY_KINDS.map((k) => k.dir).join(', ')}).` });
+    out.get(kind)!.push(file);
+  }
+  return out;
+}
+
+/** Start reading the files' metadata now, per kind (while the signing key is unlocked); failures wait for the publish. */
+export function readEarly(files: readonly string[]): Map<string, Promise<unknown>> {
+  const early = new Map<string, Promise<unknown>>();
+  for (const [kind, mine] of filesByKind(files)) {
+    if (!kind.readEarly || mine.length === 0) continue;
+    const reading = kind.readEarly(mine);
+    reading.catch(() => undefined);
+    early.set(kind.name, reading);
+  }
+  return early;
+}
+
+export async function publishRepository(request: PublishRequest): Promise<PublishSummary> {
+  const { settings, signer } = request;
+  const logger = request.logger ?? silentLogger;
+  const byKind = filesByKind(request.files);
+  await mkdir(settings.root, { recursive: true });
+  const storage: RepositoryStorage = new LocalStorage(settings.root);
+  const lap = lapSinceStart(logger);
+  const lock = await acquirePublishLock(settings.root, request.lockTimeoutMs ?? 120_000);
+  lap('publish lock taken');
+  const keys = await mkdtemp(join(tmpdir(), 'pkg2os-pubkey-'));
+  try {
+    // Holding the lock, whatever an interrupted publisher left behind is garbage.
+    await removeLeftovers(settings.root, logger);
+    // With a new key everything is signed again, changed or not.
+    const keyChanged = await checkKeyContinuity(storage, signer, request.replaceKey ?? false);
+    const keyFiles = { armored: join(keys, 'KEY.asc'), binary: join(keys, 'KEY.gpg') };
+    await writeFile(keyFiles.armored, signer.publicArmored);
+    await writeFile(keyFiles.binary, signer.publicBinary);
+    const summary: PublishSummary = { root: settings.root, fingerprint: signer.fingerprint };
+    const named: NamedRepoSettings = { ...settings, origin: settings.origin ?? signer.userName, label: settings.label ?? settings.origin ?? signer.userName };
+    await refuseSingleTargetLayout(storage);
+    const context = { settings: named, storage, signer, logger, keys: keyFiles, force: keyChanged, clock: request.clock ?? systemClock, defaultTarget: request.defaultTarget, templates: new Templates(settings.templatesDir) };
+    // Every kind is prepared and checked first; only then does any go live.
+    const staged: Array<{ kind: RepositoryKind; publication: StagedPublication<unknown[]> }> = [];
+    try {
+      lap('publishers ready');
+      for (const [kind, files] of byKind) {
+        if (files.length === 0 && !(await kind.exists(storage))) continue;
+        staged.push({ kind, publication: await kind.prepare(files, context, request.early?.get(kind.name)) });
+      }
+      // The ledger is written before anything goes live: an interrupted publish is then finished by the next run with the same releases.
+      const ledger = await ReleaseLedger.load(settings.root);
+      if (request.releases && ledger.record(request.releases)) await ledger.save();
+      if (request.records) await keepRecords(settings.root, request.records);
+    } catch (error) {
+      for (const { publication } of staged) await publication.discard();
+      throw error;
+    }
+    lap('everything staged and checked');
+    for (const { kind, publication } of staged) {
+      const summaries = await publication.switchOver();
+      summary[kind.name] = summaries;
+      for (const s of summaries) logger.info(kind.describe(s));
+    }
+    await storage.writeAtomic('KEY.asc', signer.publicArmored);
+    await storage.writeAtomic('KEY.gpg', signer.publicBinary);
+    if (settings.baseUrl) await writeClientFiles(named, storage, clientView(named, settings.baseUrl, signer.fingerprint));
+    lap('switched over');
+    return summary;
+  } finally {
+    await rm(keys, { recursive: true, force: true });
+    await lock.release();
+  }
+}
+
+/**
+ * Staging directories of a publisher that was killed (the lock is ours now).
+ * Its half-copied temporary files in the pool are never indexed (they do not
+ * end in .deb/.rpm) and are left alone: walking the pool for them would cost
+ * every publish.
+ */
+async function removeLeftovers(root: string, logger: Logger): Promise<void> {
+  for (const dir of [root, ...REPOSITORY_KINDS.map((k) => join(root, k.dir))]) {
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (!(e.isDirectory() && /^\.staging-/.test(e.name))) continue;
+      await rm(join(dir, e.name), { recursive: true, force: true });
+      logger.info(`removed ${join(dir, e.name)}, left by an interrupted publish`);
+    }
+  }
+}
+
+/**
+ * Clients trust the key the repository was first published with: another key
+ * would lock them all out. Returns whether the key changes (with --replace-key).
+ */
+async function checkKeyContinuity(storage: RepositoryStorage, signer: Signer, replaceKey: boolean): Promise<boolean> {
+  const root = storage.description;
+  const text = (await storage.readFile('KEY.asc'))?.toString('utf8');
+  if (text === undefined) return false;
+  const published = (await openpgp.readKey({ armoredKey: text })).getFingerprint().toUpperCase();
+  if (published === signer.fingerprint) return false;
+  if (!replaceKey) {
+    throw new PublishError('PUBLISH_CONFLICT', `${root} is signed with key ${published}, and this publish would sign it with ${signer.fingerprint}: every client that trusts the old key would refuse the repository.`, {
+      hint: 'Use the repository\'s key, or pass --replace-key after distributing the new KEY.asc to your clients.',
+    });
+  }
+  return true;
+}

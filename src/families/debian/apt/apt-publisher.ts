@@ -1,0 +1,121 @@
+/**
+ * The apt repository under <root>/deb: one suite per Debian-family target
+ * (its codename), all sharing one pool:
+ *   pool/main/<p>/<package>/<file>.deb
+ *   dists/<codename>/{Release,InRelease,Release.gpg}
+ *   dists/<codename>/main/binary-<arch>/{Packages,Packages.gz,by-hash/SHA256/…,by-hash/SHA512/…}
+ * A package is listed in the suite of the target it was built for. A suite
+ * whose indices did not change is not signed again, so publishing to one
+ * target never changes another's signed files. Publishing is ordered so that
+ * a client reading at any moment sees a consistent suite: pool files →
+ * by-hash files → indices (renamed into place) → Release, Release.gpg and
+ * InRelease last. Before anything switches, every new InRelease and
+ * Release.gpg is checked with gpgv, as apt would.
+ */
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NamedRepoSettings } from '../../../coordinator/publish/repo.types.js';
+import type { Signer } from '../../../coordinator/keys/signer.js';
+import type { Logger } from '../../../log.js';
+import { compareDebianVersions } from '../version-compare.js';
+import type { PrepareOptions, PublicKeyFiles, RepoPublisher, StagedPublication } from '../../../coordinator/publish/repo-publisher.js';
+import { RetiredFiles, selectRetained } from '../../../coordinator/publish/retention.js';
+import { AptPool, type PoolEntry, type SuiteOf } from './pool.js';
+import type { DebFacts } from './read-controls.js';
+import { type AptSuiteSummary, prepareSuite } from './suite.js';
+
+export type { AptSuiteSummary } from './suite.js';
+
+export class AptPublisher implements RepoPublisher<AptSuiteSummary[]> {
+  readonly kind = 'apt';
+  readonly aptRoot: string;
+
+  constructor(
+    private readonly settings: NamedRepoSettings,
+    private readonly signer: Signer,
+    private readonly logger: Logger,
+    /** The suite a .deb goes into (its target's codename). */
+    private readonly suiteOf: SuiteOf,
+    /** The target of each suite, for summaries and client files. */
+    private readonly targetOf: (suite: string) => string,
+    /** The control files and digests of the .debs to add, when the caller started reading them early. */
+    private readonly facts?: Promise<ReadonlyMap<string, DebFacts>>,
+  ) {
+    this.aptRoot = join(settings.root, 'deb');
+  }
+
+  /**
+   * Add `debs` to the pool and make new signed indices for every suite in
+   * staging directories, checked with gpgv. Nothing a client reads changes
+   * until `switchOver()`; `discard()` takes back the pool files this run added.
+   */
+  async prepare(debs: readonly string[], keys: PublicKeyFiles, options: PrepareOptions): Promise<StagedPublication<AptSuiteSummary[]>> {
+    await mkdir(this.aptRoot, { recursive: true });
+    const pool = await AptPool.open(this.aptRoot, this.settings.architectures, keys.binary, this.logger);
+    const staged: Array<StagedPublication<AptSuiteSummary>> = [];
+    const discard = async () => {
+      for (const s of staged) await s.discard();
+      await pool.takeBack();
+    };
+    try {
+      const started = Date.now();
+      const lap = (what: string) => this.logger.debug(`apt: ${what} at ${Date.now() - started} ms`);
+      const added = [...(await pool.add(debs, this.suiteOf, this.facts))];
+      lap(`${added.length} file(s) added to the pool`);
+      const entries = await pool.entries();
+      lap(`${entries.length} pool file(s) checked against the record`);
+      const now = options.clock.now();
+      const suites = [...new Set([...entries.flatMap((e) => e.suites), ...(await readdir(join(this.aptRoot, 'dists')).catch(() => [] as string[]))])].sort();
+      // The newest N versions of each package are listed in each suite; the others leave its indices now and the pool after the window.
+      const kept = new Map<string, PoolEntry[]>();
+      const retired = new Map<string, PoolEntry[]>();
+      for (const suite of suites) {
+        const selection = selectRetained(entries.filter((e) => e.suites.includes(suite)), (e) => `${e.pkg}\u0000${e.arch}`, (a, b) => compareDebianVersions(a.version, b.version), (e) => e.version.replace(/-[^-]*$/, ''), this.settings.keepVersions);
+        kept.set(suite, selection.kept);
+        retired.set(suite, selection.retired);
+      }
+      const listedSomewhere = new Set([...kept.values()].flat().map((e) => e.filename));
+      const retiredFiles = await RetiredFiles.load(this.aptRoot);
+      const newlyRetired = new Set(retiredFiles.update([...new Set([...retired.values()].flat().map((e) => e.filename))].filter((f) => !listedSomewhere.has(f)), now.getTime()));
+      let removed: Promise<string[]> | undefined;
+      const removeRetired = () => {
+        removed ??= retiredFiles.removeDue(this.settings.retention * 1000, options.clock.now().getTime()).then((files) => {
+          for (const file of files) this.logger.info(`apt: removed ${file} from the pool (left the indices more than the retention window ago)`);
+          return files;
+        });
+        return removed;
+      };
+      for (const suite of suites) {
+        staged.push(
+          await prepareSuite({
+            settings: this.settings,
+            signer: this.signer,
+            logger: this.logger,
+            aptRoot: this.aptRoot,
+            suite,
+            target: this.targetOf(suite),
+            kept: kept.get(suite)!,
+            added: added.filter((rel) => entries.find((e) => e.filename === rel)?.suites.includes(suite)),
+            retired: (retired.get(suite) ?? []).map((e) => e.filename).filter((f) => newlyRetired.has(f)),
+            removeRetired,
+            keys,
+            options,
+          }),
+        );
+      }
+      lap(`${suites.length} suite(s) indexed, signed and checked`);
+      return {
+        discard,
+        async switchOver() {
+          const summaries: AptSuiteSummary[] = [];
+          for (const s of staged) summaries.push(await s.switchOver());
+          await removeRetired();
+          return summaries;
+        },
+      };
+    } catch (error) {
+      await discard();
+      throw error;
+    }
+  }
+}

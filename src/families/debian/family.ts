@@ -1,0 +1,51 @@
+/**
+ * The Debian family (Debian, Ubuntu): .deb packages built with dpkg-deb,
+ * published in an apt repository, versions in dpkg's syntax, the Debian
+ * Python Policy's layout, roots made with mmdebstrap, installed files from
+ * dpkg's lists, library dependencies from dpkg-shlibdeps.
+ */
+import { article } from '../shared/common.js';
+import type { Family } from '../shared/family.types.js';
+import { compareDebianVersions } from './version-compare.js';
+import { DEBIAN_SYNTAX, toDebianVersion } from './versions.js';
+import { dpkgInstalledFiles } from './installed.js';
+import { debPackager, debianArch, debianRevision } from './packager.js';
+import { type DebianRootRecipe, aptVersions, debianRootRecipe, isDebianRoot, makeDebianRoot } from './root.js';
+import { shlibsDepends } from './shlibs.js';
+
+export const debianFamily: Family = {
+  name: 'debian',
+  title: 'Debian-family',
+  format: 'deb',
+  releaseTerm: 'Debian revision',
+  repository: 'apt',
+  packagingTool: 'dpkg-deb',
+  exampleTargets: ['debian-12', 'debian-13', 'ubuntu-24.04'],
+  versions: {
+    syntax: DEBIAN_SYNTAX,
+    packageVersion: (upstream, release, target) => `${toDebianVersion(upstream)}-${debianRevision(release, target)}`,
+    compare: compareDebianVersions,
+    upstreamOf: (version) => version.replace(/-[^-]*$/, ''),
+  },
+  machineArch: debianArch,
+  packageArch: (pure) => (pure ? 'all' : debianArch()),
+  releaseString: debianRevision,
+  // Everything under /usr/lib/python3/dist-packages (Debian Python Policy §1.5); byte-compiled on the client by py3compile.
+  installLayout: (target, project) => ({
+    purelib: '/usr/lib/python3/dist-packages',
+    platlib: '/usr/lib/python3/dist-packages',
+    scripts: '/usr/bin',
+    data: '/usr',
+    headers: `/usr/include/python${target.pythonVersion}/${project}`,
+    byteCompileAtBuild: false,
+  }),
+  rootRecipe: debianRootRecipe,
+  makeRoot: (target, recipe, dir) => makeDebianRoot(target, recipe as DebianRootRecipe, dir),
+  rootHint: (target) =>
+    `pkg2os makes ${article(target.name)} root with mmdebstrap from ${target.archive?.mirror ?? 'its archive'}: make sure it is reachable (pkg2os roots update --target ${target.name}), or give a mirror: roots: {${target.name}: {mirror: URL}} in pkg2os.config.yaml.`,
+  ownsRoot: isDebianRoot,
+  distributionVersions: aptVersions,
+  installedFiles: dpkgInstalledFiles,
+  libraryDepends: shlibsDepends,
+  packager: debPackager,
+};
