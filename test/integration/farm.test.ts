@@ -128,6 +128,10 @@ describe('building through a build farm', () => {
     assert.match(result.stderr, /No worker serves pkg2os-build\.el9\.\w+: the job of el9\/farm-c waited \d+ s/);
     assert.match(result.stderr, /pkg2os worker --queue redis:\/\/127\.0\.0\.1:\d+ --target el9/);
     assert.ok(!existsSync(join(out, 'rpm')));
+    // A target whose name has a dot: the hint names it whole (it said --target ubuntu-24 once).
+    const ubuntu = await build('farm-c', join(dir, 'no-worker-ubuntu'), store, '--target', 'ubuntu-24.04', '--config', config);
+    assert.equal(ubuntu.exitCode, 8, ubuntu.stderr);
+    assert.match(ubuntu.stderr, /pkg2os worker --queue redis:\/\/127\.0\.0\.1:\d+ --target ubuntu-24\.04 --store/);
   });
 
   it('submits no job for a project whose packages the cache holds: a second run needs no worker, and gives the same files', async () => {
