@@ -8,7 +8,7 @@ SHELL := /bin/bash
 APT_PACKAGES := dpkg-dev rpm lintian fakeroot util-linux cpio xz-utils bzip2 zstd gpg gpgv \
 	python3 python3-build python3-installer python3-setuptools python3-wheel \
 	python3-setuptools-scm python3-hatchling python3-poetry-core flit python3-packaging \
-	python3-asgiref python3-tz python3-sqlparse patch bubblewrap \
+	python3-asgiref python3-tz python3-sqlparse patch patchelf binutils dh-python bubblewrap \
 	createrepo-c dnf dnf-plugins-core apt-utils time python3-apt mmdebstrap redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_CONCURRENCY ?= 2

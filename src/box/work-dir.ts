@@ -5,7 +5,8 @@
  * traversable too. It is removed when pkg2os is stopped (SIGINT/SIGTERM).
  */
 import { statSync } from 'node:fs';
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { run } from '../exec.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -15,6 +16,19 @@ export interface WorkDir {
   path: string;
   /** Stop tracking it (it was removed, or kept on purpose). */
   release(): void;
+}
+
+/**
+ * Remove a tree a build wrote, however deep: Node's rm walks absolute paths
+ * and fails past PATH_MAX (ENAMETOOLONG); GNU rm descends with openat and
+ * does not. A tree that still cannot go is reported, not thrown.
+ */
+export async function removeTree(path: string): Promise<void> {
+  try {
+    await rm(path, { recursive: true, force: true });
+  } catch {
+    await run('rm', ['-rf', '--one-file-system', '--', path], { purpose: `removing ${path}` }).catch(() => undefined);
+  }
 }
 
 export async function makeWorkDir(): Promise<WorkDir> {

@@ -73,6 +73,10 @@ export async function validateWheel(path: string, expected: { project: string; v
   let total = 0;
   for (const m of members) {
     if (/[\u0000-\u001f\u007f]/.test(m.name)) throw unsafe(label, `the entry ${JSON.stringify(m.name)} has a control character in its name`);
+    // What no file system of a target takes (PATH_MAX 4096 with the install prefix, NAME_MAX 255): refused here rather than failing half-installed.
+    if (Buffer.byteLength(m.name) > 3000) throw unsafe(label, `an entry's path is ${Buffer.byteLength(m.name)} bytes long, beyond what a file system takes (${JSON.stringify(m.name.slice(0, 60))}…)`);
+    const long = m.name.split('/').find((part) => Buffer.byteLength(part) > 255);
+    if (long) throw unsafe(label, `an entry's name is ${Buffer.byteLength(long)} bytes long, beyond the 255 a file system takes (${JSON.stringify(long.slice(0, 60))}…)`);
     if (m.symlink) throw unsafe(label, `the entry "${m.name}" is a symbolic link`);
     total += m.uncompressedSize;
     if (m.uncompressedSize > 1024 ** 2 && m.uncompressedSize > limits.maxRatio * Math.max(1, m.compressedSize)) {

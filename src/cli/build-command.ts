@@ -31,6 +31,7 @@ export function registerBuild(program: Command): void {
     .option('--no-cache', 'neither read nor write the cache')
     .option('--json', 'print report.json on stdout at the end, nothing else')
     .option('--no-progress', 'plain log lines instead of the live view on a terminal (the default in CI and on pipes)')
+    .option('--retries <n>', 'how many times a transient index failure (a reset, a short body, 429, 5xx) is tried again, with backoff (default 5; config index-limits: {retries})')
     .option('--max-download-size <MiB>', `largest sdist accepted, in MiB (default ${DEFAULT_MAX_DOWNLOAD_BYTES / 1024 / 1024})`)
     .option('--keep-work', 'keep the temporary work directory')
     .option('--config <file>', 'configuration file (default ./pkg2os.config.yaml if present)')

@@ -10,7 +10,7 @@ import { parseRequirement } from '../pep/requirement.js';
 import { buildLimitsFrom } from '../config/build-limits.js';
 import type { BuildRequest } from '../config/build-request.js';
 import { parseDuration } from '../config/duration.js';
-import { defaultCacheDir, defaultKeysDir } from '../config/default-dirs.js';
+import { defaultCacheDir, defaultKeysDir, defaultStateDir } from '../config/default-dirs.js';
 import { DEFAULT_MAINTAINER, type FileConfig } from '../config/config.js';
 import { MAINTAINER } from '../config/config-schema.js';
 import { SIGNATURE_POLICIES, type SignaturePolicy } from '../config/recipes.js';
@@ -54,6 +54,7 @@ export interface BuildFlags extends RepoFlags {
   progress?: boolean;
   queue?: string;
   store?: string;
+  retries?: string;
 }
 
 /** An environment variable, with empty meaning unset. */
@@ -119,6 +120,7 @@ export function buildRequestFrom(requirementTexts: string[], flags: BuildFlags, 
     release,
     pre: flags.pre ?? false,
     maxDownloadBytes,
+    index: indexLimits(flags, config),
     keepWork: flags.keepWork,
     logger,
     signaturePolicy: parsePolicy(flags.signaturePolicy ?? config.signature ?? 'if-available'),
@@ -133,10 +135,29 @@ export function buildRequestFrom(requirementTexts: string[], flags: BuildFlags, 
     jobs: positiveInteger(flags.jobs, '--jobs'),
     cacheDir: flags.cache ? resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir()) : undefined,
     roots: config.roots,
+    stateDir: resolve(config['state-dir'] ?? defaultStateDir()),
+    releaseCheck: config['release-check'] ?? 'if-available',
     ...templatesDirOf(flags, config),
     ...farmSettings(flags, config),
     limits: buildLimitsFrom({ ...config, 'build-timeout-seconds': config['build-timeout'] ? parseDuration(config['build-timeout'], 'build-timeout') : undefined }),
   };
   const repo = (flags.repo ?? config.repo) ? repoSettings(flags, config, targets) : undefined;
   return { request, repo };
+}
+
+/** Retries, timeouts and the page limit of index reads: --retries wins over index-limits: in the config. */
+function indexLimits(flags: BuildFlags, config: FileConfig): NonNullable<BuildRequest['index']> {
+  const limits = config['index-limits'] ?? {};
+  let retries = limits.retries;
+  if (flags.retries !== undefined) {
+    const n = Number(flags.retries);
+    if (!Number.isInteger(n) || n < 0 || n > 20) throw new ConfigError('USAGE', `--retries must be a whole number from 0 to 20, not "${flags.retries}".`);
+    retries = n;
+  }
+  return {
+    ...(retries !== undefined ? { retries } : {}),
+    ...(limits['connect-timeout'] ? { connectTimeoutMs: parseDuration(limits['connect-timeout'], 'index-limits.connect-timeout') * 1000 } : {}),
+    ...(limits['read-timeout'] ? { readTimeoutMs: parseDuration(limits['read-timeout'], 'index-limits.read-timeout') * 1000 } : {}),
+    ...(limits['max-page-mib'] ? { maxPageBytes: limits['max-page-mib'] * 1024 * 1024 } : {}),
+  };
 }

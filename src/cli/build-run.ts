@@ -1,4 +1,5 @@
 /** What `pkg2os build` and `pkg2os rebuild` do (their options are in build-command.ts). */
+import { err, out, outJson } from './terminal.js';
 import { join } from 'node:path';
 import { type BuildFlags, buildRequestFrom } from './build-options.js';
 import { loadConfig, manifestRequirements } from '../config/config.js';
@@ -49,7 +50,8 @@ async function buildAndReport(requirementTexts: string[], flags: BuildFlags, log
   if (repo) request.releases = await ReleaseLedger.load(repo.root);
   if (flags.dryRun) {
     const plan = await planPackages(request);
-    process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+    if (flags.json) outJson(plan);
+    else out(formatPlan(plan));
     return 0;
   }
   const { report, failures } = await buildPackages(request);
@@ -71,7 +73,7 @@ async function buildAndReport(requirementTexts: string[], flags: BuildFlags, log
   }
   stopView();
   // --json prints the report whatever happened, failures included; nothing else goes to stdout.
-  if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (flags.json) outJson(report);
   const nothingBuilt = report.packages.length === 0 && failures.length > 0;
   if (nothingBuilt) {
     // The failure that stopped everything, as one error; its dependents as warnings.
@@ -82,7 +84,7 @@ async function buildAndReport(requirementTexts: string[], flags: BuildFlags, log
   }
   if (!flags.json) {
     reportOutcome(report, request.outDir, logger);
-    process.stderr.write(formatSummary(report, request.outDir, repo, repo ? (await import('../coordinator/repositories/registry.js')).REPOSITORY_KINDS : []));
+    err(formatSummary(report, request.outDir, repo, repo ? (await import('../coordinator/repositories/registry.js')).REPOSITORY_KINDS : []));
   }
   if (failures.length === 0) return 0;
   logger.warn(`${failures.length} package(s) failed; ${report.packages.length} built${repo ? ' and published' : ''}.`);

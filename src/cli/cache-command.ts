@@ -1,4 +1,5 @@
 /** `pkg2os cache prune`: drop cache entries not used for a while. */
+import { out } from './terminal.js';
 import type { Command } from 'commander';
 import { defaultCacheDir } from '../config/default-dirs.js';
 import { parseDuration } from '../config/duration.js';
@@ -16,7 +17,7 @@ export function registerCache(program: Command): Command {
         const { ContentCache } = await import('../coordinator/cache/content-cache.js');
         const store = new ContentCache(flags.cacheDir ?? defaultCacheDir());
         const removed = await store.prune(parseDuration(flags.olderThan, '--older-than'));
-        process.stdout.write(`removed ${removed} cache entr${removed === 1 ? 'y' : 'ies'} from ${store.dir}\n`);
+        out(`removed ${removed} cache entr${removed === 1 ? 'y' : 'ies'} from ${store.dir}\n`);
       }),
     );
   return cache;

@@ -3,6 +3,7 @@
  * why we trust a published package, link by link, from the repository's own
  * records (README.md, "Why trust this package: pkg2os explain").
  */
+import { out, outJson } from './terminal.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
@@ -28,7 +29,8 @@ export function registerExplain(program: Command): void {
         const root = flags.repo ?? (await loadConfig(flags.config)).repo;
         if (!root) throw new ConfigError('USAGE', 'No repository was given.', { hint: 'Pass --repo DIR (or set repo: in pkg2os.config.yaml).' });
         const report = await explainPackage(resolve(root), query, { target: flags.target, version: flags.version });
-        process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatExplain(report));
+        if (flags.json) outJson(report);
+        else out(formatExplain(report));
       }),
     );
 }

@@ -1,4 +1,5 @@
 /** `pkg2os keys add|list`: the upstream keys pinned per project. */
+import { out, outJson } from './terminal.js';
 import type { Command } from 'commander';
 import { normalizeName } from '../pep/names.js';
 import { defaultKeysDir } from '../config/default-dirs.js';
@@ -20,9 +21,9 @@ export function registerKeys(program: Command): Command {
         const store = new TrustStore(flags.keysDir ?? defaultKeysDir());
         const name = normalizeName(project);
         for (const key of await store.add(name, file)) {
-          process.stdout.write(`pinned for ${name}: ${key.fingerprint} ${key.userIds.join(', ')} (${key.algorithm}, expires ${key.expires ?? 'never'})\n`);
+          out(`pinned for ${name}: ${key.fingerprint} ${key.userIds.join(', ')} (${key.algorithm}, expires ${key.expires ?? 'never'})\n`);
         }
-        process.stdout.write(`Check that fingerprint against one upstream publishes through a channel you trust.\n`);
+        out(`Check that fingerprint against one upstream publishes through a channel you trust.\n`);
       }),
     );
   keys
@@ -40,7 +41,7 @@ export function registerKeys(program: Command): Command {
         const { generateSigningKey } = await import('../coordinator/keys/generate-key.js');
         const passphrase = await readPassphrase();
         const key = await generateSigningKey({ name: flags.name, email: flags.email, outDir: flags.out, type: flags.type, expiresIn: keyLifetime(flags.expires), passphrase });
-        process.stdout.write(
+        out(
           `fingerprint: ${key.fingerprint}\nprivate key: ${key.privatePath} (mode 0600, ${key.encrypted ? 'encrypted with PKG2OS_KEY_PASSPHRASE' : 'NOT encrypted: set PKG2OS_KEY_PASSPHRASE to encrypt it'})\npublic key:  ${key.publicPath}\nexpires:     ${key.expires.toISOString()}\n`,
         );
       }),
@@ -53,7 +54,7 @@ export function registerKeys(program: Command): Command {
       reporting(async (flags: { key?: string }) => {
         const { loadSigningKey } = await import('../coordinator/keys/signing-key.js');
         const key = await loadSigningKey({ keyFile: flags.key });
-        process.stdout.write(key.publicArmored);
+        out(key.publicArmored);
       }),
     );
   keys
@@ -67,13 +68,13 @@ export function registerKeys(program: Command): Command {
         const store = new TrustStore(flags.keysDir ?? defaultKeysDir());
         const list = await store.list();
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+          outJson(list);
           return;
         }
-        if (list.length === 0) process.stdout.write(`no keys are pinned in ${store.dir}\n`);
+        if (list.length === 0) out(`no keys are pinned in ${store.dir}\n`);
         for (const { project, key } of list) {
           const state = key.revoked ? 'REVOKED' : key.expires && new Date(key.expires) < new Date() ? `expired ${key.expires}` : `expires ${key.expires ?? 'never'}`;
-          process.stdout.write(`${project}\t${key.fingerprint}\t${key.userIds[0] ?? ''}\t${key.algorithm}\t${state}\n`);
+          out(`${project}\t${key.fingerprint}\t${key.userIds[0] ?? ''}\t${key.algorithm}\t${state}\n`);
         }
       }),
     );

@@ -2,6 +2,7 @@
  * The pkg2os command line. Only this layer prints; it maps errors to exit codes
  * (README.md, "Exit codes").
  */
+import { err } from './terminal.js';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
 import { installStopHandlers } from '../host/cleanup.js';
@@ -47,7 +48,7 @@ export function makeProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   // Stopped with Ctrl-C or SIGTERM: every sandbox dies with its children, and work directories go.
-  installStopHandlers((signal) => process.stderr.write(`pkg2os: stopped by ${signal}; killing the builds and removing their work directories\n`));
+  installStopHandlers((signal) => err(`pkg2os: stopped by ${signal}; killing the builds and removing their work directories\n`));
   // With --json every outcome is one JSON document on stdout, a failure before any report too.
   setJsonOutput(argv.slice(2).includes('--json'));
   const program = makeProgram();

@@ -1,4 +1,5 @@
 /** How the CLI shows things: log lines on stderr, errors as one paragraph with a hint. */
+import { err, outJson } from './terminal.js';
 import type { Logger } from '../log.js';
 import { ExitCode, isPkg2osError } from '../errors.js';
 import { errorDocument } from './error-document.js';
@@ -12,16 +13,16 @@ export function setJsonOutput(on: boolean): void {
 
 /** With --json, the failure as one JSON document on stdout (nothing else was printed there). */
 export function printErrorDocument(error: unknown, usage?: { message: string }): void {
-  if (jsonOutput) process.stdout.write(`${JSON.stringify(errorDocument(error, usage), null, 2)}\n`);
+  if (jsonOutput) outJson(errorDocument(error, usage));
 }
 
 /** A logger that writes plain lines to stderr (stdout stays free for --json). */
 export function stderrLogger(verbose: boolean): Logger {
   return {
-    info: (m) => process.stderr.write(`pkg2os: ${m}\n`),
-    warn: (m) => process.stderr.write(`pkg2os: warning: ${m}\n`),
+    info: (m) => err(`pkg2os: ${m}\n`),
+    warn: (m) => err(`pkg2os: warning: ${m}\n`),
     debug: (m) => {
-      if (verbose) process.stderr.write(`pkg2os: ${m}\n`);
+      if (verbose) err(`pkg2os: ${m}\n`);
     },
   };
 }
@@ -38,10 +39,10 @@ export function reportError(error: unknown, extra?: string, options: { json?: bo
     if (error.detail) lines.push('pkg2os: its last lines of output:', ...error.detail.split('\n').map((l) => `  ${l}`));
     if (error.hint) lines.push(`pkg2os: hint: ${error.hint}`);
     if (extra) lines.push(`pkg2os: ${extra}`);
-    process.stderr.write(`${lines.join('\n')}\n`);
+    err(`${lines.join('\n')}\n`);
     return error.exitCode;
   }
-  process.stderr.write(`pkg2os: internal error (a bug in pkg2os; please report it with this output):\n${(error as Error)?.stack ?? String(error)}\n`);
+  err(`pkg2os: internal error (a bug in pkg2os; please report it with this output):\n${(error as Error)?.stack ?? String(error)}\n`);
   return ExitCode.internal;
 }
 

@@ -7,6 +7,7 @@
  */
 import { createLogUpdate } from 'log-update';
 import { type Logger, describeStep } from '../log.js';
+import { visible } from '../text.js';
 
 export interface ProgressView extends Logger {
   /** Remove the view; what was printed above it stays. */
@@ -33,9 +34,10 @@ export function progressView(verbose: boolean, stream: NodeJS.WriteStream = proc
     const width = Math.max(40, (stream.columns ?? 100) - 1);
     const head = `pkg2os ${seconds(now - started)}  built ${counts.built} · reused ${counts.reused} · failed ${counts.failed} · running ${running.size}`;
     const jobs = [...running].map(([job, r]) => `  ${job.padEnd(28)} ${r.phase} (${seconds(now - r.since)})`);
-    update([head, ...jobs].map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l)).join('\n'));
+    update([head, ...jobs].map((l) => visible(l.replace(/\n/g, ' '))).map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l)).join('\n'));
   };
-  const above = (line: string) => {
+  const above = (text: string) => {
+    const line = visible(text);
     if (stopped) {
       stream.write(`${line}\n`);
       return;

@@ -1,4 +1,5 @@
 /** What `pkg2os publish` does: add packages and (re)generate signed repository metadata. */
+import { outJson } from './terminal.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { fileDigest } from '../digest.js';
 import type { BuildRecord } from '../coordinator/pipeline/records.js';
@@ -27,7 +28,7 @@ export async function runPublish(files: string[], flags: PublishFlags): Promise<
     const [signer, records] = await Promise.all([loadSigner(flags, config), recordsOfBuilds(flags.from ?? [], packages)]);
     lap('signing key loaded, build records read');
     const summary = await publishRepository({ settings, files: packages, signer, logger, replaceKey: flags.replaceKey, defaultTarget: target, records, early });
-    if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    if (flags.json) outJson(summary);
     else logger.info(`published ${settings.root} (signed by ${signer.fingerprint})`);
     return 0;
   } catch (error) {

@@ -5,6 +5,7 @@
  * a weekly job, so that compiled packages build against the distribution's
  * current state (and get a new release when it changed).
  */
+import { out } from './terminal.js';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -54,31 +55,39 @@ export function registerRoots(program: Command): Command {
             else if (root) line = `${root.path}, made ${describeStamp(await readFile(join(root.path, '.pkg2os-root'), 'utf8').catch(() => '{}'))}`;
             else line = recipe ? 'none made yet' : `none (${familyOf(target).rootHint(target)}); pure Python builds on this host`;
           }
-          process.stdout.write(`${target.name.padEnd(13)} ${line}\n`);
+          out(`${target.name.padEnd(13)} ${line}\n`);
         }
       }),
     );
-  common(roots.command('update').description('make the targets\' roots again from their archives now (roots given as a path are left alone)'))
+  common(roots.command('update').description('make the targets\' roots again from their archives now (roots given as a path are left alone), and read their whole releases again (what names and files are checked against)'))
+    .option('--state-dir <dir>', 'where what pkg2os learns of the target releases is kept (env PKG2OS_STATE_DIR; default /var/lib/pkg2os as root)')
     .action(
-      reporting(async (flags: RootsFlags) => {
-        const { config, rootRecipe, roots: made, targets } = await rootsOf(flags);
+      reporting(async (flags: RootsFlags & { stateDir?: string }) => {
+        const { config, rootRecipe, familyOf, roots: made, targets } = await rootsOf(flags);
+        const { defaultStateDir } = await import('../config/default-dirs.js');
+        const stateDir = resolve(flags.stateDir ?? config['state-dir'] ?? defaultStateDir());
         for (const target of targets) {
           const setting = config.roots?.[target.name];
+          const release = await familyOf(target).releaseData(target, setting, stateDir, true).catch((error: Error) => {
+            out(`${target.name.padEnd(13)} its release cannot be read: ${error.message}\n`);
+            return undefined;
+          });
+          if (release) out(`${target.name.padEnd(13)} release read: ${release.source} (${Object.keys(release.packages).length} package names, ${Object.keys(release.pythonDists).length} Python projects)\n`);
           if (setting?.path) {
-            process.stdout.write(`${target.name.padEnd(13)} left alone: ${resolve(setting.path)} is configured\n`);
+            out(`${target.name.padEnd(13)} left alone: ${resolve(setting.path)} is configured\n`);
             continue;
           }
           const root = await made.peek(target);
           if (root?.kind === 'host') {
-            process.stdout.write(`${target.name.padEnd(13)} this host's own root (update it with apt)\n`);
+            out(`${target.name.padEnd(13)} this host's own root (update it with apt)\n`);
             continue;
           }
           if (!rootRecipe(target, setting)) {
-            process.stdout.write(`${target.name.padEnd(13)} pkg2os cannot make one: ${target.dnf ? `roots: {${target.name}: {gpgkey: FILE}} is needed` : 'no archive is known'}\n`);
+            out(`${target.name.padEnd(13)} pkg2os cannot make one (${familyOf(target).rootHint(target)})\n`);
             continue;
           }
           const updated = await made.update(target);
-          process.stdout.write(`${target.name.padEnd(13)} ${updated?.kind === 'dir' ? updated.path : 'host'}\n`);
+          out(`${target.name.padEnd(13)} ${updated?.kind === 'dir' ? updated.path : 'host'}\n`);
         }
       }),
     );

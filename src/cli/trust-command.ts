@@ -3,6 +3,7 @@
  * (whose PEP 740 attestations pkg2os accepts) and the Sigstore trusted root
  * their certificates and log entries are checked against.
  */
+import { out, outJson } from './terminal.js';
 import type { Command } from 'commander';
 import { defaultKeysDir } from '../config/default-dirs.js';
 import { SIGSTORE_TUF_URL } from '../config/defaults.js';
@@ -24,7 +25,7 @@ export function registerTrust(program: Command): Command {
         const name = normalizeName(project);
         const { TrustStore } = await import('../coordinator/verify/trust-store.js');
         const publisher = await new TrustStore(flags.keysDir ?? defaultKeysDir()).addPublisher(name, spec);
-        process.stdout.write(`pinned for ${name}: ${publisher}\nCheck it against the project's PyPI page or its maintainers: only its attestations will be accepted.\n`);
+        out(`pinned for ${name}: ${publisher}\nCheck it against the project's PyPI page or its maintainers: only its attestations will be accepted.\n`);
       }),
     );
   trust
@@ -40,12 +41,12 @@ export function registerTrust(program: Command): Command {
         const publishers = await new TrustStore(dir).listPublishers();
         const root = await loadTrustedRoot(dir);
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ publishers, trustedRoot: { sha256: root.sha256, source: root.source } }, null, 2)}\n`);
+          outJson({ publishers, trustedRoot: { sha256: root.sha256, source: root.source } });
           return;
         }
-        if (publishers.length === 0) process.stdout.write(`no Trusted Publishers are pinned in ${dir}\n`);
-        for (const { project, publisher } of publishers) process.stdout.write(`${project}\t${publisher}\n`);
-        process.stdout.write(`trusted root: ${root.source} (sha256 ${root.sha256})\n`);
+        if (publishers.length === 0) out(`no Trusted Publishers are pinned in ${dir}\n`);
+        for (const { project, publisher } of publishers) out(`${project}\t${publisher}\n`);
+        out(`trusted root: ${root.source} (sha256 ${root.sha256})\n`);
       }),
     );
   trust
@@ -57,7 +58,7 @@ export function registerTrust(program: Command): Command {
       reporting(async (flags: { keysDir?: string; mirror: string }) => {
         const { updateTrustedRoot } = await import('../coordinator/verify/trusted-root.js');
         const root = await updateTrustedRoot(flags.keysDir ?? defaultKeysDir(), flags.mirror);
-        process.stdout.write(`trusted root: ${root.source} (sha256 ${root.sha256})\n`);
+        out(`trusted root: ${root.source} (sha256 ${root.sha256})\n`);
       }),
     );
   return trust;

@@ -4,6 +4,7 @@
  * Sigstore trusted root in use and the expected Trusted Publisher (given, or
  * pinned for the project).
  */
+import { out, outJson } from './terminal.js';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { loadRecipe, recipeDirs } from '../config/recipes.js';
@@ -54,7 +55,7 @@ export async function runVerifyProvenance(file: string, flags: ProvenanceFlags, 
     });
     if (check.result !== 'pass') throw new Error('unreachable: a required provenance check passed without a verdict');
     const d = check.detail;
-    if (flags.json) process.stdout.write(`${JSON.stringify({ verdict: 'good', file, ...d }, null, 2)}\n`);
+    if (flags.json) outJson({ verdict: 'good', file, ...d });
     else {
       const lines = [
         `file:         ${file}`,
@@ -68,12 +69,12 @@ export async function runVerifyProvenance(file: string, flags: ProvenanceFlags, 
         `trusted root: ${d.trustedRoot.source} (sha256 ${d.trustedRoot.sha256})`,
         `verdict:      GOOD attestation by the expected Trusted Publisher (${flags.publisher ? '--publisher' : `pinned for ${project}`})`,
       ];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      out(`${lines.join('\n')}\n`);
     }
     return ExitCode.ok;
   } catch (error) {
-    if (flags.json && error instanceof Error && 'code' in error) process.stdout.write(`${JSON.stringify({ verdict: 'bad', file, code: (error as { code: string }).code, message: error.message }, null, 2)}\n`);
-    else process.stdout.write(`verdict:      BAD (${(error as { code?: string }).code ?? 'error'})\n`);
+    if (flags.json && error instanceof Error && 'code' in error) outJson({ verdict: 'bad', file, code: (error as { code: string }).code, message: error.message });
+    else out(`verdict:      BAD (${(error as { code?: string }).code ?? 'error'})\n`);
     return reportError(error);
   }
 }

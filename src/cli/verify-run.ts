@@ -1,4 +1,5 @@
 /** What `pkg2os verify <file>` does: the `gpg --verify` that nobody runs on what pip downloads, done right. */
+import { out, outJson } from './terminal.js';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { loadRecipe, recipeDirs } from '../config/recipes.js';
@@ -78,7 +79,7 @@ export async function runVerify(file: string, flags: VerifyFlags): Promise<numbe
       warnings: verdict.warnings,
     };
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      outJson(result);
     } else {
       const lines = [
         `file:        ${file}`,
@@ -89,14 +90,14 @@ export async function runVerify(file: string, flags: VerifyFlags): Promise<numbe
         ...verdict.warnings.map((w) => `warning:     ${w}`),
         `verdict:     GOOD signature from a trusted key (${trusted})`,
       ];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      out(`${lines.join('\n')}\n`);
     }
     return ExitCode.ok;
   } catch (error) {
     if (flags.json && error instanceof Error && 'code' in error) {
-      process.stdout.write(`${JSON.stringify({ verdict: 'bad', file, code: (error as { code: string }).code, message: error.message }, null, 2)}\n`);
+      outJson({ verdict: 'bad', file, code: (error as { code: string }).code, message: error.message });
     } else {
-      process.stdout.write(`verdict:     BAD (${(error as { code?: string }).code ?? 'error'})\n`);
+      out(`verdict:     BAD (${(error as { code?: string }).code ?? 'error'})\n`);
     }
     // Its own verdict document is the --json output.
     return reportError(error, undefined, { json: false });

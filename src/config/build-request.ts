@@ -31,6 +31,8 @@ export interface BuildRequest {
   release: number;
   pre: boolean;
   maxDownloadBytes?: number;
+  /** Retries and timeouts of index reads, and the largest page (index-limits:, --retries). */
+  index?: { retries?: number; connectTimeoutMs?: number; readTimeoutMs?: number; maxPageBytes?: number };
   keepWork?: boolean;
   logger?: Logger;
   /** Global signature policy; a recipe's `signature:` wins for its project. */
@@ -63,6 +65,10 @@ export interface BuildRequest {
   templatesDir?: string;
   /** Build roots by target (`roots:` in pkg2os.config.yaml). */
   roots?: Record<string, RootSettings>;
+  /** Where what pkg2os learns of the target releases is kept (`state-dir:`, PKG2OS_STATE_DIR). */
+  stateDir?: string;
+  /** Whether a target's release data must be had (`required`) or is used when it can be (`if-available`, with a warning when not). */
+  releaseCheck?: 'required' | 'if-available';
 }
 
 /** A build farm: its queue (Redis), its artifact store, and how long a job may wait for a worker. */
@@ -79,6 +85,8 @@ export interface FarmSettings {
 export interface RootSettings {
   /** The archive a Debian-family root is made from (default: the target's). */
   mirror?: string;
+  /** The keyring a Debian-family archive's Release is checked with (default: the distribution's). */
+  keyring?: string;
   /** The repositories an RPM-family root is made from (default: the target's), and the key (a file) that signs their packages. */
   repos?: string[];
   gpgkey?: string;

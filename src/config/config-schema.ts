@@ -60,16 +60,29 @@ export const configSchema = z
       .strict()
       .optional()
       .describe('limits on a built wheel, checked before anything installs it'),
+    'index-limits': z
+      .object({
+        retries: z.number().int().min(0).max(20).optional().describe('how many times a transient failure (a reset, a short body, 408/429/5xx) is tried again, with backoff (default 5, as pip)'),
+        'connect-timeout': z.string().optional().describe('how long an answer may take to begin (a duration; default 30s)'),
+        'read-timeout': z.string().optional().describe('how long a read may stall (a duration; default 60s)'),
+        'max-page-mib': z.number().int().min(1).optional().describe('largest project page, decompressed (default 32)'),
+      })
+      .strict()
+      .optional()
+      .describe('retries, timeouts and size limits of reads from the index'),
     'log-limit-mib': z.number().int().min(1).optional().describe('build output kept per tool run (default 64)'),
     queue: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional().describe('build the wheels on a build farm: its Redis'),
     store: z.string().optional().describe('the build farm\'s artifact store, shared with its workers'),
     'farm-wait': z.string().optional().describe('how long a job may wait with no worker for its target (default 10m)'),
+    'state-dir': z.string().optional().describe('where what pkg2os learns of the target releases is kept (default /var/lib/pkg2os as root, else ~/.local/state/pkg2os; env PKG2OS_STATE_DIR)'),
+    'release-check': z.enum(['required', 'if-available']).optional().describe('names and files are checked against each target\'s whole release (Packages and Contents, or repository metadata): required fails a build whose target release cannot be read; if-available (default) warns and checks against what is known'),
     roots: z
       .record(
         z.string().refine((name) => name in TARGETS, { message: `not a known target (${Object.keys(TARGETS).join(', ')})` }),
         z
           .object({
-            mirror: z.string().url().optional().describe('the archive a Debian-family root is made from'),
+            mirror: z.string().url().optional().describe('the archive a Debian-family root and release data are made from'),
+            keyring: z.string().optional().describe('the keyring a Debian-family archive\'s Release is checked with (default: the distribution\'s)'),
             repos: z.array(z.string().url()).min(1).optional().describe('the repositories an RPM-family root is made from'),
             gpgkey: z.string().optional().describe('the key of an RPM-family distribution\'s packages'),
             packages: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+._-]*$/)).optional().describe('packages the root holds besides the default set'),

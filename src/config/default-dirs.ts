@@ -18,3 +18,15 @@ export function defaultCacheDir(): string {
   if (process.env.XDG_CACHE_HOME) return join(process.env.XDG_CACHE_HOME, 'pkg2os');
   return process.getuid?.() === 0 ? '/var/cache/pkg2os' : join(homedir(), '.cache', 'pkg2os');
 }
+
+/**
+ * `PKG2OS_STATE_DIR`, else `$XDG_STATE_HOME/pkg2os`, else
+ * `~/.local/state/pkg2os`; as root, `/var/lib/pkg2os`: what pkg2os learns of
+ * the target releases (their packages, files and Python names), shared by
+ * every run on the machine and made again by `pkg2os roots update`.
+ */
+export function defaultStateDir(): string {
+  if (process.env.PKG2OS_STATE_DIR) return process.env.PKG2OS_STATE_DIR;
+  if (process.env.XDG_STATE_HOME) return join(process.env.XDG_STATE_HOME, 'pkg2os');
+  return process.getuid?.() === 0 ? '/var/lib/pkg2os' : join(homedir(), '.local', 'state', 'pkg2os');
+}

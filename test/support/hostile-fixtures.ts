@@ -16,7 +16,7 @@ import { WHEEL_WRITER } from './backend-fixtures.js';
 export interface HostileSpec {
   name: string;
   version?: string;
-  /** Python run inside build_wheel; may set ENTRIES, EXTRA, MODULE, ENTRY_POINTS, METADATA_NAME, METADATA_VERSION, METADATA_BODY, LICENSE_FILES, WHEEL_TAG. */
+  /** Python run inside build_wheel; may set ENTRIES, EXTRA, MODULE, ENTRY_POINTS, METADATA_NAME, METADATA_VERSION, METADATA_BODY, LICENSE_FILES, REQUIRES, WHEEL_TAG. */
   attack: string;
   /** What the attack is given (paths, ports, tags); available as CONFIG. */
   config?: Record<string, unknown>;
@@ -65,6 +65,8 @@ def _metadata(ns, name, version):
     lines = ["Metadata-Version: 2.1", "Name: " + ns.get("METADATA_NAME", name), "Version: " + ns.get("METADATA_VERSION", version), "Summary: hostile fixture " + name, "License: MIT"]
     for f in ns.get("LICENSE_FILES", []):
         lines.append("License-File: " + f)
+    for r in ns.get("REQUIRES", []):
+        lines.append("Requires-Dist: " + r)
     return ("\\n".join(lines) + "\\n\\n" + ns.get("METADATA_BODY", "A hostile fixture.") + "\\n").encode()
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { ConfigError, IndexError } from '../../src/errors.js';
 import type { ProjectPage } from '../../src/pep/index.types.js';
 import { parsePep503, parsePep691 } from '../../src/coordinator/index/parse-project-page.js';
@@ -124,5 +125,37 @@ describe('index URL policy', () => {
   it('builds project URLs and hides credentials', () => {
     assert.equal(projectUrl(new URL('https://x.example.org/simple'), 'django').href, 'https://x.example.org/simple/django/');
     assert.equal(redactUrl('https://user:secret@x.example.org/simple/'), 'https://***@x.example.org/simple/');
+  });
+});
+
+describe('index pages are parsed totally: any bytes are a list of files or an IndexError, never a TypeError', () => {
+  const PAGE = 'https://index.example.org/simple/demo/';
+  const total = (parse: () => unknown) => {
+    try {
+      const files = parse();
+      return Array.isArray(files);
+    } catch (error) {
+      return error instanceof IndexError && error.code === 'INDEX_MALFORMED';
+    }
+  };
+  it('refuses the malformed pages an outside test found, with a message naming the page', () => {
+    for (const body of ['null', '{"files":[null]}', '{"files":[{"filename":"a.tar.gz","url":"http://[::1"}]}', '[]', '{"files":{}}', '"x"', '{"files":[{"filename":"a.tar.gz","url":"a.tar.gz","provenance":"http://[::1"}]}']) {
+      const error = throwsWithCode(() => parsePep691(body, PAGE), IndexError, 'INDEX_MALFORMED');
+      assert.match(error.message, /https:\/\/index\.example\.org\/simple\/demo\//);
+    }
+    for (const body of ['<a href="http://[::1">a.tar.gz</a>', '<base href="http://[::1"><a href="a.tar.gz">a.tar.gz</a>', '<a href="a.tar.gz" data-provenance="http://[::1">a.tar.gz</a>', '<a href="%E0%A4%A">  </a>']) {
+      throwsWithCode(() => parsePep503(body, PAGE), IndexError, 'INDEX_MALFORMED');
+    }
+  });
+  it('PEP 691: any string, any JSON value, any file entry', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => total(() => parsePep691(s, PAGE))));
+    fc.assert(fc.property(fc.json(), (s) => total(() => parsePep691(s, PAGE))));
+    const entry = fc.record({ filename: fc.oneof(fc.string(), fc.constant(null)), url: fc.oneof(fc.webUrl(), fc.string(), fc.constant('http://[::1')), hashes: fc.anything(), yanked: fc.anything(), provenance: fc.oneof(fc.string(), fc.anything()) }, { requiredKeys: [] });
+    fc.assert(fc.property(fc.array(fc.oneof(entry, fc.anything())), (files) => total(() => parsePep691(JSON.stringify({ files }), PAGE))));
+  });
+  it('PEP 503: any string, any anchors', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => total(() => parsePep503(s, PAGE))));
+    const anchor = fc.tuple(fc.string(), fc.string(), fc.string()).map(([href, prov, text]) => `<a href="${href.replace(/"/g, '')}" data-provenance="${prov.replace(/"/g, '')}">${text.replace(/</g, '')}</a>`);
+    fc.assert(fc.property(fc.array(anchor), fc.string(), (anchors, base) => total(() => parsePep503(`<base href="${base.replace(/"/g, '')}">${anchors.join('')}`, PAGE))));
   });
 });

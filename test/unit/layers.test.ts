@@ -135,6 +135,11 @@ describe('the layers of src/', () => {
     assert.deepEqual(wrong, []);
   });
 
+  it('only the CLI\'s terminal module writes to stdout and stderr (and the live view, through it): untrusted text is made visible first', () => {
+    const writers = files.filter((f) => /process\.std(out|err)\.write|console\.(log|error|warn)/.test(readFileSync(f, 'utf8'))).map((f) => relative(src, f));
+    assert.deepEqual(writers, ['cli/terminal.ts']);
+  });
+
   it('no module is over 300 lines', () => {
     const long = files.map((f) => [relative(src, f), readFileSync(f, 'utf8').split('\n').length] as const).filter(([, n]) => n > 300);
     assert.deepEqual(long, []);

@@ -7,7 +7,7 @@ import { TARGETS } from '../../src/config/targets.js';
 import { familyOf } from '../../src/families/registry.js';
 import type { Pkg2osError } from '../../src/errors.js';
 import type { DistributionFiles } from '../../src/families/shared/family.types.js';
-import { checkStagedTree } from '../../src/coordinator/stage/tree-rules.js';
+import { checkInstallPolicy } from '../../src/coordinator/stage/install-policy.js';
 import { shipped } from '../../src/paths.js';
 
 describe('the recipe schema', () => {
@@ -48,17 +48,17 @@ describe('names of the distribution', () => {
     const layout = familyOf(TARGETS['debian-12']!).installLayout(TARGETS['debian-12']!, 'python-dateutil');
     const path = '/usr/lib/python3/dist-packages/dateutil/__init__.py';
     const installed = (projects: string[]): DistributionFiles => ({ owners: "the target's package", ownerOf: (p) => (p === path ? 'python3-dateutil' : undefined), projectsOf: () => new Set(projects) });
-    const input = { project: 'python-dateutil', packageName: 'python3-python-dateutil', layout, entries: [{ path, type: 'file' as const, size: 1 }], scripts: [], allowFiles: [] };
+    const input = { project: 'python-dateutil', packageName: 'python3-python-dateutil', layout, ownDirs: [], distInfo: 'python_dateutil-2.9.0.dist-info', entries: [{ path, type: 'file' as const, size: 1, mode: 0o644 }], scripts: [], allowFiles: [] };
     assert.throws(
-      () => checkStagedTree({ ...input, installed: installed(['python-dateutil']) }),
+      () => checkInstallPolicy({ ...input, installed: installed(['python-dateutil']) }),
       (e: Pkg2osError) => /a file the target's package python3-dateutil owns/.test(e.message) && /ships python-dateutil as python3-dateutil/.test(e.hint!) && /name: \{deb: python3-dateutil\}/.test(e.hint!) && /provided-by: python3-dateutil/.test(e.hint!),
     );
     assert.throws(
-      () => checkStagedTree({ ...input, installed: installed(['another-project']) }),
+      () => checkInstallPolicy({ ...input, installed: installed(['another-project']) }),
       (e: Pkg2osError) => /allow-files: \["\/usr\/lib\/python3\/dist-packages\/dateutil\/__init__\.py"\]/.test(e.hint!),
       'another project\'s file: allow it by name only if that is really meant',
     );
-    assert.doesNotThrow(() => checkStagedTree({ ...input, packageName: 'python3-dateutil', installed: installed(['python-dateutil']) }), 'under the distribution\'s name it is its own file');
+    assert.doesNotThrow(() => checkInstallPolicy({ ...input, packageName: 'python3-dateutil', installed: installed(['python-dateutil']) }), 'under the distribution\'s name it is its own file');
   });
 
   it('the recipes pkg2os ships name the packages as Debian and Fedora do (python-dateutil, PyYAML, attrs …)', () => {

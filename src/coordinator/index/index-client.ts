@@ -1,23 +1,27 @@
 /**
  * `IndexClient`: reads project pages and raw files from a PEP 503/691 index.
- * It only fetches bytes; trusting them is the verify stage's job.
+ * It only fetches bytes (retried, bounded in size and time: http.ts);
+ * trusting them is the verify stage's job. Signatures and provenance are
+ * fetched only from the index's own origin or their file's.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { type ContentCache, cacheKey } from '../cache/content-cache.js';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { IndexError, IntegrityError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { silentLogger } from '../../log.js';
 import type { IndexFile, ProjectPage } from '../../pep/index.types.js';
 import { parsePep503, parsePep691 } from './parse-project-page.js';
 import { checkUrl, projectUrl, redactUrl } from '../../url-policy.js';
+import { DEFAULT_HTTP_POLICY, Http, type HttpPolicy, TooLarge } from './http.js';
 
 const PEP691_JSON = 'application/vnd.pypi.simple.v1+json';
 /** PEP 691 content negotiation: JSON preferred, HTML accepted. */
 const ACCEPT = `${PEP691_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01`;
+
+/** The largest project page pkg2os reads (decompressed), unless configured: PyPI's largest are a few MiB. */
+export const DEFAULT_MAX_PAGE_BYTES = 32 * 1024 * 1024;
 
 export interface IndexClientOptions {
   indexUrl: string;
@@ -25,7 +29,10 @@ export interface IndexClientOptions {
   logger?: Logger;
   /** Largest file `download()` accepts, in bytes. */
   maxDownloadBytes?: number;
-  timeoutMs?: number;
+  /** Largest project page, decompressed, in bytes. */
+  maxPageBytes?: number;
+  /** Retries and timeouts. */
+  http?: Partial<HttpPolicy>;
   /** Keep project pages with their validators (ETag / Last-Modified) and ask the index only whether they changed. */
   cache?: ContentCache;
 }
@@ -49,12 +56,31 @@ import { DEFAULT_MAX_DOWNLOAD_BYTES } from '../../config/defaults.js';
 
 export { DEFAULT_MAX_DOWNLOAD_BYTES };
 
+/** Collects a body up to `limit` bytes (TooLarge beyond), for pages and small files. */
+function collector(limit: number): { consume(chunk: Uint8Array): void; reset(): void; body(): Buffer } {
+  let chunks: Buffer[] = [];
+  let size = 0;
+  return {
+    consume(chunk) {
+      size += chunk.length;
+      if (size > limit) throw new TooLarge(limit);
+      chunks.push(Buffer.from(chunk));
+    },
+    reset() {
+      chunks = [];
+      size = 0;
+    },
+    body: () => Buffer.concat(chunks),
+  };
+}
+
 export class IndexClient {
   readonly indexUrl: URL;
   private readonly allowInsecure: boolean;
   private readonly logger: Logger;
   private readonly maxDownloadBytes: number;
-  private readonly timeoutMs: number;
+  private readonly maxPageBytes: number;
+  private readonly http: Http;
   private readonly cache?: ContentCache;
   /** Pages answered "304 Not Modified" and served from the cache. */
   notModified = 0;
@@ -65,7 +91,8 @@ export class IndexClient {
     this.indexUrl = checkUrl(options.indexUrl, this.allowInsecure);
     this.logger = options.logger ?? silentLogger;
     this.maxDownloadBytes = options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
-    this.timeoutMs = options.timeoutMs ?? 120_000;
+    this.maxPageBytes = options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES;
+    this.http = new Http({ ...DEFAULT_HTTP_POLICY, ...options.http }, this.logger);
   }
 
   /** Read the project page, preferring PEP 691 JSON, falling back to PEP 503 HTML. */
@@ -77,7 +104,16 @@ export class IndexClient {
     const headers: Record<string, string> = { accept: ACCEPT };
     if (cached?.meta.etag) headers['if-none-match'] = cached.meta.etag;
     if (cached?.meta.lastModified) headers['if-modified-since'] = cached.meta.lastModified;
-    const response = await this.get(url, headers, `the index page of "${project}"`);
+    const what = `the index page of "${project}"`;
+    const page = collector(this.maxPageBytes);
+    const { response } = await this.get(url, headers, what, page).catch((error: unknown) => {
+      if (error instanceof TooLarge) {
+        throw new IndexError('INDEX_MALFORMED', `${what} (${redactUrl(url.href)}) is larger than ${Math.round(this.maxPageBytes / 2 ** 20)} MiB (decompressed); pkg2os stopped reading it.`, {
+          hint: 'An index page lists the files of one project: this one is not a page pkg2os will parse. Check --index-url; raise index-limits: {max-page-mib: N} in pkg2os.config.yaml if the index really serves such pages.',
+        });
+      }
+      throw error;
+    });
     if (response.status === 304 && cached) {
       this.notModified++;
       const body = await readFile(cached.files.get('page')!, 'utf8');
@@ -90,15 +126,15 @@ export class IndexClient {
     }
     if (!response.ok) throw this.httpError(response, `the index page of "${project}"`);
     const finalUrl = checkUrl(response.url || url.href, this.allowInsecure, 'redirected index URL').href;
-    const body = await response.text();
+    const body = page.body().toString('utf8');
     const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    const page = this.parsePage(project, finalUrl, type, body);
+    const parsed = this.parsePage(project, finalUrl, type, body);
     const etag = response.headers.get('etag') ?? undefined;
     const lastModified = response.headers.get('last-modified') ?? undefined;
     if (this.cache && (etag || lastModified)) {
       await this.cache.put<CachedPage>('index', key, { etag, lastModified, contentType: type, url: finalUrl }, [{ name: 'page', data: Buffer.from(body) }]);
     }
-    return page;
+    return parsed;
   }
 
   private parsePage(project: string, url: string, type: string, body: string): ProjectPage {
@@ -112,54 +148,63 @@ export class IndexClient {
    */
   async download(file: IndexFile, dest: string): Promise<DownloadedFile> {
     const url = checkUrl(file.url, this.allowInsecure, 'file URL');
-    const response = await this.get(url, {}, file.filename);
-    if (!response.ok || !response.body) throw this.httpError(response, file.filename);
-    const declared = Number(response.headers.get('content-length') ?? NaN);
-    if (declared > this.maxDownloadBytes) throw tooLarge(file.filename, declared, this.maxDownloadBytes);
-    const algorithms = new Set(['sha256', ...Object.keys(file.hashes)]);
-    const hashers = [...algorithms].map((alg) => [alg, createHash(alg)] as const);
-    let size = 0;
+    const algorithms = [...new Set(['sha256', ...Object.keys(file.hashes)])];
     const limit = this.maxDownloadBytes;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        size += chunk.length;
-        if (size > limit) return callback(tooLarge(file.filename, size, limit));
-        for (const [, h] of hashers) h.update(chunk);
-        callback(null, chunk);
-      },
-    });
+    let hashers = algorithms.map((alg) => [alg, createHash(alg)] as const);
+    let size = 0;
+    // Written synchronously as it arrives: nothing piles up in memory however slow the disk.
+    const fd = openSync(dest, 'w', 0o600);
     try {
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), meter, createWriteStream(dest, { mode: 0o600 }));
+      const { response } = await this.get(url, {}, file.filename, {
+        consume(chunk) {
+          size += chunk.length;
+          if (size > limit) throw new TooLarge(limit);
+          for (const [, h] of hashers) h.update(chunk);
+          writeSync(fd, chunk);
+        },
+        reset() {
+          ftruncateSync(fd, 0);
+          size = 0;
+          hashers = algorithms.map((alg) => [alg, createHash(alg)] as const);
+        },
+      });
+      if (!response.ok) throw this.httpError(response, file.filename);
     } catch (error) {
+      closeSync(fd);
       await rm(dest, { force: true });
-      if (error instanceof IntegrityError) throw error;
-      throw new IndexError('INDEX_UNREACHABLE', `Downloading ${file.filename} from ${redactUrl(url.href)} failed: ${(error as Error).message}.`, { cause: error });
+      if (error instanceof TooLarge) throw tooLarge(file.filename, size, limit);
+      throw error;
     }
+    closeSync(fd);
     this.logger.debug(`downloaded ${file.filename} (${size} bytes)`);
     return { path: dest, size, digests: Object.fromEntries(hashers.map(([alg, h]) => [alg, h.digest('hex')])) };
   }
 
-  /** Fetch a small auxiliary file (e.g. a signature) into memory, or undefined on 404. */
-  async fetchSmall(urlText: string, what: string, maxBytes = 1024 * 1024): Promise<Buffer | undefined> {
+  /**
+   * Fetch a small auxiliary file (a signature, a provenance object) into
+   * memory, or undefined on 404. It is fetched only from the index's own
+   * origin or from that of the file it belongs to (`of`): a page pointing it
+   * elsewhere is refused, never read (another host's 404 would pass for "none").
+   */
+  async fetchSmall(urlText: string, what: string, maxBytes = 1024 * 1024, of?: string): Promise<Buffer | undefined> {
     const url = checkUrl(urlText, this.allowInsecure, 'file URL');
-    const response = await this.get(url, {}, what);
+    const origins = new Set([this.indexUrl.origin, ...(of ? [new URL(of).origin] : [])]);
+    if (!origins.has(url.origin)) {
+      throw new IndexError('INDEX_MALFORMED', `The index points ${what} at ${redactUrl(url.href)}, another origin than the index's and its file's (${[...origins].join(', ')}); pkg2os reads it from nowhere else.`, {
+        hint: 'A genuine index serves signatures and provenance beside its files. Check --index-url, or ask the index\'s operators.',
+      });
+    }
+    const small = collector(maxBytes);
+    const { response } = await this.get(url, {}, what, small).catch((error: unknown) => {
+      if (error instanceof TooLarge) throw tooLarge(what, maxBytes + 1, maxBytes);
+      throw error;
+    });
     if (response.status === 404) return undefined;
     if (!response.ok) throw this.httpError(response, what);
-    // Read no more than the limit, whatever Content-Length says (or does not say).
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body ?? []) {
-      size += chunk.length;
-      if (size > maxBytes) {
-        await response.body?.cancel().catch(() => undefined);
-        throw tooLarge(what, size, maxBytes);
-      }
-      chunks.push(Buffer.from(chunk));
-    }
-    return Buffer.concat(chunks);
+    return small.body();
   }
 
-  private async get(url: URL, headers: Record<string, string>, what: string): Promise<Response> {
+  private async get(url: URL, headers: Record<string, string>, what: string, sink?: { consume(chunk: Uint8Array): void; reset(): void }) {
     // fetch() refuses URLs with credentials: move them into an Authorization header.
     const target = new URL(url.href);
     const requestHeaders: Record<string, string> = { 'user-agent': 'pkg2os', ...headers };
@@ -168,15 +213,7 @@ export class IndexClient {
       target.username = '';
       target.password = '';
     }
-    try {
-      return await fetch(target, { headers: requestHeaders, redirect: 'follow', signal: AbortSignal.timeout(this.timeoutMs) });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new IndexError('INDEX_UNREACHABLE', `Could not reach ${redactUrl(url.href)} for ${what}: ${cause?.code ?? cause?.message ?? (error as Error).message}.`, {
-        hint: 'Check --index-url (or PKG2OS_INDEX_URL / PIP_INDEX_URL), the network, and any proxy settings.',
-        cause: error,
-      });
-    }
+    return this.http.get(target, requestHeaders, what, sink?.consume, sink?.reset);
   }
 
   private httpError(response: Response, what: string): IndexError {

@@ -14,8 +14,17 @@ function malformed(pageUrl: string, why: string): IndexError {
   });
 }
 
-function splitFragment(href: string, base: string): { url: string; hashes: Record<string, string> } {
-  const url = new URL(href, base);
+/** A URL of the page, resolved against `base`; a URL that does not parse makes the page malformed. */
+function resolveUrl(href: string, base: string, pageUrl: string): URL {
+  try {
+    return new URL(href, base);
+  } catch {
+    throw malformed(pageUrl, `it links to ${JSON.stringify(href.slice(0, 200))}, which is not a URL`);
+  }
+}
+
+function splitFragment(href: string, base: string, pageUrl: string): { url: string; hashes: Record<string, string> } {
+  const url = resolveUrl(href, base, pageUrl);
   const hashes: Record<string, string> = {};
   const fragment = /^#([a-z0-9]+)=([0-9a-fA-F]+)$/.exec(url.hash);
   if (fragment && HASH_ALGORITHMS.has(fragment[1]!)) hashes[fragment[1]!] = fragment[2]!.toLowerCase();
@@ -23,14 +32,11 @@ function splitFragment(href: string, base: string): { url: string; hashes: Recor
   return { url: url.href, hashes };
 }
 
-/** PEP 740's provenance URL, resolved against the page (relative URLs are allowed); nothing when absent or not a URL. */
-function provenanceUrl(value: unknown, base: string): { provenance?: string } {
-  if (typeof value !== 'string' || value === '') return {};
-  try {
-    return { provenance: new URL(value, base).href };
-  } catch {
-    return {};
-  }
+/** PEP 740's provenance URL, resolved against the page (relative URLs are allowed); nothing when absent. One that is not a URL makes the page malformed: never "no provenance". */
+function provenanceUrl(value: unknown, base: string, pageUrl: string): { provenance?: string } {
+  if (value === undefined || value === null || value === '') return {};
+  if (typeof value !== 'string') throw malformed(pageUrl, 'a provenance is not a URL');
+  return { provenance: resolveUrl(value, base, pageUrl).href };
 }
 
 /** Parse a PEP 691 JSON project page. */
@@ -41,13 +47,16 @@ export function parsePep691(body: string, pageUrl: string): IndexFile[] {
   } catch {
     throw malformed(pageUrl, 'its JSON does not parse');
   }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw malformed(pageUrl, 'its JSON is not an object');
   const files = (doc as { files?: unknown }).files;
   if (!Array.isArray(files)) throw malformed(pageUrl, 'it has no "files" list');
-  return files.map((entry: Record<string, unknown>) => {
+  return files.map((item: unknown) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw malformed(pageUrl, 'a file entry is not an object');
+    const entry = item as Record<string, unknown>;
     if (typeof entry.filename !== 'string' || typeof entry.url !== 'string') throw malformed(pageUrl, 'a file entry lacks "filename" or "url"');
-    const { url, hashes: fragmentHashes } = splitFragment(entry.url, pageUrl);
+    const { url, hashes: fragmentHashes } = splitFragment(entry.url, pageUrl, pageUrl);
     const hashes: Record<string, string> = { ...fragmentHashes };
-    if (entry.hashes && typeof entry.hashes === 'object') {
+    if (entry.hashes && typeof entry.hashes === 'object' && !Array.isArray(entry.hashes)) {
       for (const [alg, value] of Object.entries(entry.hashes as Record<string, unknown>)) {
         if (HASH_ALGORITHMS.has(alg) && typeof value === 'string') hashes[alg] = value.toLowerCase();
       }
@@ -60,7 +69,7 @@ export function parsePep691(body: string, pageUrl: string): IndexFile[] {
       requiresPython: typeof entry['requires-python'] === 'string' && entry['requires-python'] !== '' ? entry['requires-python'] : undefined,
       yanked,
       gpgSig: typeof entry['gpg-sig'] === 'boolean' ? entry['gpg-sig'] : undefined,
-      ...provenanceUrl(entry.provenance, pageUrl),
+      ...provenanceUrl(entry.provenance, pageUrl, pageUrl),
     };
   });
 }
@@ -73,7 +82,7 @@ export function parsePep503(body: string, pageUrl: string): IndexFile[] {
   const parser = new Parser(
     {
       onopentag(name, attrs) {
-        if (name === 'base' && attrs.href) base = new URL(attrs.href, pageUrl).href;
+        if (name === 'base' && attrs.href) base = resolveUrl(attrs.href, pageUrl, pageUrl).href;
         if (name === 'a') current = { attrs, text: '' };
       },
       ontext(text) {
@@ -84,8 +93,15 @@ export function parsePep503(body: string, pageUrl: string): IndexFile[] {
         const { attrs, text } = current;
         current = undefined;
         if (!attrs.href) return;
-        const { url, hashes } = splitFragment(attrs.href, base);
-        const filename = text.trim() || decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+        const { url, hashes } = splitFragment(attrs.href, base, pageUrl);
+        let filename = text.trim();
+        if (!filename) {
+          try {
+            filename = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+          } catch {
+            throw malformed(pageUrl, `it links to ${JSON.stringify(url.slice(0, 200))}, whose file name does not decode`);
+          }
+        }
         const yankedAttr = attrs['data-yanked'];
         files.push({
           filename,
@@ -94,7 +110,7 @@ export function parsePep503(body: string, pageUrl: string): IndexFile[] {
           requiresPython: attrs['data-requires-python'] || undefined,
           yanked: yankedAttr === undefined ? false : yankedAttr === '' ? true : yankedAttr,
           gpgSig: attrs['data-gpg-sig'] === undefined ? undefined : attrs['data-gpg-sig'] === 'true',
-          ...provenanceUrl(attrs['data-provenance'], base),
+          ...provenanceUrl(attrs['data-provenance'], base, pageUrl),
         });
       },
     },

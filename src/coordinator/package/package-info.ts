@@ -4,12 +4,12 @@
  */
 import { type TargetProfile, markerEnvironment } from '../../config/targets.js';
 import type { StagedTree } from '../stage/stage.js';
-import { distroPackageName, normalizeName } from '../../pep/names.js';
+import { normalizeName } from '../../pep/names.js';
 import { requirementsFor } from '../../pep/dependencies.js';
 import type { Dependency, PackageInfo } from '../../families/shared/family.types.js';
 import { parsePep440, translateSpecifier } from '../../pep/specifier.js';
 import { BuildError, ConfigError } from '../../errors.js';
-import { type Recipe, extraRelations, recipeName } from '../../config/recipes.js';
+import { type Recipe, extraRelations, packageNameFor } from '../../config/recipes.js';
 import { familyOf } from '../../families/registry.js';
 import { SHIPPED_TEMPLATES, type Templates } from '../../families/shared/templates.js';
 import type { PlannedDependency } from '../plan/plan.types.js';
@@ -27,8 +27,6 @@ export interface PackageInfoInput {
   recipe?: Recipe;
   /** Dependencies the resolver planned (markers and extras applied); default: the wheel's Requires-Dist. */
   planned?: readonly PlannedDependency[];
-  /** The distribution package name of a dependency (recipes: name, provided-by). */
-  nameOf?: (project: string) => string;
   /** The templates the packager renders (default: pkg2os's own). */
   templates?: Templates;
 }
@@ -37,18 +35,17 @@ export interface PackageInfoInput {
 export function makePackageInfo(input: PackageInfoInput): PackageInfo {
   const meta = input.tree.metadata;
   checkUpstreamVersion(input.project, meta.version);
-  const nameOf = input.nameOf ?? ((project: string) => `python3-${project}`);
   // Without a plan (a single package), the wheel's own Requires-Dist, markers evaluated for the target as the resolver does.
   const planned =
     input.planned ??
-    requirementsFor(meta.requiresDist, markerEnvironment(input.target), '', input.project).map((r) => ({ project: r.project, specifier: r.specifier, source: r.text }));
+    requirementsFor(meta.requiresDist, markerEnvironment(input.target), '', input.project).map((r) => ({ project: r.project, package: `python3-${r.project}`, specifier: r.specifier, source: r.text }));
   let dependencies: Dependency[] = [];
   const skipped: string[] = [];
   for (const dep of planned) {
     const { constraints, dropped, approximate } = translateSpecifier(dep.specifier);
     if (dropped.length) skipped.push(`${dep.project} ${dropped.join(', ')} (exclusions cannot be expressed as a dependency)`);
     if (approximate.length) skipped.push(`${dep.project} ${approximate.join(', ')} (translated to the nearest interval a dependency can express)`);
-    dependencies.push({ project: dep.project, name: nameOf(dep.project), constraints, source: dep.source });
+    dependencies.push({ project: dep.project, name: dep.package, constraints, source: dep.source });
   }
   const drop = new Set((input.recipe?.dependencies?.drop ?? []).map(normalizeName));
   for (const dep of dependencies.filter((d) => drop.has(d.project))) skipped.push(`${dep.source} (dropped by the recipe)`);
@@ -63,7 +60,8 @@ export function makePackageInfo(input: PackageInfoInput): PackageInfo {
   });
   return {
     project: input.project,
-    name: recipeName(input.recipe, familyOf(input.target).format) ?? distroPackageName(input.project),
+    // A project built although the distribution provides it takes the distribution's name: one package, pinned by the client files, never two with colliding files.
+    name: packageNameFor(input.project, input.recipe, familyOf(input.target).format),
     upstreamVersion: meta.version,
     release: input.release,
     target: input.target,

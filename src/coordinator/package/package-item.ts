@@ -16,6 +16,7 @@ import type { TargetProfile } from '../../config/targets.js';
 import type { DistributionFiles } from '../../families/shared/family.types.js';
 import { familyOf } from '../../families/registry.js';
 import type { Templates } from '../../families/shared/templates.js';
+import type { ReleaseData } from '../../families/shared/release-data.js';
 import type { SandboxRoot } from '../../box/sandbox.js';
 import type { ValidatedWheel } from '../../build/validate-wheel.js';
 import { checkTakeover } from './takeover.js';
@@ -59,13 +60,13 @@ export interface TargetSystems {
   installed(target: TargetProfile): Promise<DistributionFiles | undefined>;
   /** The identity of a target's build root (its archive, release date and package set). */
   rootIdentity(target: TargetProfile): Promise<string>;
+  /** What the target's whole release ships, when it can be read. */
+  release(target: TargetProfile): Promise<ReleaseData | undefined>;
 }
 
 /** How a run makes package files: who maintains them, what they are called, which release they get, where they go. */
 export interface Packaging {
   maintainer: string;
-  /** The distribution package name of a project in a format (recipes: name, provided-by). */
-  nameOf(project: string, format: string): string;
   /** A project's recipe as it applies to a family's packages. */
   recipeOf(project: string, family: string): LoadedRecipe | undefined;
   /** The release for (target, format, package, upstream version) from its inputs digest. */
@@ -98,7 +99,7 @@ async function packageKey(item: BuildItem, packaging: Packaging, parts: ItemInpu
     format,
     target: item.target.name,
     recipe: item.recipe,
-    dependencies: item.dependencies.map((d) => [d.project, d.specifier, packaging.nameOf(d.project, format)]),
+    dependencies: item.dependencies.map((d) => [d.project, d.specifier, d.package]),
     maintainer: packaging.maintainer,
     build: parts.build ? { environment: parts.build.key, requirements: parts.build.requirements.map((r) => [r.project, r.version, r.source]) } : null,
     root: parts.root,
@@ -130,7 +131,7 @@ export async function packageItem(item: BuildItem, packaging: Packaging, systems
   reportStep(packaging.logger, label, { phase: 'package', subject: `${format} for ${target.name}` });
   const packageName = packageNameFor(candidate.project, item.recipe, format);
   const staging = await systems.stagingRoot(target, prepared.wheel);
-  const installed = await systems.installed(target);
+  const [installed, releaseData] = await Promise.all([systems.installed(target), systems.release(target)]);
   // A box of its own for staging and packaging this (target, format).
   const dir = join(prepared.dir, `${target.name}-${format}`);
   await rm(dir, { recursive: true, force: true });
@@ -147,6 +148,8 @@ export async function packageItem(item: BuildItem, packaging: Packaging, systems
     allowFiles: item.recipe['allow-files'] ?? [],
     recipeFile: item.recipe.file,
     installed,
+    release: releaseData,
+    replacesDistribution: item.recipe['replaces-distribution-package'] ?? false,
     logger: packaging.logger,
   });
   const info = makePackageInfo({
@@ -160,10 +163,9 @@ export async function packageItem(item: BuildItem, packaging: Packaging, systems
     sourceDateEpoch: prepared.sourceDateEpoch,
     recipe: item.recipe,
     planned: item.dependencies,
-    nameOf: (project) => packaging.nameOf(project, format),
     templates: packaging.templates,
   });
-  checkTakeover(info, { recipe: item.recipe, recipeOf: (project) => packaging.recipeOf(project, family.name), installed });
+  checkTakeover(info, { recipe: item.recipe, recipeOf: (project) => packaging.recipeOf(project, family.name), installed, release: releaseData });
   const { path, ...built } = await family.packager.build(info, box, join(packaging.staged, format));
   const file: PackageFile = { ...built, file: `${format}/${basename(path)}`, target: target.name, upstreamVersion: candidate.version, release, inputs };
   if (key) await packaging.cache!.put<CachedPackage>('package', key, { built: file, byteCompiled: tree.byteCompiled, skipped: info.skippedRequirements }, [path]);

@@ -10,8 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { type BuildRequest, logName } from '../../config/build-request.js';
-import { packageNameFor, recipeForFamily } from '../../config/recipes.js';
-import { familyOfFormat } from '../../families/registry.js';
+import { recipeForFamily } from '../../config/recipes.js';
 import { copyAtomic, writeAtomic } from '../../fs-atomic.js';
 import { redactUrl } from '../../url-policy.js';
 import { FarmError } from '../../errors.js';
@@ -46,7 +45,6 @@ export async function buildPackages(request: BuildRequest): Promise<BuildOutcome
     const plans = await run.discovery.plan();
     const packaging: Packaging = {
       maintainer: request.maintainer,
-      nameOf: (project, format) => packageNameFor(project, recipeForFamily(run.discovery.recipes.get(project) ?? {}, familyOfFormat(format)!.name), format),
       recipeOf: (project, family) => recipeForFamily(run.discovery.recipes.get(project) ?? {}, family),
       release: (slot, inputs) => request.releases?.releaseFor(slot, inputs, request.release) ?? request.release,
       inputs: run.inputs,

@@ -17,6 +17,7 @@ import { type LoadedRecipe, loadRecipe } from '../../config/recipes.js';
 import type { TargetProfile } from '../../config/targets.js';
 import type { BuildRoots } from '../../families/build-roots.js';
 import { familyOf } from '../../families/registry.js';
+import type { ReleaseData } from '../../families/shared/release-data.js';
 import { LockfileError, Pkg2osError } from '../../errors.js';
 import type { IndexClient } from '../index/index-client.js';
 import type { ProjectPage, SdistCandidate } from '../../pep/index.types.js';
@@ -35,6 +36,8 @@ export interface DiscoveryOptions {
   targets: TargetProfile[];
   /** The build roots of the targets, for their distribution versions. */
   roots: BuildRoots;
+  /** What each target's whole release ships (its Python projects' packages among it), when it can be read. */
+  releaseOf(target: TargetProfile): Promise<ReleaseData | undefined>;
   noDeps: boolean;
   pre: boolean;
   /** Under --frozen, only the files the lockfile holds are candidates. */
@@ -110,8 +113,12 @@ export class Discovery {
     for (const target of o.targets) {
       const versions = new Map<string, string | null>();
       this.distribution.set(target.name, versions);
+      const release = await o.releaseOf(target);
+      const dists = Object.entries(release?.pythonDists ?? {});
+      const distributionNames = new Map(dists.map(([project, d]) => [project, d.package]));
+      const releaseVersions = new Map(dists.filter(([, d]) => d.version).map(([, d]) => [d.package, d.version!]));
       for (;;) {
-        const result = resolve({ roots: o.requirements, target, pages: this.pages, failedPages: this.failedPages, metadata: this.metadata, recipes: this.recipes, distributionVersions: versions, noDeps: o.noDeps, pre: o.pre });
+        const result = resolve({ roots: o.requirements, target, pages: this.pages, failedPages: this.failedPages, metadata: this.metadata, recipes: this.recipes, distributionVersions: versions, distributionNames, noDeps: o.noDeps, pre: o.pre });
         if (result.kind === 'plan') {
           plans.push(result);
           break;
@@ -119,7 +126,8 @@ export class Discovery {
         if (result.distributionPackages.length) {
           const root = await o.roots.rootFor(target);
           const found = root ? await familyOf(target).distributionVersions(result.distributionPackages, root) : new Map<string, string | null>();
-          for (const pkg of result.distributionPackages) versions.set(pkg, found.get(pkg) ?? null);
+          // The root's apt or rpm knows the version it would install; else the release's own Packages or metadata.
+          for (const pkg of result.distributionPackages) versions.set(pkg, found.get(pkg) ?? releaseVersions.get(pkg) ?? null);
         }
         await Promise.all(result.pages.map((project) => this.fetchPage(project)));
         await Promise.all(result.metadata.map((candidate) => this.queue.add(() => this.discover(candidate))));

@@ -7,7 +7,6 @@
  * works through (where wheels come from, what discovery learned, the target
  * systems).
  */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BoxPolicy } from '../../box/box.js';
 import { BuildInputs } from '../cache/build-inputs.js';
@@ -15,7 +14,7 @@ import { ContentCache } from '../cache/content-cache.js';
 import { type BuildLimits, DEFAULT_BUILD_LIMITS } from '../../config/build-limits.js';
 import { type BuildRequest, logName } from '../../config/build-request.js';
 import { recipeDirs } from '../../config/recipes.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, IndexError, Pkg2osError } from '../../errors.js';
 import { requireTools } from '../../exec.js';
 import { SYSTEM_PYTHON } from '../../host/system-python.js';
 import { IndexClient } from '../index/index-client.js';
@@ -25,9 +24,12 @@ import { BuildRoots } from '../../families/build-roots.js';
 import { familyOf, familyOfRoot } from '../../families/registry.js';
 import { rootPython } from '../../box/root-python.js';
 import { HOST_ROOT, type SandboxRoot } from '../../box/sandbox.js';
-import { makeWorkDir } from '../../box/work-dir.js';
+import { makeWorkDir, removeTree } from '../../box/work-dir.js';
 import type { BuildEnvironments } from '../../build/prepare.js';
 import type { TargetSystems } from '../package/package-item.js';
+import type { TargetProfile } from '../../config/targets.js';
+import { defaultStateDir } from '../../config/default-dirs.js';
+import type { ReleaseData } from '../../families/shared/release-data.js';
 import type { BuildItem } from '../plan/plan.types.js';
 import type { BuildPlan } from '../prepare/build-requirements.js';
 import type { PreparedWheel } from '../prepare/fetch-sdist.js';
@@ -56,7 +58,7 @@ export interface Run {
 }
 
 export async function withRun<T>(request: BuildRequest, building: boolean, body: (run: Run) => Promise<T>): Promise<T> {
-  await requireTools([SYSTEM_PYTHON, 'bwrap', 'prlimit', 'setpriv', 'tar', ...(building ? request.targets.map((t) => familyOf(t).packagingTool) : [])], building ? `building ${request.formats.join(' and ')} packages` : 'planning');
+  await requireTools([SYSTEM_PYTHON, 'bwrap', 'prlimit', 'setpriv', 'tar', ...(building ? ['patchelf', 'readelf', ...request.targets.map((t) => familyOf(t).packagingTool)] : [])], building ? `building ${request.formats.join(' and ')} packages` : 'planning');
   const lockfile = request.lockfile ? await Lockfile.load(request.lockfile) : undefined;
   if (request.frozen && (!lockfile || !lockfile.existed)) {
     throw new ConfigError('USAGE', `--frozen needs a lockfile, and ${request.lockfile ?? 'none'} does not exist.`, { hint: 'Run once without --frozen to create pkg2os.lock, and commit it.' });
@@ -68,7 +70,7 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
     const limits = request.limits ?? DEFAULT_BUILD_LIMITS;
     const policy: BoxPolicy = { limits: limits.sandbox, logCapBytes: limits.logCapBytes, hidden: request.hidden ?? [] };
     const cache = request.cacheDir ? new ContentCache(request.cacheDir) : undefined;
-    const client = new IndexClient({ indexUrl: request.indexUrl, allowInsecure: request.allowInsecureIndex, logger, maxDownloadBytes: request.maxDownloadBytes, cache });
+    const client = new IndexClient({ indexUrl: request.indexUrl, allowInsecure: request.allowInsecureIndex, logger, maxDownloadBytes: request.maxDownloadBytes, maxPageBytes: request.index?.maxPageBytes, http: request.index, cache });
     const dirs = recipeDirs(request.recipeDirs);
     const lockOptions = { frozen: request.frozen ?? false, acceptNewSigner: request.acceptNewSigner ?? false, acceptNewPublisher: request.acceptNewPublisher ?? false };
     const verifier = new UpstreamVerifier({ client, trust: new TrustStore(request.keysDir, dirs), lockfile, policy: request.signaturePolicy, provenancePolicy: request.provenancePolicy, lockOptions });
@@ -83,6 +85,7 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
       if (!perRoot.has(id)) perRoot.set(id, buildEnvironments({ client, verifier, recipe: (project) => discovery!.recipe(project), cache, inputs, workDir: work, root, policy, limits, logFile, logger }));
       return perRoot.get(id)!;
     };
+    const releaseOf = releases(request, logger);
     discovery = new Discovery({
       ...request,
       noDeps: request.noDeps ?? false,
@@ -98,6 +101,7 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
       goal: !building ? 'metadata' : request.farm ? 'plan' : 'wheel',
       environmentsFor,
       roots,
+      releaseOf,
       root: HOST_ROOT,
       policy,
       limits,
@@ -136,6 +140,7 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
         return (await familyOfRoot('/'))?.installedFiles('/', `this host's package (standing in for ${target.distribution}'s, which pkg2os has no root of)`);
       },
       rootIdentity: (target) => roots.identity(target),
+      release: releaseOf,
     };
     const facts: SdistFacts = {
       verdict: (item) => found.verdicts.get(item.candidate.file.url),
@@ -148,7 +153,7 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
     return result;
   } finally {
     if (request.keepWork) logger.info(`the work directory was kept: ${work}`);
-    else await rm(work, { recursive: true, force: true });
+    else await removeTree(work);
     workDir.release();
   }
 }
@@ -158,4 +163,46 @@ export async function built(prepared: Awaited<ReturnType<Discovery['prepare']>>,
   if (prepared.state === 'built') return prepared;
   if (prepared.state === 'failed') throw prepared.error;
   throw new Error(`${item.candidate.project} ${item.candidate.version} was prepared without its wheel`);
+}
+
+/**
+ * What each target's whole release ships, read once per run (and kept between
+ * runs in the state directory). A release pkg2os cannot read fails the run
+ * under `release-check: required`; else its packages are checked against what
+ * pkg2os knows (its root's package database, its list of names), with a
+ * warning that says so.
+ */
+function releases(request: BuildRequest, logger: Logger): (target: TargetProfile) => Promise<ReleaseData | undefined> {
+  const memo = new Map<string, Promise<ReleaseData | undefined>>();
+  const stateDir = request.stateDir ?? defaultStateDir();
+  return (target) => {
+    let found = memo.get(target.name);
+    if (!found) {
+      const family = familyOf(target);
+      found = family.releaseData(target, request.roots?.[target.name], stateDir).then(
+        (data) => {
+          for (const missing of data?.missing ?? []) logger.warn(`${target.name}: part of its release could not be read, and what it lists is not checked against: ${missing}`);
+          if (data) logger.debug(`${target.name}: names and files are checked against ${data.source}`);
+          else unreadable(target, `pkg2os has no source for ${target.distribution}'s whole release (${family.rootHint(target)})`);
+          return data;
+        },
+        (error: unknown) => {
+          if (!(error instanceof Pkg2osError)) throw error;
+          unreadable(target, error.message);
+          return undefined;
+        },
+      );
+      memo.set(target.name, found);
+    }
+    return found;
+  };
+
+  function unreadable(target: TargetProfile, why: string): void {
+    if (request.releaseCheck === 'required') {
+      throw new IndexError('INDEX_UNREACHABLE', `The whole release of ${target.name} cannot be read, and release-check is required: ${why}`, {
+        hint: 'Make its archive or repositories reachable (roots: in pkg2os.config.yaml), or set release-check: if-available to check against what pkg2os knows.',
+      });
+    }
+    logger.warn(`${target.name}: package names, Python names and programs are checked against what pkg2os knows (its list of names, the build root's installed packages), not against the whole release: ${why}`);
+  }
 }

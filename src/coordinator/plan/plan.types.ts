@@ -7,6 +7,8 @@ import type { Requirement } from '../../pep/requirement.js';
 /** A runtime dependency edge of a planned package, after markers (for the target) and extras. */
 export interface PlannedDependency {
   project: string;
+  /** The distribution package that satisfies it for this target (its recipe's name or provided-by, the distribution's own name for the project, else python3-<project>). */
+  package: string;
   specifier: string;
   /** The Requires-Dist text (or the requirement) it came from. */
   source: string;
@@ -80,6 +82,13 @@ export interface ResolveInput {
   recipes: ReadonlyMap<string, LoadedRecipe>;
   /** The target distribution's version of a package: a version, null when it cannot be known, absent when not asked yet. */
   distributionVersions: ReadonlyMap<string, string | null>;
+  /**
+   * The distribution's own package of each Python project its release ships
+   * (Debian's dh-python mapping, Fedora's python3dist() provides): a project
+   * without a recipe that names it is provided by that package where its
+   * version satisfies, and built under that name where it does not.
+   */
+  distributionNames?: ReadonlyMap<string, string>;
   /** Build only the roots. */
   noDeps: boolean;
   pre: boolean;

@@ -11,7 +11,7 @@
  */
 import { markerEnvironment } from '../../config/targets.js';
 import { familyOf } from '../../families/registry.js';
-import { type LoadedRecipe, isProvided, packageNameFor, recipeForFamily } from '../../config/recipes.js';
+import { type LoadedRecipe, isProvided, packageNameFor, recipeForFamily, recipeName } from '../../config/recipes.js';
 import { satisfies, valid } from '@renovatebot/pep440';
 import { IndexError, Pkg2osError } from '../../errors.js';
 import type { SdistCandidate } from '../../pep/index.types.js';
@@ -58,7 +58,12 @@ export function resolve(input: ResolveInput): ResolveNeeds | ResolvedPlan {
   const family = familyOf(input.target);
   const format = family.format;
   // Each project's recipe as it applies to this target's family (its overrides: for the family).
-  const recipeOf = (project: string): LoadedRecipe => recipeForFamily(input.recipes.get(project) ?? {}, family.name);
+  const recipeOf = (project: string): LoadedRecipe => {
+    const recipe = recipeForFamily(input.recipes.get(project) ?? {}, family.name);
+    // The distribution's own name for the project, from its release data, where no recipe names one.
+    const known = input.distributionNames?.get(project);
+    return known && recipeName(recipe, format) === undefined && !isProvided(recipe, format) ? { ...recipe, 'provided-by': { [format]: known } } : recipe;
+  };
   const roots = new Set(input.roots.map((r) => r.project));
   /** Projects a recipe says the distribution provides, which must be built anyway: named on the command line, or the distribution's version does not satisfy. */
   const mustBuild = new Set<string>(roots);
@@ -190,12 +195,13 @@ function planItems(states: Map<string, ProjectState>, input: ResolveInput, faile
     if (failed.has(state.project)) continue;
     const recipe = recipeOf(state.project);
     const base = state.deps.get('') ?? [];
-    const dependencies: PlannedDependency[] = base.map((d) => ({ project: d.project, specifier: d.specifier, source: d.text }));
+    const nameOf = (project: string) => packageNameFor(project, recipeOf(project), familyOf(input.target).format);
+    const dependencies: PlannedDependency[] = base.map((d) => ({ project: d.project, package: nameOf(d.project), specifier: d.specifier, source: d.text }));
     // What this package asks of its dependencies' extras is its own dependency too.
     for (const dep of base) {
       for (const extra of dep.extras) {
         for (const extraDep of states.get(dep.project)?.deps.get(extra) ?? []) {
-          dependencies.push({ project: extraDep.project, specifier: extraDep.specifier, source: `${extraDep.text} (via ${dep.project}[${extra}])` });
+          dependencies.push({ project: extraDep.project, package: nameOf(extraDep.project), specifier: extraDep.specifier, source: `${extraDep.text} (via ${dep.project}[${extra}])` });
         }
       }
     }

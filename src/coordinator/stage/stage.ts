@@ -16,11 +16,12 @@ import { SYSTEM_PYTHON } from '../../host/system-python.js';
 import { shipped } from '../../paths.js';
 import type { ValidatedWheel } from '../../build/validate-wheel.js';
 import type { DistributionFiles, StagedTree } from '../../families/shared/family.types.js';
+import type { ReleaseData } from '../../families/shared/release-data.js';
 import { familyOf } from '../../families/registry.js';
 import { article } from '../../families/shared/common.js';
-import { elfObjects, stripSharedObjects } from '../../box/strip.js';
+import { SHARED_OBJECT, cleanElfFiles, elfFiles } from '../../box/elf.js';
 import { listTree } from './tree.js';
-import { checkStagedTree } from './tree-rules.js';
+import { checkInstallPolicy } from './install-policy.js';
 import type { Logger } from '../../log.js';
 
 export type { StagedTree } from '../../families/shared/family.types.js';
@@ -42,6 +43,9 @@ export interface StageOptions {
   recipeFile?: string;
   /** The target's installed files, to refuse taking one over. */
   installed?: DistributionFiles;
+  /** What the target's whole release ships, whose names are not this package's to take. */
+  release?: ReleaseData;
+  replacesDistribution?: boolean;
   logger?: Logger;
 }
 
@@ -76,19 +80,20 @@ export async function stageWheel(options: StageOptions): Promise<StagedTree> {
   });
   const check = async () => {
     const entries = await listTree(await boxPath(box.dir, root));
-    checkStagedTree({ project: options.project, packageName: options.packageName, layout, entries, scripts: options.wheel.scripts, allowFiles: options.allowFiles, installed: options.installed, recipeFile: options.recipeFile });
+    checkInstallPolicy({ project: options.project, packageName: options.packageName, layout, ownDirs: family.ownDirs(options.packageName), distInfo: options.wheel.distInfo, entries, scripts: options.wheel.scripts, allowFiles: options.allowFiles, installed: options.installed, release: options.release, replacesDistribution: options.replacesDistribution, recipeFile: options.recipeFile });
     return entries;
   };
   let entries = await check();
   const distInfo = [layout.purelib, layout.platlib].map((lib) => `${lib}/${options.wheel.distInfo}`).find((d) => entries.some((e) => e.type === 'dir' && e.path === d));
   if (!distInfo) throw new BuildError('INVALID_METADATA', `The wheel of ${options.project} installed no .dist-info directory.`);
   const label = `${options.wheel.metadata.name} ${options.wheel.metadata.version}`;
+  // Every ELF file, in a pure wheel too: stripped where it is a shared object, and never with a runpath.
+  const elves = await elfFiles(box, entries.filter((e) => e.type === 'file').map((e) => e.path));
+  if ((await cleanElfFiles(box, elves, label, options.logger)) > 0) entries = await check();
   let libraries: string[] = [];
   if (!pure) {
-    const objects = await elfObjects(box, entries.filter((e) => e.type === 'file').map((e) => e.path));
-    if ((await stripSharedObjects(box, objects, label, options.logger)) > 0) entries = await check();
-    const all = entries.filter((e) => e.type === 'file' && /\.so(\.\d+)*$/.test(e.path)).map((e) => e.path);
-    if (all.length > 0) libraries = await family.libraryDepends(all, box, label, options.logger);
+    const objects = entries.filter((e) => e.type === 'file' && SHARED_OBJECT.test(e.path)).map((e) => e.path);
+    if (objects.length > 0) libraries = await family.libraryDepends(objects, box, label, options.logger);
   }
   return { root, format: family.format, layout, entries, metadata: options.wheel.metadata, pure, distInfo, byteCompiled, libraryDepends: libraries };
 }

@@ -61,7 +61,7 @@ export class UpstreamVerifier {
   /** The provenance object the index publishes for the file, when the policy asks for it; undefined when there is none. */
   private async provenance(candidate: SdistCandidate, recipe: LoadedRecipe): Promise<PublishedProvenance | undefined> {
     if (this.provenancePolicyFor(recipe) === 'ignore' || !candidate.file.provenance) return undefined;
-    const bytes = await this.options.client.fetchSmall(candidate.file.provenance, `the provenance of ${candidate.file.filename}`, 4 * 1024 * 1024);
+    const bytes = await this.options.client.fetchSmall(candidate.file.provenance, `the provenance of ${candidate.file.filename}`, 4 * 1024 * 1024, candidate.file.url);
     return bytes ? { url: redactUrl(candidate.file.provenance), bytes } : undefined;
   }
 
@@ -90,7 +90,7 @@ export class UpstreamVerifier {
   private async signature(candidate: SdistCandidate, recipe: LoadedRecipe): Promise<PublishedSignature | undefined> {
     if (!shouldFetchSignature(candidate, this.policyFor(recipe))) return undefined;
     const url = `${candidate.file.url}.asc`;
-    const bytes = await this.options.client.fetchSmall(url, `${candidate.file.filename}.asc`);
+    const bytes = await this.options.client.fetchSmall(url, `${candidate.file.filename}.asc`, 1024 * 1024, candidate.file.url);
     return bytes ? { url: redactUrl(url), bytes } : undefined;
   }
 

@@ -12,6 +12,12 @@ import { dpkgInstalledFiles } from './installed.js';
 import { debPackager, debianArch, debianRevision } from './packager.js';
 import { type DebianRootRecipe, aptVersions, debianRootRecipe, isDebianRoot, makeDebianRoot } from './root.js';
 import { shlibsDepends } from './shlibs.js';
+import { readArchive } from './archive.js';
+import { keptReleaseData, releaseDataFile } from '../shared/release-data.js';
+import { sha256Hex } from '../../digest.js';
+
+/** Debian's archive keyring (debian-archive-keyring), which checks every Debian release's InRelease. */
+const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
 export const debianFamily: Family = {
   name: 'debian',
@@ -39,11 +45,17 @@ export const debianFamily: Family = {
     headers: `/usr/include/python${target.pythonVersion}/${project}`,
     byteCompileAtBuild: false,
   }),
+  ownDirs: (name) => [`/usr/share/doc/${name}`],
   rootRecipe: debianRootRecipe,
   makeRoot: (target, recipe, dir) => makeDebianRoot(target, recipe as DebianRootRecipe, dir),
   rootHint: (target) =>
     `pkg2os makes ${article(target.name)} root with mmdebstrap from ${target.archive?.mirror ?? 'its archive'}: make sure it is reachable (pkg2os roots update --target ${target.name}), or give a mirror: roots: {${target.name}: {mirror: URL}} in pkg2os.config.yaml.`,
   ownsRoot: isDebianRoot,
+  async releaseData(target, settings, stateDir, fresh) {
+    if (!target.archive) return undefined;
+    const source = { mirror: settings?.mirror ?? target.archive.mirror, suite: target.archive.suite, keyring: settings?.keyring ?? target.archive.keyring ?? DEBIAN_KEYRING, arch: debianArch() };
+    return keptReleaseData(releaseDataFile(stateDir, target.name, sha256Hex(JSON.stringify(source)).slice(0, 16)), () => readArchive(source), fresh);
+  },
   distributionVersions: aptVersions,
   installedFiles: dpkgInstalledFiles,
   libraryDepends: shlibsDepends,

@@ -28,7 +28,7 @@ const MAKE_TIMEOUT_MS = 30 * 60 * 1000;
 
 export function debianRootRecipe(target: TargetProfile, setting: RootSettings | undefined): DebianRootRecipe | undefined {
   if (!target.archive) return undefined;
-  return { kind: 'debian', suite: target.archive.suite, mirror: setting?.mirror ?? target.archive.mirror, keyring: target.archive.keyring, packages: [...ROOT_PACKAGES, ...(setting?.packages ?? [])] };
+  return { kind: 'debian', suite: target.archive.suite, mirror: setting?.mirror ?? target.archive.mirror, keyring: setting?.keyring ?? target.archive.keyring, packages: [...ROOT_PACKAGES, ...(setting?.packages ?? [])] };
 }
 
 /** mmdebstrap the release into `dir`; returns the Date of the archive's Release it was made from. */

@@ -13,6 +13,10 @@ import { rpmMachineArch, rpmPackager, rpmRelease } from './packager.js';
 import { type DnfRootRecipe, dnfRootRecipe, isRpmRoot, makeDnfRoot, rpmVersions } from './root.js';
 import { compareRpmVersions } from './version-compare.js';
 import { RPM_SYNTAX, toRpmVersion } from './versions.js';
+import { resolve } from 'node:path';
+import { readRepositories } from './repodata.js';
+import { keptReleaseData, releaseDataFile } from '../shared/release-data.js';
+import { sha256Hex } from '../../digest.js';
 
 const LIB64 = ['x64', 'arm64', 'ppc64', 's390x', 'riscv64'];
 
@@ -48,11 +52,18 @@ export const rpmFamily: Family = {
       byteCompileAtBuild: true,
     };
   },
+  ownDirs: (name) => [`/usr/share/doc/${name}`, `/usr/share/licenses/${name}`],
   rootRecipe: dnfRootRecipe,
   makeRoot: (target, recipe, dir) => makeDnfRoot(target, recipe as DnfRootRecipe, dir),
   rootHint: (target) =>
     `pkg2os makes ${article(target.name)} root with dnf --installroot once it has the key of ${target.distribution}'s packages: roots: {${target.name}: {gpgkey: /path/to/RPM-GPG-KEY}} in pkg2os.config.yaml; or give a root of your own: roots: {${target.name}: {path: DIR}}.`,
   ownsRoot: isRpmRoot,
+  async releaseData(target, settings, stateDir, fresh) {
+    // Like a root: only from repositories pkg2os can check with the distribution's key.
+    if (!target.dnf || !settings?.gpgkey) return undefined;
+    const source = { repos: settings.repos ?? target.dnf.repos, gpgkey: resolve(settings.gpgkey) };
+    return keptReleaseData(releaseDataFile(stateDir, target.name, sha256Hex(JSON.stringify(source)).slice(0, 16)), () => readRepositories(source), fresh);
+  },
   distributionVersions: rpmVersions,
   installedFiles: rpmInstalledFiles,
   libraryDepends: elfdepsRequires,

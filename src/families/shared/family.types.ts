@@ -17,6 +17,7 @@ import type { CoreMetadata } from '../../pep/core-metadata.js';
 import type { Constraint } from '../../pep/specifier.js';
 import type { VersionSyntax } from './versions.js';
 import type { Templates } from './templates.js';
+import type { ReleaseData } from './release-data.js';
 
 /** Where the wheel's parts go on the target system (installer scheme paths, absolute). */
 export interface InstallLayout {
@@ -32,9 +33,12 @@ export interface InstallLayout {
 /** An entry of a staged tree, by its absolute path on the target system. */
 export interface StagedEntry {
   path: string;
-  type: 'file' | 'dir' | 'symlink';
+  /** `special`: a device, a pipe or a socket (never packaged). */
+  type: 'file' | 'dir' | 'symlink' | 'special';
   /** Bytes, for files; 0 otherwise. */
   size: number;
+  /** Permission bits (with setuid, setgid and sticky). */
+  mode: number;
 }
 
 /** A wheel staged in a target's layout: the files its package installs. */
@@ -175,6 +179,8 @@ export interface Family {
   /** The release string that carries the target: "1~deb12", "1.el9". */
   releaseString(release: number, target: TargetProfile): string;
   installLayout(target: TargetProfile, project: string): InstallLayout;
+  /** The directories of a package's own beyond its layout: its documentation and licences. */
+  ownDirs(packageName: string): string[];
   /** How a root of `target` is made with these settings; undefined when pkg2os cannot make one. */
   rootRecipe(target: TargetProfile, settings: RootSettings | undefined): RootRecipe | undefined;
   /** Make the root into `dir`; returns what to stamp it with (where and when it was made from). */
@@ -183,6 +189,14 @@ export interface Family {
   rootHint(target: TargetProfile): string;
   /** Whether the root at `path` is one of this family's (its package database). */
   ownsRoot(path: string): Promise<boolean>;
+  /**
+   * What the target's whole release ships (packages, Python names, programs,
+   * the distribution's package of each Python project), read from its own
+   * archive or repositories and kept in `stateDir` (made again with `fresh`);
+   * undefined when pkg2os has no source for it (an RPM-family target without
+   * repositories and their key).
+   */
+  releaseData(target: TargetProfile, settings: RootSettings | undefined, stateDir: string, fresh?: boolean): Promise<ReleaseData | undefined>;
   /** The version a root's distribution has of each package (null: unknown). */
   distributionVersions(packages: readonly string[], root: SandboxRoot): Promise<Map<string, string | null>>;
   /** What a root has installed, from its package database. */
