@@ -9,7 +9,12 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { execa } from 'execa';
+import { IndexServer } from '../support/index-server.js';
+import { pkg2os } from '../support/run-cli.js';
+import { makeSdist } from '../support/sdist-fixtures.js';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HostileWorld } from '../support/hostile-world.js';
@@ -31,6 +36,8 @@ const DATA: Record<string, [string, RegExp]> = {
   'polkit-rules': [wheel('polkit-rules', { [data('polkit-rules', 'share/polkit-1/rules.d/10-evil.rules')]: 'polkit.addRule(function() { return polkit.Result.YES; });\n', [data('polkit-rules', 'share/polkit-1/actions/org.evil.policy')]: '<policyconfig/>\n' }), /\/usr\/share\/polkit-1\/(actions|rules\.d)\//],
   'completion-nano': [wheel('completion-nano', { [data('completion-nano', 'share/bash-completion/completions/nano')]: 'id\n', [data('completion-nano', 'share/bash-completion/completions/htop')]: 'id\n' }), /\/usr\/share\/bash-completion\/completions\/(htop|nano)/],
   'locale-catalog': [wheel('locale-catalog', { [data('locale-catalog', 'share/locale/de/LC_MESSAGES/apt.mo')]: 'x', [data('locale-catalog', 'share/locale/de/LC_MESSAGES/sudo.mo')]: 'x' }), /\/usr\/share\/locale\/de\/LC_MESSAGES\/(apt|sudo)\.mo/],
+  // A path no file system takes: refused before anything installs it, and the work directory still goes (it failed in cleanup once).
+  'long-path': [`ENTRIES = {"long_path/__init__.py": "", "long_path/" + "d/" * 7500 + "x.py": ""}\n`, /an entry's path is \d+ bytes long, beyond what a file system takes/],
   'c-headers': [wheel('c-headers', { 'c_headers-1.0.data/headers/evil.h': '#define X 1\n' }), /\/usr\/include\/python3\.\d+\/c-headers\/evil\.h, a C header/],
 };
 
@@ -92,5 +99,31 @@ describe('hostile build output on a terminal', () => {
     assert.match(result.stderr, /\\u202egpj\.exe/);
     const log = await readFile(join(result.out, 'logs', 'terminal-escapes-1.0.log'), 'utf8');
     assert.ok(log.includes('\u001b]52;c;ZXZpbA==\u0007'), 'the log keeps the bytes');
+  });
+});
+
+describe('compiled code with a runpath into /tmp', () => {
+  const index = new IndexServer();
+  before(async () => {
+    index.add('rpath-fixture', await makeSdist({ name: 'rpath-fixture', version: '1.0', compiled: true, rpath: '/tmp/evil' }));
+    await index.start();
+  });
+  after(() => index.stop());
+
+  it('loses its RPATH and RUNPATH before it is packaged (the wheel it was built into had both)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pkg2os-rpath-'));
+    const result = await pkg2os(['build', 'rpath-fixture', '--target', 'debian-12', '--index-url', index.url, '--out', join(dir, 'out'), '--no-lockfile', '--keep-work'], {}, dir);
+    assert.equal(result.exitCode, 0, result.stderr);
+    const work = /the work directory was kept: (\S+)/.exec(result.stderr)?.[1];
+    assert.ok(work, result.stderr);
+    const wheel = (await execa('find', [work, '-name', 'rpath_fixture-*.whl'])).stdout.split('\n')[0]!;
+    await execa('/usr/bin/python3', ['-m', 'zipfile', '-e', wheel, join(dir, 'wheel')]);
+    const built = (await execa('find', [join(dir, 'wheel'), '-name', '_speed*.so'])).stdout.split('\n')[0]!;
+    assert.match((await execa('readelf', ['-dW', built])).stdout, /\(RPATH\).*\/tmp\/evil/, 'the fixture is hostile: its wheel has the runpath');
+    const deb = join(dir, 'out', 'deb', 'python3-rpath-fixture_1.0-1~deb12_amd64.deb');
+    await execa('dpkg-deb', ['-x', deb, join(dir, 'tree')]);
+    const packaged = (await execa('find', [join(dir, 'tree'), '-name', '_speed*.so'])).stdout.split('\n')[0]!;
+    assert.doesNotMatch((await execa('readelf', ['-dW', packaged])).stdout, /\((RPATH|RUNPATH)\)/, 'the package has none');
+    await execa('rm', ['-rf', work]);
   });
 });

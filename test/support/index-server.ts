@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createGzip } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 
 export interface ServedFile {
@@ -21,6 +22,22 @@ export interface ServedFile {
   provenance?: Buffer;
 }
 
+/**
+ * A fault the server injects into one answer to a path (each request takes
+ * the next one queued for its path; with none left it answers normally):
+ * a status (with Retry-After), a connection reset before or during the body,
+ * a body shorter than its Content-Length, a body dripped slowly, a huge body
+ * streamed without end, a gzip bomb, or a body of the test's choice.
+ */
+export type Fault =
+  | { status: number; retryAfter?: number }
+  | { reset: 'before' | 'mid' }
+  | { short: true }
+  | { slow: number }
+  | { huge: number }
+  | { gzipBomb: number }
+  | { body: string | Buffer; contentType?: string };
+
 export interface IndexServerOptions {
   /** 'negotiate' (default) answers JSON to PEP 691 clients, else HTML. */
   mode?: 'negotiate' | 'json' | 'html';
@@ -29,6 +46,8 @@ export interface IndexServerOptions {
 export class IndexServer {
   readonly projects = new Map<string, ServedFile[]>();
   readonly requests: string[] = [];
+  /** Faults to inject, by URL path, in order. */
+  readonly faults = new Map<string, Fault[]>();
   /** Conditional requests answered 304. */
   notModified = 0;
   private server?: Server;
@@ -57,6 +76,8 @@ export class IndexServer {
     this.server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       this.requests.push(url.pathname);
+      const fault = this.faults.get(url.pathname)?.shift();
+      if (fault) return void inject(fault, res, () => this.real(url.pathname));
       const page = /^\/simple\/([^/]+)\/$/.exec(url.pathname);
       if (page) {
         const files = this.projects.get(decodeURIComponent(page[1]!));
@@ -125,6 +146,13 @@ export class IndexServer {
     return this;
   }
 
+  /** The normal body of a file path (for faults that cut it short). */
+  private real(path: string): Buffer {
+    const file = /^\/files\/(.+)$/.exec(path);
+    for (const files of this.projects.values()) for (const f of files) if (file && f.filename === decodeURIComponent(file[1]!)) return f.body;
+    return Buffer.from('<!DOCTYPE html><html><body></body></html>\n');
+  }
+
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -136,4 +164,61 @@ export function sha256(data: Buffer): string {
 
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function inject(fault: Fault, res: import('node:http').ServerResponse, real: () => Buffer): void {
+  if ('status' in fault) return void res.writeHead(fault.status, fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {}).end('fault');
+  if ('reset' in fault) {
+    if (fault.reset === 'before') return void res.socket?.destroy();
+    const body = real();
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+    res.write(body.subarray(0, Math.floor(body.length / 2)));
+    setTimeout(() => res.socket?.destroy(), 50);
+    return;
+  }
+  if ('short' in fault) {
+    const body = real();
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length + 1000 });
+    res.end(body);
+    return;
+  }
+  if ('slow' in fault) {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    const timer = setInterval(() => res.write('<'), 1000 / fault.slow);
+    res.on('close', () => clearInterval(timer));
+    return;
+  }
+  if ('huge' in fault) {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    const chunk = Buffer.from(`<a href="../../files/x-1.0.tar.gz">x-1.0.tar.gz</a>${' '.repeat(65_000)}\n`);
+    let sent = 0;
+    const pump = () => {
+      while (sent < fault.huge) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    res.on('close', () => (sent = fault.huge));
+    pump();
+    return;
+  }
+  if ('gzipBomb' in fault) {
+    res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
+    const gzip = createGzip({ level: 9 });
+    gzip.pipe(res);
+    const zeros = Buffer.alloc(1024 * 1024, 0x20);
+    let sent = 0;
+    const pump = () => {
+      while (sent < fault.gzipBomb) {
+        sent += zeros.length;
+        if (!gzip.write(zeros)) return void gzip.once('drain', pump);
+      }
+      gzip.end();
+    };
+    res.on('close', () => (sent = fault.gzipBomb));
+    pump();
+    return;
+  }
+  res.writeHead(200, { 'content-type': fault.contentType ?? 'text/html' }).end(fault.body);
 }

@@ -26,12 +26,15 @@ export interface FixtureSpec {
   broken?: boolean;
   /** Give the module a C extension (`<module>._speed`, with add(a, b)), built by setuptools. */
   compiled?: boolean;
+  /** Link the C extension with this RPATH and RUNPATH (a hostile build's). */
+  rpath?: string;
 }
 
 /** A small C extension: <module>._speed.add(a, b), and the Python version it was compiled for. */
-function cExtension(mod: string): Record<string, string> {
+function cExtension(mod: string, rpath?: string): Record<string, string> {
+  const link = rpath ? `, extra_link_args=["-Wl,-rpath,${rpath}", "-Wl,--disable-new-dtags", "-Wl,-rpath,${rpath}/runpath"]` : '';
   return {
-    'setup.py': `from setuptools import Extension, setup\nsetup(ext_modules=[Extension("${mod}._speed", ["${mod}/_speed.c"])])\n`,
+    'setup.py': `from setuptools import Extension, setup\nsetup(ext_modules=[Extension("${mod}._speed", ["${mod}/_speed.c"]${link})])\n`,
     [`${mod}/_speed.c`]: [
       '#define PY_SSIZE_T_CLEAN',
       '#include <Python.h>',
@@ -94,7 +97,7 @@ export async function makeSdist(spec: FixtureSpec): Promise<{ filename: string; 
     [`${mod}/__init__.py`]: spec.broken
       ? 'def broken(:\n'
       : `"""Fixture module ${spec.name}."""\n__version__ = ${JSON.stringify(spec.version)}\n\n\ndef main():\n    print("${spec.name} " + __version__)\n`,
-    ...(spec.compiled ? cExtension(mod) : {}),
+    ...(spec.compiled ? cExtension(mod, spec.rpath) : {}),
     ...spec.files,
   };
   if (spec.broken) files['setup.py'] = 'raise SystemExit("this sdist is broken on purpose")\n';

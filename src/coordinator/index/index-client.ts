@@ -160,7 +160,8 @@ export class IndexClient {
           size += chunk.length;
           if (size > limit) throw new TooLarge(limit);
           for (const [, h] of hashers) h.update(chunk);
-          writeSync(fd, chunk);
+          // At its own offset: a retry starts the file again from 0, and what is hashed is exactly what is on disk.
+          writeSync(fd, chunk, 0, chunk.length, size - chunk.length);
         },
         reset() {
           ftruncateSync(fd, 0);
