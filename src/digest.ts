@@ -41,3 +41,10 @@ export async function treeDigest(dir: string, filter: RegExp = /./): Promise<str
   }
   return hash.digest('hex');
 }
+
+/** JSON with every object's keys sorted: the same value, the same text (for digests and signatures). */
+export function canonicalJson(value: unknown): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  return JSON.stringify(canonical(value));
+}

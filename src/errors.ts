@@ -15,6 +15,7 @@ export const ExitCode = {
   index: 6,
   publish: 7,
   farm: 8,
+  storage: 9,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -29,6 +30,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCode, string> = {
   6: 'index error (unreachable, HTTP error, no such project, nothing matches, conflicting requirements)',
   7: 'publishing failed (its own signature check, a conflicting package, another key, another publisher holding the lock, a publishing tool failing, a published file changed by someone else); the repository is as it was',
   8: 'the build farm failed the run (its queue unreachable or restarted without its jobs, no worker for a target, an artifact whose bytes are not its digest); nothing was published',
+  9: 'a file system is full (ENOSPC, EDQUOT) or read-only (EROFS): the message names it and how much was needed; what was half-written is removed, and a repository is as it was',
 };
 
 export type ErrorCode =
@@ -98,11 +100,22 @@ export type ErrorCode =
   | 'ARTIFACT_MISSING'
   | 'ARTIFACT_TAMPERED'
   | 'REMOTE_BUILD_FAILED'
+  | 'NO_PINNED_WORKER'
+  | 'RESULT_REFUSED'
+  | 'NO_AGREEMENT'
+  | 'BUILDS_DISAGREE'
+  | 'OPEN_QUEUE'
+  | 'WORKER_IDENTITY'
+  // checking a published package by building it again
+  | 'NOT_REPRODUCED'
   // a package failed because its dependency did (report.json only)
   | 'DEPENDENCY_FAILED'
   // tools
   | 'TOOL_MISSING'
   | 'TOOL_FAILED'
+  // file systems
+  | 'DISK_FULL'
+  | 'READ_ONLY'
   // a bug in pkg2os
   | 'INTERNAL';
 
@@ -168,6 +181,11 @@ export class FarmError extends Pkg2osError {
 /** Publishing a repository failed; the previous state is untouched (exit 7). */
 export class PublishError extends Pkg2osError {
   readonly exitCode = ExitCode.publish;
+}
+
+/** A file system is full or read-only (exit 9): nothing half-written stays. */
+export class StorageError extends Pkg2osError {
+  readonly exitCode = ExitCode.storage;
 }
 
 /** A system tool is not installed (exit 5). */

@@ -15,6 +15,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import { ToolError, ToolMissingError, type ToolPhase } from './errors.js';
+import { killOnStop } from './stop-registry.js';
+import { isStorageFailure, storageError, storageFailureIn } from './storage-errors.js';
 
 /** Debian packages that provide the programs pkg2os runs. */
 const TOOL_PACKAGES: Record<string, string> = {
@@ -88,6 +90,11 @@ export interface RunOptions {
   phase?: ToolPhase;
   /** Cancels the child (SIGKILL). */
   signal?: AbortSignal;
+  /**
+   * The host directory a failure for want of space refers to (a sandbox's box: the paths its tools name are
+   * the box's own). Without it, the path the tool names, or cwd.
+   */
+  storageAt?: string;
   /** Exit statuses that are not failures (besides 0), e.g. dpkg-query's 1 for "some were not found". */
   okExitCodes?: number[];
   /** Stream stdout into this file (never into memory), at most `maxStdoutBytes` of it: the child is killed beyond. */
@@ -114,18 +121,23 @@ export function tail(text: string, lines = TAIL_LINES): string {
 class CappedLog {
   private written = 0;
   private truncated = false;
-  private constructor(private readonly stream: WriteStream | undefined, private readonly cap: number) {}
+  /** Why the file could not be written (a full disk): writing stops, and close() says so. */
+  private failure?: NodeJS.ErrnoException;
+  private constructor(private readonly stream: WriteStream | undefined, private readonly cap: number, private readonly file = '') {
+    stream?.on('error', (error: NodeJS.ErrnoException) => (this.failure ??= error));
+  }
 
   static async open(file: string | undefined, cap: number, header: string): Promise<CappedLog> {
     if (!file) return new CappedLog(undefined, cap);
     await mkdir(dirname(file), { recursive: true });
     const stream = createWriteStream(file, { flags: 'a' });
+    const log = new CappedLog(stream, cap, file);
     stream.write(header);
-    return new CappedLog(stream, cap);
+    return log;
   }
 
   write(chunk: Buffer): void {
-    if (!this.stream || this.truncated) return;
+    if (!this.stream || this.truncated || this.failure) return;
     const room = this.cap - this.written;
     if (chunk.length <= room) {
       this.stream.write(chunk);
@@ -141,7 +153,9 @@ class CappedLog {
   async close(footer: string): Promise<void> {
     if (!this.stream) return;
     const stream = this.stream;
-    await new Promise<void>((resolve, reject) => stream.end(footer, () => resolve()).once('error', reject));
+    if (!this.failure) await new Promise<void>((resolve) => stream.end(footer, () => resolve()).once('error', () => resolve()));
+    else stream.destroy();
+    if (this.failure) throw isStorageFailure(this.failure) ? storageError(this.failure, `the log ${this.file}`, this.file) : this.failure;
   }
 }
 
@@ -171,6 +185,7 @@ export async function run(tool: string, args: readonly string[], options: RunOpt
     stripFinalNewline: false,
     reject: false,
   });
+  const tracked = killOnStop({ kill: (signal) => child.kill(signal), exited: child.then(() => undefined, () => undefined) });
   let tooLarge = false;
   let written = 0;
   const toFile = options.stdoutFile
@@ -188,7 +203,10 @@ export async function run(tool: string, args: readonly string[], options: RunOpt
           },
         }),
         createWriteStream(options.stdoutFile, { mode: 0o600 }),
-      ).catch(() => undefined)
+      ).then(
+        () => undefined,
+        (error: NodeJS.ErrnoException) => error,
+      )
     : undefined;
   if (!options.stdoutFile) {
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -202,8 +220,12 @@ export async function run(tool: string, args: readonly string[], options: RunOpt
     log.write(chunk);
     keepTail(chunk);
   });
-  const result = await child;
-  await toFile;
+  const result = await child.finally(() => tracked.release());
+  const fileError = await toFile;
+  if (fileError && !tooLarge) {
+    await log.close('[output file not written]\n').catch(() => undefined);
+    throw isStorageFailure(fileError) ? storageError(fileError, `the output of ${tool}`, options.stdoutFile) : fileError;
+  }
   if (tooLarge) {
     await log.close('[output limit]\n');
     throw new ToolError(`${tool} wrote more than ${options.maxStdoutBytes} bytes${options.purpose ? ` while ${options.purpose}` : ''} and was stopped.`, shown, undefined, '', { phase: options.phase });
@@ -229,6 +251,8 @@ export async function run(tool: string, args: readonly string[], options: RunOpt
       : result.exitCode !== undefined
         ? `exited with status ${result.exitCode}`
         : `was killed by ${result.signal ?? 'a signal'}`;
+  const storage = storageFailureIn(output, options.storageAt ?? options.cwd, options.storageAt !== undefined);
+  if (storage && !result.timedOut && !result.isCanceled) throw storageError(storage, `${tool}${options.purpose ? `, ${options.purpose}` : ''}`);
   throw new ToolError(`${tool} ${how}${options.purpose ? ` while ${options.purpose}` : ''}.${options.logFile ? ` Full log: ${options.logFile}` : ''}`, shown, result.exitCode, output, {
     hint: options.hint,
     phase: options.phase,

@@ -61,3 +61,16 @@ export async function readZipMembers(path: string, wanted: (name: string) => boo
   });
   return out;
 }
+
+/** The sha256 of every file member, by name (streamed: nothing is held whole). */
+export async function memberDigests(path: string): Promise<Map<string, string>> {
+  const { createHash } = await import('node:crypto');
+  const out = new Map<string, string>();
+  await eachEntry(path, async (entry, zip) => {
+    if (entry.fileName.endsWith('/')) return;
+    const hash = createHash('sha256');
+    for await (const chunk of await zip.openReadStreamPromise(entry)) hash.update(chunk as Buffer);
+    out.set(entry.fileName, hash.digest('hex'));
+  });
+  return out;
+}

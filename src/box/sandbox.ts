@@ -228,6 +228,7 @@ export async function runSandboxed(spec: SandboxRun): Promise<RunResult> {
       timeoutMs: spec.limits.wallSeconds * 1000,
       signal: runSignal(),
       purpose: spec.purpose,
+      storageAt: box,
     });
   } catch (error) {
     if (cgroup?.outOfMemory()) {

@@ -7,10 +7,9 @@
 import { statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { run } from '../exec.js';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { removeOnStop } from '../host/cleanup.js';
+import { removeOnStop, userTempDir } from '../host/cleanup.js';
 
 export interface WorkDir {
   path: string;
@@ -32,7 +31,8 @@ export async function removeTree(path: string): Promise<void> {
 }
 
 export async function makeWorkDir(): Promise<WorkDir> {
-  const path = await mkdtemp(join(tmpdir(), 'pkg2os-'));
+  // In the user's TMPDIR, not the run's own: --keep-work keeps it after the run's is gone.
+  const path = await mkdtemp(join(userTempDir(), 'pkg2os-'));
   const tracked = removeOnStop(path);
   if (process.getuid?.() === 0) {
     await chmod(path, 0o711);

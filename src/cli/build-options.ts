@@ -54,6 +54,8 @@ export interface BuildFlags extends RepoFlags {
   progress?: boolean;
   queue?: string;
   store?: string;
+  agree?: string;
+  allowOpenQueue?: boolean;
   retries?: string;
 }
 
@@ -68,7 +70,19 @@ function farmSettings(flags: BuildFlags, config: FileConfig): { farm?: BuildRequ
   if (!queue) return {};
   const store = flags.store ?? config.store;
   if (!store) throw new ConfigError('USAGE', '--queue needs --store: the artifact store the coordinator and the workers share.', { hint: 'Give --store DIR (a directory every worker sees too), or store: in pkg2os.config.yaml.' });
-  return { farm: { queue, store: resolve(store), waitForWorkerMs: parseDuration(config['farm-wait'] ?? '10m', 'farm-wait') * 1000 } };
+  const agree = flags.agree !== undefined ? Number(flags.agree) : (config['farm-agree'] ?? 1);
+  if (!Number.isInteger(agree) || agree < 1 || agree > 16) throw new ConfigError('USAGE', `--agree must be a whole number from 1 to 16, not "${flags.agree}".`);
+  return {
+    farm: {
+      queue,
+      store: resolve(store),
+      waitForWorkerMs: parseDuration(config['farm-wait'] ?? '10m', 'farm-wait') * 1000,
+      keysDir: resolve(flags.keysDir ?? config['keys-dir'] ?? defaultKeysDir()),
+      ...(config['farm-workers'] ? { workers: config['farm-workers'] } : {}),
+      agree,
+      allowOpenQueue: flags.allowOpenQueue ?? config['allow-open-queue'] ?? false,
+    },
+  };
 }
 
 function parsePolicy(text: string, what = 'signature'): SignaturePolicy {

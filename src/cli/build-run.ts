@@ -52,7 +52,11 @@ async function buildAndReport(requirementTexts: string[], flags: BuildFlags, log
     const plan = await planPackages(request);
     if (flags.json) outJson(plan);
     else out(formatPlan(plan));
-    return 0;
+    if (plan.failures.length === 0) return 0;
+    // A plan that would fail fails as the build would: the same message, the same exit code.
+    const own = plan.failures.filter((f) => f.code !== 'DEPENDENCY_FAILED');
+    for (const f of own.length ? own : plan.failures) err(`pkg2os: error: ${f.project}${f.version ? ` ${f.version}` : ''} (${f.target}): ${f.message}\n`);
+    return (own[0] ?? plan.failures[0]!).exitCode as number;
   }
   const { report, failures } = await buildPackages(request);
   if (repo && keyFile && report.packages.length > 0) {

@@ -11,6 +11,7 @@ import type { ExplainReport } from '../coordinator/pipeline/explain.js';
 import type { BuildRecord } from '../coordinator/pipeline/records.js';
 import type { Check } from '../coordinator/verify/checks.js';
 import { reporting } from './output.js';
+import { nonEmpty } from './list-option.js';
 
 export function registerExplain(program: Command): void {
   program
@@ -18,7 +19,7 @@ export function registerExplain(program: Command): void {
     .description('show everything that stands behind a published package: upstream file, verdicts, publisher, build inputs, signed index')
     .argument('<package>', 'the distribution package (python3-django) or the project (django)')
     .option('--repo <dir>', 'the repository root (default: repo: in pkg2os.config.yaml)')
-    .option('--target <name>', 'only this target')
+    .option('--target <name>', 'only this target', nonEmpty)
     .option('--version <version>', 'only this version (upstream or distribution)')
     .option('--config <file>', 'configuration file (default ./pkg2os.config.yaml if present)')
     .option('--json', 'print JSON (schemas/explain.schema.json)')
@@ -66,6 +67,7 @@ function upstreamLines(record: BuildRecord): string[] {
       lines.push(`    ${r.requirement}: ${r.project} ${r.version} from ${r.source}${r.sha256 ? `, sha256 ${r.sha256}` : ''}${verdicts ? ` (${verdicts})` : ''}${r.note ? `; ${r.note}` : ''}`);
     }
   }
+  lines.push(`  wheel built  ${u.builtBy?.length ? `by ${u.builtBy.map((w) => `${w.worker} (key ${w.key}, at ${w.host})`).join(' and ')}: pinned farm workers, each signing its result${u.builtBy.length > 1 ? ', byte for byte alike' : ''}` : 'here, by the coordinator'}`);
   lines.push(`  recipe       ${u.recipe ? `${u.recipe.file ?? 'none (pkg2os\'s defaults)'}, settings sha256 ${u.recipe.sha256}` : '(not recorded)'}`);
   const env = record.environment ? Object.entries(record.environment).map(([k, v]) => `${k} ${v}`).join(', ') : 'not recorded';
   lines.push(`  environment  ${env}`);

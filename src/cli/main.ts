@@ -5,7 +5,7 @@
 import { err } from './terminal.js';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
-import { installStopHandlers } from '../host/cleanup.js';
+import { installStopHandlers, useRunTempDir } from '../host/cleanup.js';
 import { PKG2OS_VERSION } from '../version.js';
 import { registerBuild, registerRebuild } from './build-command.js';
 import { registerCache } from './cache-command.js';
@@ -16,6 +16,8 @@ import { registerRoots } from './roots-command.js';
 import { registerTrust } from './trust-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerWorker } from './worker-command.js';
+import { registerFarm } from './farm-command.js';
+import { registerVerifyBuild } from './verify-build-command.js';
 import { printErrorDocument, reportError, setJsonOutput } from './output.js';
 
 /** The whole command line, every command registered (its actions load their code on use): run by `main`, read by docs/reference.md's generator. */
@@ -26,6 +28,8 @@ export function makeProgram(): Command {
     .description('Turn Python packages from a PyPI-compatible index into signed .deb and .rpm packages.')
     .version(PKG2OS_VERSION)
     .exitOverride()
+    // Usage errors look like every other error (subcommands inherit this when they are made).
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'pkg2os: error: ')) })
     .showHelpAfterError('(run pkg2os --help for usage)');
   registerBuild(program);
   registerRebuild(program);
@@ -34,6 +38,8 @@ export function makeProgram(): Command {
   registerPublish(program);
   registerExplain(program);
   registerWorker(program);
+  registerFarm(program);
+  registerVerifyBuild(program);
   registerKeys(program);
   registerRoots(program);
   registerTrust(program);
@@ -52,7 +58,9 @@ export async function main(argv: string[]): Promise<number> {
   // With --json every outcome is one JSON document on stdout, a failure before any report too.
   setJsonOutput(argv.slice(2).includes('--json'));
   const program = makeProgram();
+  let removeRunTemp = () => {};
   try {
+    removeRunTemp = useRunTempDir();
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
@@ -63,5 +71,7 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.usage;
     }
     return reportError(error);
+  } finally {
+    removeRunTemp();
   }
 }

@@ -3,6 +3,7 @@ import { err, outJson } from './terminal.js';
 import type { Logger } from '../log.js';
 import { ExitCode, isPkg2osError } from '../errors.js';
 import { errorDocument } from './error-document.js';
+import { isStorageFailure, storageError } from '../storage-errors.js';
 
 /** Whether the command line asked for --json: then every failure is also one JSON document on stdout. */
 let jsonOutput = false;
@@ -32,7 +33,9 @@ export function stderrLogger(verbose: boolean): Logger {
  * stack trace. With --json the error is also a JSON document on stdout, unless
  * the command printed its own document (`json: false`).
  */
-export function reportError(error: unknown, extra?: string, options: { json?: boolean } = {}): number {
+export function reportError(thrown: unknown, extra?: string, options: { json?: boolean } = {}): number {
+  // A full or read-only file system wherever it struck is the user's to fix, not a bug.
+  const error = isStorageFailure(thrown) ? storageError(thrown, 'a file') : thrown;
   if (options.json ?? true) printErrorDocument(error);
   if (isPkg2osError(error)) {
     const lines = [`pkg2os: error: ${error.message}`];

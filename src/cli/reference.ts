@@ -75,7 +75,7 @@ export function referenceMarkdown(program: Command, schemas: ReadonlyArray<{ fil
   lines.push('| key | type | meaning |', '| --- | --- | --- |', ...keyRows((configJsonSchema() as JsonSchema).properties ?? {}), '');
   lines.push('## Recipe keys (`recipes/<project>.yaml`)', '', 'Schema: [`recipes/recipe.schema.json`](../recipes/recipe.schema.json).', '');
   lines.push('| key | type | meaning |', '| --- | --- | --- |', ...keyRows((recipeJsonSchema() as JsonSchema).properties ?? {}), '');
-  lines.push('## Exit codes', '', '| code | meaning |', '| --- | --- |', ...Object.entries(EXIT_CODE_MEANINGS).map(([code, meaning]) => `| ${code} | ${cell(meaning)} |`), '');
+  lines.push('## Exit codes', '', '| code | meaning |', '| --- | --- |', ...Object.entries(EXIT_CODE_MEANINGS).map(([code, meaning]) => `| ${code} | ${cell(meaning)} |`), '| 130, 143 | stopped by SIGINT (Ctrl-C) or SIGTERM: every child killed and waited for, the publish lock freed, staging and temporary files and directories removed |', '');
   lines.push('## JSON output', '', 'With `--json` a command prints one JSON document on stdout and nothing else; a failure before any report is an error document.', '', '| schema | what |', '| --- | --- |', ...schemas.map((s) => `| [\`${s.file}\`](../${s.file}) | ${cell(s.title)} |`), '');
   return `${lines.join('\n')}\n`;
 }

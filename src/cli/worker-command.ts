@@ -20,6 +20,8 @@ interface WorkerFlags {
   lockSeconds: string;
   config?: string;
   cacheDir?: string;
+  identity?: string;
+  allowOpenQueue?: boolean;
   verbose?: boolean;
 }
 
@@ -35,11 +37,25 @@ export function registerWorker(program: Command): void {
     .option('--lock-seconds <n>', 'how long a job stays this worker\'s without a sign of life (a dead worker\'s job goes to another after it)', '30')
     .option('--config <file>', 'configuration file: build roots and limits (default ./pkg2os.config.yaml if present)')
     .option('--cache-dir <dir>', 'where made build roots are kept (env PKG2OS_CACHE_DIR; default ~/.cache/pkg2os)')
+    .option('--identity <dir>', 'the worker\'s key pair, made on first use: DIR/worker.pub is what the coordinator pins (pkg2os farm trust add); the private part never leaves DIR, encrypted with PKG2OS_WORKER_PASSPHRASE(_FILE) when set (default ~/.config/pkg2os/worker)')
+    .option('--allow-open-queue', 'allow a queue on another host that takes no password (a closed network only)')
     .option('-v, --verbose', 'more log lines')
     .action(
       reporting(async (flags: WorkerFlags) => {
-        const [{ runWorker }, { loadConfig }, { defaultCacheDir }, { onStop }, { resolve }] = await Promise.all([import('../worker/worker.js'), import('../config/config.js'), import('../config/default-dirs.js'), import('../host/cleanup.js'), import('node:path')]);
+        const [{ runWorker }, { loadConfig }, { defaultCacheDir, defaultWorkerIdentityDir }, { onStop }, { resolve }, { loadOrCreateIdentity }, { readSecret }] = await Promise.all([
+          import('../worker/worker.js'),
+          import('../config/config.js'),
+          import('../config/default-dirs.js'),
+          import('../host/cleanup.js'),
+          import('node:path'),
+          import('../farm/identity.js'),
+          import('../config/secret-env.js'),
+        ]);
         const config = await loadConfig(flags.config);
+        const logger = stderrLogger(flags.verbose ?? false);
+        const identityDir = resolve(flags.identity ?? defaultWorkerIdentityDir());
+        const identity = await loadOrCreateIdentity(identityDir, await readSecret('PKG2OS_WORKER_PASSPHRASE', 'the worker\'s passphrase'));
+        if (identity.created) logger.info(`made this worker's identity: ${identity.publicFile} (key ${identity.fingerprint}); pin it on the coordinator: pkg2os farm trust add NAME ${identity.publicFile}`);
         let stop!: () => void;
         const stopped = new Promise<void>((r) => (stop = r));
         onStop(async () => stop());
@@ -57,8 +73,12 @@ export function registerWorker(program: Command): void {
           lockSeconds: positive(flags.lockSeconds, '--lock-seconds'),
           rootsDir: resolve(flags.cacheDir ?? config['cache-dir'] ?? defaultCacheDir()),
           roots: config.roots,
-          logger: stderrLogger(flags.verbose ?? false),
+          logger,
           stopped,
+          identity,
+          allowOpenQueue: flags.allowOpenQueue ?? config['allow-open-queue'] ?? false,
+          // The worker's key and configuration are no build's business.
+          hidden: [identityDir, ...(flags.config ? [resolve(flags.config)] : []), process.env.PKG2OS_WORKER_PASSPHRASE_FILE].filter((p): p is string => Boolean(p)),
         });
       }),
     );

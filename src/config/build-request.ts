@@ -63,6 +63,8 @@ export interface BuildRequest {
   hidden?: string[];
   /** A directory of templates that override pkg2os's own, file by file (`--templates-dir`, `templates-dir:`). */
   templatesDir?: string;
+  /** Build requirements to take from the index at exactly these versions (normalized name → version), as a published build had them (verify-build). */
+  buildPins?: ReadonlyMap<string, string>;
   /** Build roots by target (`roots:` in pkg2os.config.yaml). */
   roots?: Record<string, RootSettings>;
   /** Where what pkg2os learns of the target releases is kept (`state-dir:`, PKG2OS_STATE_DIR). */
@@ -77,8 +79,16 @@ export interface FarmSettings {
   store: string;
   /** How long a job may wait with no worker serving its queue (ms). */
   waitForWorkerMs: number;
-  /** Retries of a job whose worker failed (a worker killed, a lost connection). */
+  /** Retries of a job whose worker failed (a worker killed, a lost connection); also bounds the jobs submitted again after refused results. */
   attempts?: number;
+  /** Where `pkg2os farm trust add` pins workers (`<keys-dir>/farm-workers`). */
+  keysDir: string;
+  /** Workers pinned in the configuration (`farm-workers:`): name → public key file. */
+  workers?: Record<string, string>;
+  /** How many distinct pinned workers must build byte-identical wheels (--agree; default 1). */
+  agree?: number;
+  /** Allow a queue on another host without a password. */
+  allowOpenQueue?: boolean;
 }
 
 /** Where a target's build root comes from. */

@@ -74,6 +74,9 @@ export const configSchema = z
     queue: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional().describe('build the wheels on a build farm: its Redis'),
     store: z.string().optional().describe('the build farm\'s artifact store, shared with its workers'),
     'farm-wait': z.string().optional().describe('how long a job may wait with no worker for its target (default 10m)'),
+    'farm-agree': z.number().int().min(1).max(16).optional().describe('how many distinct pinned workers must build byte-identical wheels before one is used (default 1; --agree)'),
+    'farm-workers': z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a worker name: letters, digits, . _ -'), z.string()).optional().describe('workers pinned besides those of pkg2os farm trust add: name → its worker.pub'),
+    'allow-open-queue': z.boolean().optional().describe('allow a queue on another host that takes no password (a closed network only)'),
     'state-dir': z.string().optional().describe('where what pkg2os learns of the target releases is kept (default /var/lib/pkg2os as root, else ~/.local/state/pkg2os; env PKG2OS_STATE_DIR)'),
     'release-check': z.enum(['required', 'if-available']).optional().describe('names and files are checked against each target\'s whole release (Packages and Contents, or repository metadata): required fails a build whose target release cannot be read; if-available (default) warns and checks against what is known'),
     roots: z

@@ -30,3 +30,9 @@ export function defaultStateDir(): string {
   if (process.env.XDG_STATE_HOME) return join(process.env.XDG_STATE_HOME, 'pkg2os');
   return process.getuid?.() === 0 ? '/var/lib/pkg2os' : join(homedir(), '.local', 'state', 'pkg2os');
 }
+
+/** A build-farm worker's key pair: `$XDG_CONFIG_HOME/pkg2os/worker`, else `~/.config/pkg2os/worker`; as root, `/var/lib/pkg2os/worker`. */
+export function defaultWorkerIdentityDir(): string {
+  if (process.env.XDG_CONFIG_HOME) return join(process.env.XDG_CONFIG_HOME, 'pkg2os', 'worker');
+  return process.getuid?.() === 0 ? '/var/lib/pkg2os/worker' : join(homedir(), '.config', 'pkg2os', 'worker');
+}

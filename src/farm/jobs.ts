@@ -6,7 +6,7 @@
  * Redis URL (it may hold a password) is never printed whole.
  */
 import { z } from 'zod';
-import { FarmError } from '../errors.js';
+import { ConfigError, FarmError } from '../errors.js';
 import { redactUrl } from '../url-policy.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -30,14 +30,22 @@ export const buildJobSchema = z
       .strict(),
     /** The build environment: the verified wheels of the build requirements, and its key. */
     environment: z.object({ key: z.string(), wheels: z.array(file.extend({ project: z.string(), version: z.string() })) }).strict(),
+    /** One of the copies of a job that independent workers must build alike (--agree N): a worker builds one copy of a group at most. */
+    agreement: z.object({ group: z.string(), copies: z.number().int().min(2) }).strict().optional(),
   })
   .strict();
 
+/** A worker's answer: what it built, and its signature over the statement that binds it to the job (identity.ts). */
 export const buildResultSchema = z
   .object({
     wheel: file,
     log: sha256,
-    worker: z.string(),
+    /** The fingerprint of the worker's key. */
+    worker: sha256,
+    /** Where it ran (host:pid), for people: nothing is decided on it. */
+    host: z.string().max(300),
+    /** Ed25519, base64, over the result statement. */
+    signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/),
   })
   .strict();
 
@@ -83,8 +91,15 @@ export function queueName(target: string, arch: string): string {
   return `pkg2os-build.${target}.${arch}`;
 }
 
-/** The Redis connection of a --queue URL: redis:// or rediss:// (TLS), with its password if any. */
-export async function connect(url: string): Promise<import('ioredis').Redis> {
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * The Redis connection of a --queue URL: redis:// or rediss:// (TLS), with
+ * its user and password if any. A queue on another host that takes no
+ * password is an open door (anyone who reaches it can hold up or drop the
+ * farm's jobs) and is refused unless `allowOpen`.
+ */
+export async function connect(url: string, options: { allowOpen?: boolean } = {}): Promise<import('ioredis').Redis> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -92,6 +107,11 @@ export async function connect(url: string): Promise<import('ioredis').Redis> {
     throw new FarmError('QUEUE_UNREACHABLE', `--queue "${redactUrl(url)}" is not a URL.`, { hint: 'Give redis://HOST:PORT, or rediss://USER:PASSWORD@HOST:PORT for TLS.' });
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new FarmError('QUEUE_UNREACHABLE', `--queue ${redactUrl(url)} is not a redis:// or rediss:// URL.`);
+  if (!LOOPBACK.test(parsed.hostname) && !parsed.password && !options.allowOpen) {
+    throw new ConfigError('OPEN_QUEUE', `The build queue ${redactUrl(url)} is on another host and takes no password: anyone who can reach it could hold up or drop the farm's jobs.`, {
+      hint: 'Give it a user and password (a Redis ACL user: README.md, "Build farms") and TLS: rediss://USER:PASSWORD@HOST:PORT. If the network itself is closed, allow it with --allow-open-queue (allow-open-queue: true).',
+    });
+  }
   const ioredis = await import('ioredis');
   const Redis = (ioredis.Redis ?? (ioredis as unknown as { default: typeof ioredis.Redis }).default) as typeof ioredis.Redis;
   // BullMQ's workers block on Redis: no retry limit per command; a connection that cannot be made is reported by ping().

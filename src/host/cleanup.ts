@@ -3,10 +3,14 @@
  * child is killed through one abort signal (a sandbox takes its whole PID
  * namespace with it), and every registered work directory is removed.
  */
-import { rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { killRegistered, removeOnStop, removeRegistered } from '../stop-registry.js';
+
+export { removeOnStop } from '../stop-registry.js';
 
 const controller = new AbortController();
-const directories = new Set<string>();
 const hooks = new Set<() => Promise<void>>();
 
 /** The signal that cancels every child process of this run. */
@@ -14,16 +18,39 @@ export function runSignal(): AbortSignal {
   return controller.signal;
 }
 
-/** Remove `dir` if pkg2os is stopped before it says so (`release`). */
-export function removeOnStop(dir: string): { release(): void } {
-  directories.add(dir);
-  return { release: () => directories.delete(dir) };
-}
-
 /** Run `hook` if pkg2os is stopped before `release()` (e.g. remove this run's jobs from a build queue); it gets three seconds. */
 export function onStop(hook: () => Promise<void>): { release(): void } {
   hooks.add(hook);
   return { release: () => hooks.delete(hook) };
+}
+
+/**
+ * A temporary directory of this run's own, made TMPDIR for pkg2os and every
+ * child: what a killed tool leaves there (dpkg-deb's scratch directories,
+ * for one) goes with it. Traversable (0711) so that the build user reaches
+ * the work directories inside. Returns how to remove it at the end.
+ */
+let userTemp: string | undefined;
+
+/** TMPDIR as the user gave it (before useRunTempDir): where what is kept on purpose (--keep-work) goes. */
+export function userTempDir(): string {
+  return userTemp ?? tmpdir();
+}
+
+export function useRunTempDir(): () => void {
+  userTemp = tmpdir();
+  const dir = mkdtempSync(join(userTemp, 'pkg2os-run-'));
+  if (process.getuid?.() === 0) chmodSync(dir, 0o711);
+  const tracked = removeOnStop(dir);
+  process.env.TMPDIR = dir;
+  return () => {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // What a build user left there that pkg2os may not remove: /tmp's own cleaning takes it.
+    }
+    tracked.release();
+  };
 }
 
 /**
@@ -40,14 +67,16 @@ export function installStopHandlers(onStop: (signal: string) => void = () => {})
       stopping = true;
       onStop(signal);
       controller.abort(new Error(`pkg2os was stopped by ${signal}`));
-      // The children die with their sandbox; give the kill a moment to land before their directories go.
-      // The timer holds the process: a run that ends in the meantime (its build killed) still exits 130/143.
+      // Every child is killed and waited for (a sandbox takes its PID namespace with it) before the directories it
+      // wrote into go. The timer holds the process: a run that ends in the meantime (its build killed) still exits 130/143.
       const finish = () => {
-        for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+        removeRegistered();
         process.exit(signal === 'SIGINT' ? 130 : 143);
       };
       const pending = [...hooks].map((hook) => hook().catch(() => undefined));
-      Promise.race([Promise.all([...pending, new Promise((r) => setTimeout(r, 200))]), new Promise((r) => setTimeout(r, 3000))]).then(finish, finish);
+      // At least 100 ms: a directory whose making was under way when the signal came is registered by then.
+      const settled = Promise.all([...pending, killRegistered(), new Promise((r) => setTimeout(r, 100))]);
+      Promise.race([settled, new Promise((r) => setTimeout(r, 3000))]).then(finish, finish);
     });
   }
 }

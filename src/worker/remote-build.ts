@@ -31,9 +31,11 @@ export interface RemoteBuildContext {
   policy: BoxPolicy;
   /** This job's own work directory (removed by the caller). */
   work: string;
-  worker: string;
   logger: Logger;
 }
+
+/** What a build put back into the store: the wheel and the log (the worker signs them for the job: worker.ts). */
+export type BuildOutput = Pick<BuildResult, 'wheel' | 'log'>;
 
 const candidateOf = (project: string, version: string, file: { filename: string; sha256: string }): SdistCandidate => ({
   project,
@@ -42,7 +44,7 @@ const candidateOf = (project: string, version: string, file: { filename: string;
 });
 
 /** Build the wheel of `job`; the build log goes to the store whatever happens (its digest is in the result, or in the error). */
-export async function buildFromJob(job: BuildJob, context: RemoteBuildContext): Promise<BuildResult> {
+export async function buildFromJob(job: BuildJob, context: RemoteBuildContext): Promise<BuildOutput> {
   const { store, work } = context;
   const target = getTarget(job.target);
   const root = (await context.roots.rootFor(target)) ?? HOST_ROOT;
@@ -78,7 +80,7 @@ export async function buildFromJob(job: BuildJob, context: RemoteBuildContext): 
     if (prepared.state === 'failed') throw prepared.error;
     if (prepared.state !== 'built') throw new Error(`${job.project} ${job.version} was prepared without its wheel`);
     const wheel = prepared.wheel;
-    return { wheel: { filename: basename(wheel.path), sha256: await store.put(wheel.path) }, log: await putLog(store, logFile), worker: context.worker };
+    return { wheel: { filename: basename(wheel.path), sha256: await store.put(wheel.path) }, log: await putLog(store, logFile) };
   } catch (error) {
     (error as { logSha256?: string }).logSha256 = await putLog(store, logFile).catch(() => undefined);
     throw error;

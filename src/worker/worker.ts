@@ -17,7 +17,8 @@ import type { Logger } from '../log.js';
 import { BuildRoots } from '../families/build-roots.js';
 import { makeWorkDir } from '../box/work-dir.js';
 import { FileStore } from '../farm/artifact-store.js';
-import { buildJobSchema, bullmq, connect, encodeFailure, queueName } from '../farm/jobs.js';
+import { type BuildResult, buildJobSchema, bullmq, connect, encodeFailure, queueName } from '../farm/jobs.js';
+import { type ResultStatement, type WorkerIdentity, inputsDigest } from '../farm/identity.js';
 import { buildFromJob, removeWork } from './remote-build.js';
 
 export interface WorkerOptions {
@@ -36,12 +37,19 @@ export interface WorkerOptions {
   logger: Logger;
   /** Resolves when the worker should stop (SIGINT/SIGTERM). */
   stopped: Promise<void>;
+  /** Its key (identity.ts): every result is signed with it. */
+  identity: WorkerIdentity;
+  /** Allow a queue on another host without a password. */
+  allowOpenQueue?: boolean;
 }
 
 export async function runWorker(options: WorkerOptions): Promise<void> {
-  const { Worker, UnrecoverableError } = await bullmq();
+  const { Worker, UnrecoverableError, DelayedError } = await bullmq();
   for (const t of options.targets) getTarget(t);
-  const connection = await connect(options.queue);
+  const connection = await connect(options.queue, { allowOpen: options.allowOpenQueue });
+  const { identity } = options;
+  // The agreement groups this worker took a copy of: another copy is left to another worker.
+  const taken = new Set<string>();
   const store = new FileStore(options.store);
   const roots = new BuildRoots({ dir: options.rootsDir, settings: options.roots, logger: options.logger });
   const id = `${hostname()}:${process.pid}`;
@@ -50,14 +58,22 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     (target) =>
       new Worker(
         queueName(target, options.arch),
-        async (job) => {
+        async (job, token) => {
           const data = buildJobSchema.parse(job.data);
+          if (data.agreement && taken.has(data.agreement.group)) {
+            // Independent builds are what --agree asks for: this one is for another worker (put back, not failed).
+            await job.moveToDelayed(Date.now() + 1000 + Math.floor(Math.random() * 1000), token);
+            throw new DelayedError();
+          }
+          if (data.agreement) taken.add(data.agreement.group);
           options.logger.info(`${data.project} ${data.version} for ${data.target}: building (job ${job.id}, attempt ${job.attemptsMade + 1})`);
           const workDir = await makeWorkDir();
           try {
-            const result = await buildFromJob(data, { store, roots, limits, policy: { limits: limits.sandbox, logCapBytes: limits.logCapBytes, hidden: options.hidden ?? [] }, work: join(workDir.path, 'job'), worker: id, logger: options.logger });
-            options.logger.info(`${data.project} ${data.version} for ${data.target}: built ${result.wheel.filename}`);
-            return result;
+            const built = await buildFromJob(data, { store, roots, limits, policy: { limits: limits.sandbox, logCapBytes: limits.logCapBytes, hidden: options.hidden ?? [] }, work: join(workDir.path, 'job'), logger: options.logger });
+            options.logger.info(`${data.project} ${data.version} for ${data.target}: built ${built.wheel.filename}`);
+            // Signed for this job, these inputs, this target and architecture: the answer to no other.
+            const statement: ResultStatement = { job: String(job.id), run: data.run, inputs: inputsDigest(data), target: data.target, arch: data.arch, ...built, worker: identity.fingerprint };
+            return { ...built, worker: identity.fingerprint, host: id, signature: identity.signStatement(statement) } satisfies BuildResult;
           } catch (error) {
             const log = (error as { logSha256?: string }).logSha256;
             // What the sdist is does not change on another try (a build failure); a worker's trouble might.
@@ -74,7 +90,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         { connection, concurrency: options.concurrency, lockDuration: options.lockSeconds * 1000, stalledInterval: Math.max(1000, (options.lockSeconds * 1000) / 2), maxStalledCount: 2 },
       ),
   );
-  options.logger.info(`worker ${id}: serving ${options.targets.map((t) => queueName(t, options.arch)).join(', ')} on ${redactUrl(options.queue)}, store ${store.description}`);
+  options.logger.info(`worker ${id} (key ${identity.fingerprint.slice(0, 16)}…, ${identity.publicFile}): serving ${options.targets.map((t) => queueName(t, options.arch)).join(', ')} on ${redactUrl(options.queue)}, store ${store.description}`);
   await options.stopped;
   await Promise.all(workers.map((w) => w.close()));
   connection.disconnect();

@@ -241,6 +241,7 @@ describe('pkg2os build: refusals', () => {
   it('removes its work directory after a failed run, unless --keep-work', async () => {
     const temp = await mkdtemp(join(tmpdir(), 'pkg2os-tmpdir-'));
     await chmod(temp, 0o755);
+    // Nothing at all is left in TMPDIR: the work directory, and what the tools pkg2os runs put there, go.
     const failed = await pkg2os(['build', 'broken-fixture', '--index-url', server.url, '--out', await freshOut()], { TMPDIR: temp });
     assert.equal(failed.exitCode, 4, failed.stderr);
     assert.deepEqual(readdirSync(temp), [], 'nothing is left in TMPDIR');
@@ -269,7 +270,9 @@ describe('pkg2os build: refusals', () => {
 
   it('says so when the index cannot be reached (exit 6)', async () => {
     const out = await freshOut();
-    assertCleanFailure(await pkg2os(['build', 'x', '--index-url', 'http://127.0.0.1:9/simple/', '--out', out]), 6, /Could not reach/, out);
+    const unreachable = await pkg2os(['build', 'x', '--index-url', 'http://127.0.0.1:9/simple/', '--out', out, '--retries', '1']);
+    assertCleanFailure(unreachable, 6, /Could not read the index page of "x" from http:\/\/127\.0\.0\.1:9\/simple\/x\/: could not reach .* \(after 2 tries\)/, out);
+    assert.match(unreachable.stderr, /warning: the index page of "x": could not reach .*; trying again in [\d.]+ s \(retry 1 of 1\)/, 'the retry is logged');
   });
 
   it('refuses a malformed requirement or option (exit 2)', async () => {
@@ -280,6 +283,9 @@ describe('pkg2os build: refusals', () => {
     // A target is a distribution release with one package family: an .rpm is never built for Debian.
     assertCleanFailure(await pkg2os(['build', 'django', '--format', 'rpm', '--index-url', server.url, '--out', out]), 2, /--format rpm was asked for, but no target given installs rpm packages: debian-12 is a Debian-family distribution/, out);
     assertCleanFailure(await pkg2os(['build', 'django', '--target', 'debian-12,el9', '--format', 'deb', '--index-url', server.url, '--out', out]), 2, /el9 installs rpm packages, and --format deb leaves it nothing to build/, out);
+    // An empty target is a usage error, not "the default target" (it built debian-12).
+    for (const empty of ['', 'debian-12,', ',']) assertCleanFailure(await pkg2os(['build', 'django', '--target', empty, '--index-url', server.url, '--out', out]), 2, /option '--target <name>' argument .* is invalid\. .*holds an empty name/, out);
+    assertCleanFailure(await pkg2os(['publish', '--repo', join(out, 'repo'), '--target', '']), 2, /option '--target <name>' argument '' is invalid\. it is empty/, out);
     const usage = await pkg2os(['build']);
     assert.equal(usage.exitCode, 2);
     assert.match(usage.stderr, /missing required argument/);

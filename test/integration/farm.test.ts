@@ -18,7 +18,8 @@ import { execa } from 'execa';
 import { shipped } from '../../src/paths.js';
 import { queueName } from '../../src/farm/jobs.js';
 import { makeWheel, miniBackend } from '../support/backend-fixtures.js';
-import { TestRedis, TestWorker, farmStore } from '../support/farm.js';
+import { TestRedis, TestWorker, answeringWorker, farmStore, makeIdentity, pinIdentity, putInStore } from '../support/farm.js';
+import type { WorkerIdentity } from '../../src/farm/identity.js';
 import { IndexServer } from '../support/index-server.js';
 import { validReport } from '../support/report-schema.js';
 import { pkg2os } from '../support/run-cli.js';
@@ -27,6 +28,14 @@ import { makeSdist } from '../support/sdist-fixtures.js';
 const index = new IndexServer();
 let redis: TestRedis;
 let dir: string;
+let standby: WorkerIdentity;
+
+/** A worker identity of the test's own, pinned as `name` where the builds look (dir/keys). */
+async function pinnedIdentity(name: string): Promise<WorkerIdentity> {
+  const identity = await makeIdentity();
+  await pinIdentity(identity, join(dir, 'keys'), name);
+  return identity;
+}
 const workers: TestWorker[] = [];
 const sha = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
 /** A build whose wheel takes a while (setuptools runs setup.py with bdist_wheel only for the wheel). */
@@ -42,18 +51,28 @@ before(async () => {
   await index.start();
   redis = await TestRedis.start();
   dir = await mkdtemp(join(tmpdir(), 'pkg2os-farm-'));
+  // A pinned worker that never runs: the runs that start none get past "no worker is pinned" to what they test.
+  standby = await pinnedIdentity('standby');
+  assert.match(standby.fingerprint, /^[0-9a-f]{64}$/);
 });
 after(async () => {
   await redis.stop();
   await index.stop();
 });
 
+/** Workers with identities of their own, each pinned where the builds (run in `dir`) look: dir/keys. */
 async function startWorkers(store: string, ...targets: string[][]): Promise<TestWorker[]> {
   const started = targets.map((t) => TestWorker.start(redis.url, store, t));
   workers.push(...started);
-  for (const w of started) await w.ready();
+  for (const w of started) {
+    await w.ready();
+    await w.pin(join(dir, 'keys'));
+  }
   return started;
 }
+
+/** The pid of the worker that built a package, from the report's builtBy (pinned name, key, host:pid). */
+const builtByPid = (p: { builtBy?: Array<{ host: string }> }) => p.builtBy?.[0]?.host.split(':')[1];
 
 const build = (project: string, out: string, store: string | undefined, ...extra: string[]) =>
   pkg2os(['build', project, '--index-url', index.url, '--out', out, '--no-lockfile', '--no-cache', '--json', '--maintainer', 'Farm <farm@example.org>', ...(store ? ['--queue', redis.url, '--store', store] : []), ...extra], {}, dir);
@@ -72,16 +91,16 @@ describe('building through a build farm', () => {
     assert.equal(farm.exitCode, 0, farm.stderr);
     const local = await build('farm-a', join(dir, 'local-out'), undefined);
     assert.equal(local.exitCode, 0, local.stderr);
-    const farmReport = validReport<{ packages: Array<{ project: string; builtBy?: string; packages: Array<{ file: string; sha256: string }> }> }>('report', farm.stdout);
+    const farmReport = validReport<{ packages: Array<{ project: string; builtBy?: Array<{ worker: string; key: string; host: string }>; packages: Array<{ file: string; sha256: string }> }> }>('report', farm.stdout);
     const localReport = validReport<typeof farmReport>('report', local.stdout);
     const files = (r: typeof farmReport) => r.packages.flatMap((p) => p.packages.map((f) => `${f.file} ${f.sha256}`)).sort();
     assert.deepEqual(files(farmReport), files(localReport));
     assert.equal(files(farmReport).length, 3);
     for (const f of files(farmReport)) assert.equal(await sha(join(farmOut, f.split(' ')[0]!)), f.split(' ')[1]);
     const pids = new Set(pair.map((w) => String(w.pid)));
-    for (const p of farmReport.packages) assert.ok(p.builtBy && pids.has(p.builtBy.split(':')[1]!), `${p.project} built by ${p.builtBy}`);
+    for (const p of farmReport.packages) assert.ok(p.builtBy && pids.has(builtByPid(p)!) && p.builtBy[0]!.worker === `worker-${builtByPid(p)}` && /^[0-9a-f]{64}$/.test(p.builtBy[0]!.key), `${p.project} built by ${JSON.stringify(p.builtBy)}`);
     assert.ok(localReport.packages.every((p) => p.builtBy === undefined));
-    assert.match(await readFile(join(farmOut, 'logs/farm-a-1.0.log'), 'utf8'), /=== the build for debian-12 on .*:\d+ ===/, 'the worker\'s log is kept with the run\'s');
+    assert.match(await readFile(join(farmOut, 'logs/farm-a-1.0.log'), 'utf8'), /=== the build for debian-12 on worker-\d+ ===/, 'the worker\'s log is kept with the run\'s');
     for (const w of pair) await w.stop();
   });
 
@@ -90,8 +109,8 @@ describe('building through a build farm', () => {
     const [deb, rpm] = await startWorkers(store, ['debian-12'], ['el9']);
     const result = await build('farm-c', join(dir, 'routed'), store, '--target', 'debian-12,el9');
     assert.equal(result.exitCode, 0, result.stderr);
-    const report = validReport<{ packages: Array<{ target: string; builtBy: string }> }>('report', result.stdout);
-    const by = Object.fromEntries(report.packages.map((p) => [p.target, p.builtBy.split(':')[1]]));
+    const report = validReport<{ packages: Array<{ target: string; builtBy: Array<{ host: string }> }> }>('report', result.stdout);
+    const by = Object.fromEntries(report.packages.map((p) => [p.target, builtByPid(p)]));
     assert.deepEqual(by, { 'debian-12': String(deb!.pid), el9: String(rpm!.pid) });
     assert.doesNotMatch(rpm!.output, /for debian-12/);
     await deb!.stop();
@@ -111,9 +130,9 @@ describe('building through a build farm', () => {
     await victim!.stop('SIGKILL');
     const result = await running;
     assert.equal(result.exitCode, 0, result.stderr);
-    const report = validReport<{ packages: Array<{ builtBy: string }> }>('report', result.stdout);
+    const report = validReport<{ packages: Array<{ builtBy: Array<{ host: string }> }> }>('report', result.stdout);
     const survivor = pair.find((w) => w !== victim)!;
-    assert.equal(report.packages[0]!.builtBy.split(':')[1], String(survivor.pid));
+    assert.equal(builtByPid(report.packages[0]!), String(survivor.pid));
     assert.ok(existsSync(join(dir, 'killed/deb/python3-farm-slow_1.0-1~deb12_all.deb')));
     await survivor.stop();
   });
@@ -143,7 +162,7 @@ describe('building through a build farm', () => {
     const run = (out: string) => pkg2os(['build', 'farm-b', '--index-url', index.url, '--out', join(dir, out), '--no-lockfile', '--cache-dir', cache, '--json', '--config', config, '--maintainer', 'Farm <farm@example.org>', '--queue', redis.url, '--store', store], {}, dir);
     const first = await run('cached-1');
     assert.equal(first.exitCode, 0, first.stderr);
-    const firstReport = validReport<{ packages: Array<{ builtBy?: string; packages: Array<{ sha256: string }> }>; summary: { built: number; reused: number } }>('report', first.stdout);
+    const firstReport = validReport<{ packages: Array<{ builtBy?: unknown[]; packages: Array<{ sha256: string }> }>; summary: { built: number; reused: number } }>('report', first.stdout);
     assert.equal(firstReport.summary.built, 2);
     await worker!.stop();
     // No worker now: a job submitted for anything would end the run with exit 8 after 2 s.
@@ -176,7 +195,7 @@ describe('building through a build farm', () => {
 
   it('a cancelled run (SIGINT) takes its jobs out of the queue', async () => {
     const store = await farmStore();
-    const child = execa(shipped('bin', 'pkg2os'), ['build', 'farm-a', '--target', 'el9', '--index-url', index.url, '--out', join(dir, 'cancelled'), '--no-lockfile', '--no-cache', '--no-progress', '--queue', redis.url, '--store', store], { reject: false, all: true, cwd: dir });
+    const child = execa(shipped('bin', 'pkg2os'), ['build', 'farm-a', '--target', 'el9', '--index-url', index.url, '--out', join(dir, 'cancelled'), '--no-lockfile', '--no-cache', '--no-progress', '--queue', redis.url, '--store', store], { reject: false, all: true, cwd: dir, env: { PKG2OS_KEYS_DIR: join(dir, 'keys') } });
     let output = '';
     child.all?.on('data', (d: Buffer) => (output += d.toString()));
     for (let i = 0; i < 600 && !/job\(s\) submitted/.test(output); i++) await new Promise((r) => setTimeout(r, 50));
@@ -203,6 +222,7 @@ describe('the queue\'s credentials', () => {
       const worker = TestWorker.start(url, store, ['debian-12']);
       workers.push(worker);
       await worker.ready();
+      await worker.pin(join(dir, 'keys'));
       assert.doesNotMatch(worker.output, new RegExp(secret));
       const ok = await pkg2os(['build', 'farm-c', '--index-url', index.url, '--out', join(dir, 'locked'), '--no-lockfile', '--no-cache', '--queue', url, '--store', store, '-v'], {}, dir);
       assert.equal(ok.exitCode, 0, ok.stderr);
@@ -218,23 +238,17 @@ describe('the queue\'s credentials', () => {
   });
 });
 
-describe('what a hostile worker returns', () => {
-  /** A worker of the test's own that answers every job with `answer`. */
-  async function hostileWorker(answer: (store: string) => Promise<{ filename: string; sha256: string }>, store: string) {
-    const [{ Worker }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
-    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    const log = join(store, 'hostile.log');
-    await writeFile(log, 'nothing to see\n');
-    const logSha = await sha(log);
-    await mkdir(join(store, 'sha256', logSha.slice(0, 2)), { recursive: true });
-    await writeFile(join(store, 'sha256', logSha.slice(0, 2), logSha), 'nothing to see\n');
-    const worker = new Worker(queueName('debian-12', machine()), async () => ({ wheel: await answer(store), log: logSha, worker: 'hostile:1' }), { connection });
-    return { close: async () => (await worker.close(), connection.disconnect()) };
+describe('what a compromised pinned worker returns', () => {
+  /** A pinned worker (its key is one the coordinator trusts) that answers every job with a wheel of its own choosing, signed properly. */
+  async function compromised(answer: (store: string) => Promise<{ filename: string; sha256: string }>, store: string) {
+    const identity = await pinnedIdentity(`compromised-${Date.now()}`);
+    const log = await putInStore(store, 'nothing to see\n');
+    return answeringWorker(queueName('debian-12', machine()), redis.url, identity, async () => ({ wheel: await answer(store), log }));
   }
 
   it('refuses a wheel whose bytes are not the digest the worker reported (exit 8), and publishes nothing', async () => {
     const store = await farmStore();
-    const fake = await hostileWorker(async (s) => {
+    const fake = await compromised(async (s) => {
       const claimed = 'e'.repeat(64);
       await mkdir(join(s, 'sha256', 'ee'), { recursive: true });
       await writeFile(join(s, 'sha256', 'ee', claimed), 'not the wheel that digest names');
@@ -249,12 +263,9 @@ describe('what a hostile worker returns', () => {
 
   it('refuses a wheel of another project that the worker put in the store properly (exit 4)', async () => {
     const store = await farmStore();
-    const fake = await hostileWorker(async (s) => {
+    const fake = await compromised(async (s) => {
       const wheel = await makeWheel({ name: 'requests', version: '99.0', files: { 'requests/__init__.py': miniBackend() } });
-      const digest = createHash('sha256').update(wheel.body).digest('hex');
-      await mkdir(join(s, 'sha256', digest.slice(0, 2)), { recursive: true });
-      await writeFile(join(s, 'sha256', digest.slice(0, 2), digest), wheel.body);
-      return { filename: wheel.filename, sha256: digest };
+      return { filename: wheel.filename, sha256: await putInStore(s, wheel.body) };
     }, store);
     const result = await build('farm-hostile', join(dir, 'substituted'), store);
     await fake.close();

@@ -73,16 +73,18 @@ describe('pages that would take the memory or the time', () => {
     return { exitCode: r.exitCode, stderr: String(r.stderr), rssMiB: Number(/maxrss=(\d+)/.exec(String(r.stderr))?.[1]) / 1024, out };
   };
 
-  it('a 2 GB page is refused at 32 MiB (exit 6) with pkg2os under 300 MiB', async () => {
+  it('a 2 GB page is refused at 32 MiB (exit 6) with pkg2os under 300 MiB', async (t) => {
     const r = await measured({ huge: 2 * 1024 ** 3 });
+    t.diagnostic(`peak RSS of pkg2os: ${Math.round(r.rssMiB)} MiB`);
     assert.equal(r.exitCode, 6, r.stderr);
     assert.match(r.stderr, /is larger than 32 MiB \(decompressed\); pkg2os stopped reading it/);
     assert.ok(r.rssMiB < 300, `peak memory ${Math.round(r.rssMiB)} MiB`);
     clean(r.stderr);
   });
 
-  it('a gzip bomb (2 GB of spaces) is refused the same way, in bounded memory', async () => {
+  it('a gzip bomb (2 GB of spaces) is refused the same way, in bounded memory', async (t) => {
     const r = await measured({ gzipBomb: 2 * 1024 ** 3 });
+    t.diagnostic(`peak RSS of pkg2os: ${Math.round(r.rssMiB)} MiB`);
     assert.equal(r.exitCode, 6, r.stderr);
     assert.match(r.stderr, /is larger than 32 MiB \(decompressed\)/);
     assert.ok(r.rssMiB < 300, `peak memory ${Math.round(r.rssMiB)} MiB`);

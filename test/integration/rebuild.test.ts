@@ -91,6 +91,8 @@ describe('pkg2os rebuild', () => {
     assert.equal(result.exitCode, 0, result.stderr);
     const report = validReport('report', result.stdout);
     assert.equal(report.summary.corruptCacheEntries, 1);
+    // Said in the log too, once, not only in report.json.
+    assert.equal(result.stderr.match(/warning: the cache entry package\/[0-9a-f]{12}… does not verify/g)?.length, 1, result.stderr);
     assert.equal(report.summary.built, 1);
     assert.deepEqual((await snapshot()).inRelease, before.inRelease, 'the rebuilt .deb is bit-identical, so nothing is republished');
   });

@@ -129,6 +129,9 @@ describe('the lockfile', () => {
     server.projects.set('mutable', [{ ...changed, signature: await sign(changed.body, good) }]);
     try {
       const out = join(ws.dir, 'out-2');
+      // The plan alone already says so, with the same exit code (it was 0).
+      const dryRun = await pkg2os(['build', 'mutable', '--index-url', server.url, '--out', out, '--format', 'deb', '--dry-run'], ws.env, ws.dir);
+      refused(dryRun, /Upstream artifact changed since it was locked/, out);
       const result = await pkg2os(['build', 'mutable', '--index-url', server.url, '--out', out, '--format', 'deb'], ws.env, ws.dir);
       refused(result, /Upstream artifact changed since it was locked/, out);
     } finally {

@@ -8,22 +8,17 @@
  * HMAC no longer matches: the entry is evicted, reported and rebuilt.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, copyFile, mkdir, open, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, link, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import fse from 'fs-extra';
 import { type Clock, systemClock } from '../../clock.js';
-import { fileDigest } from '../../digest.js';
+import { canonicalJson, fileDigest } from '../../digest.js';
 import { ConfigError } from '../../errors.js';
+import { isStorageFailure, storageError } from '../../storage-errors.js';
 
 /** The hex sha256 of a canonical JSON rendering of `parts` (object keys sorted). */
 export function cacheKey(parts: unknown): string {
   return createHash('sha256').update(canonicalJson(parts)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
-  return JSON.stringify(canonical(value));
 }
 
 interface EntryIndex<M> {
@@ -46,11 +41,15 @@ export type CacheFile = string | { name: string; data: Uint8Array };
 export class ContentCache {
   /** Keys found corrupt or forged (and evicted) during this process. */
   readonly corrupt: string[] = [];
+  /** Why the cache stopped taking entries (its file system full or read-only): the run goes on without caching. */
+  full?: string;
   private secret?: Promise<Buffer>;
 
   constructor(
     readonly dir: string,
     private readonly clock: Clock = systemClock,
+    /** Told once when an entry is found corrupt, and when the cache's file system fills up. */
+    private readonly warn: (message: string) => void = () => {},
   ) {}
 
   private entryDir(kind: string, key: string): string {
@@ -69,12 +68,15 @@ export class ContentCache {
         const st = await stat(join(this.dir, entry.name));
         if (st.mode & 0o077) await chmod(join(this.dir, entry.name), 0o700);
       }
+      // Made whole or not at all (written beside, then linked into place): a full disk must not leave a short secret.
+      const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
       try {
-        const handle = await open(path, 'wx', 0o600);
-        await handle.writeFile(randomBytes(32));
-        await handle.close();
+        await writeFile(temp, randomBytes(32), { mode: 0o600, flag: 'wx' });
+        await link(temp, path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      } finally {
+        await rm(temp, { force: true });
       }
       const st = await stat(path);
       if ((st.mode & 0o077) !== 0 || (process.getuid && st.uid !== process.getuid())) {
@@ -125,7 +127,22 @@ export class ContentCache {
   }
 
   /** Store `files` (copied) and `meta` under `key`, atomically. */
+  /**
+   * Write an entry. A full or read-only file system does not fail the build:
+   * the entry is dropped, the cache takes no more, and the run says so once.
+   */
   async put<M>(kind: string, key: string, meta: M, files: CacheFile[] = []): Promise<void> {
+    if (this.full) return;
+    try {
+      await this.write(kind, key, meta, files);
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      this.full = storageError(error, `the cache entry ${kind}/${key.slice(0, 12)}`, (error as { dest?: string }).dest ?? error.path ?? this.dir).message;
+      this.warn(`the cache takes no more entries, the run goes on without caching: ${this.full}`);
+    }
+  }
+
+  private async write<M>(kind: string, key: string, meta: M, files: CacheFile[]): Promise<void> {
     await this.key();
     const temp = join(this.dir, 'tmp', `${key}.${randomBytes(6).toString('hex')}`);
     await mkdir(join(this.dir, 'tmp'), { recursive: true, mode: 0o700 });
@@ -149,6 +166,7 @@ export class ContentCache {
 
   private async evict(kind: string, key: string): Promise<void> {
     this.corrupt.push(`${kind}/${key}`);
+    this.warn(`the cache entry ${kind}/${key.slice(0, 12)}… does not verify (its bytes or its authentication changed): it is not used, and is made again`);
     await rm(this.entryDir(kind, key), { recursive: true, force: true });
   }
 

@@ -10,7 +10,7 @@
  * page served a byte a second costs bounded memory and time.
  */
 import type { Logger } from '../../log.js';
-import { IndexError } from '../../errors.js';
+import { IndexError, isPkg2osError } from '../../errors.js';
 import { redactUrl } from '../../url-policy.js';
 
 export interface HttpPolicy {
@@ -126,7 +126,8 @@ export class Http {
           consume(chunk);
         }
       } catch (error) {
-        if (error instanceof TooLarge) {
+        // Refused by what takes the body (too large, no room to write it): no retry changes that.
+        if (error instanceof TooLarge || isPkg2osError(error)) {
           controller.abort();
           throw error;
         }

@@ -9,6 +9,7 @@ import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { type ContentCache, cacheKey } from '../cache/content-cache.js';
 import { IndexError, IntegrityError } from '../../errors.js';
+import { isStorageFailure, storageError } from '../../storage-errors.js';
 import type { Logger } from '../../log.js';
 import { silentLogger } from '../../log.js';
 import type { IndexFile, ProjectPage } from '../../pep/index.types.js';
@@ -161,7 +162,11 @@ export class IndexClient {
           if (size > limit) throw new TooLarge(limit);
           for (const [, h] of hashers) h.update(chunk);
           // At its own offset: a retry starts the file again from 0, and what is hashed is exactly what is on disk.
-          writeSync(fd, chunk, 0, chunk.length, size - chunk.length);
+          try {
+            writeSync(fd, chunk, 0, chunk.length, size - chunk.length);
+          } catch (error) {
+            throw isStorageFailure(error) ? storageError(error, `the download of ${file.filename}`, dest) : error;
+          }
         },
         reset() {
           ftruncateSync(fd, 0);

@@ -7,11 +7,11 @@
  * signature. The key and passphrase never reach rpm, argv, logs or disk.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Signer } from './signer.js';
+import { scratchDir } from '../../stop-registry.js';
 
 const MAX_REQUEST = 64 * 1024 * 1024;
 
@@ -24,8 +24,8 @@ export interface SignServer {
 }
 
 export async function startSignServer(signer: Signer): Promise<SignServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'pkg2os-sign-'));
-  const socketPath = join(dir, 'sign.sock');
+  const scratch = await scratchDir(tmpdir(), 'pkg2os-sign-');
+  const socketPath = join(scratch.path, 'sign.sock');
   const token = randomBytes(32).toString('hex');
   let made = 0;
   // allowHalfOpen: the helper ends its side after the request and still reads the answer.
@@ -60,7 +60,7 @@ export async function startSignServer(signer: Signer): Promise<SignServer> {
     count: () => made,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rm(dir, { recursive: true, force: true });
+      await scratch.remove();
     },
   };
 }

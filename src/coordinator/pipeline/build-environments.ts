@@ -38,6 +38,8 @@ export interface EnvironmentsOptions {
   limits: BuildLimits;
   logFile: (candidate: SdistCandidate) => string;
   logger: Logger;
+  /** Build requirements taken from the index at these versions (BuildRequest.buildPins). */
+  pins?: ReadonlyMap<string, string>;
 }
 
 /** "Debian 12", from the root's os-release. */
@@ -62,6 +64,7 @@ export function buildEnvironments(options: EnvironmentsOptions): BuildEnvironmen
         cache: options.cache,
         python: { fullVersion: python.fullVersion, markers, distributions: python.distributions, distribution },
         rootIdentity: cacheKey({ root: options.root, python: python.fullVersion, distributions: [...python.distributions].sort() }),
+        ...(options.pins ? { pins: options.pins } : {}),
         fetchWheel: (candidate, recipe) => fetchWheel(candidate, { client: options.client, verifier: options.verifier, recipe, cache: options.cache, dir: join(options.workDir, 'build-wheels'), limits: options.limits }),
         buildFromSdist: (candidate, chain) => {
           let wheel = built.get(candidate.file.url);

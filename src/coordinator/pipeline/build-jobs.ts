@@ -17,7 +17,7 @@ import type { BuildPlan } from '../prepare/build-requirements.js';
 import type { PreparedWheel } from '../prepare/fetch-sdist.js';
 import type { Verdict } from '../verify/upstream-verifier.js';
 import type { Failure } from './failures.js';
-import type { PackageReport, ProvidedReport } from './report.js';
+import type { BuiltBy, PackageReport, ProvidedReport } from './report.js';
 import { runGraph } from './schedule.js';
 import { sha256Hex } from '../../digest.js';
 import type { LoadedRecipe } from '../../config/recipes.js';
@@ -26,8 +26,8 @@ import type { LoadedRecipe } from '../../config/recipes.js';
 export interface WheelSource {
   /** The item's sdist, prepared with its validated wheel; a failed build throws. */
   wheel(item: BuildItem): Promise<PreparedWheel>;
-  /** Which farm worker(s) built it (none for a local build). */
-  builtBy(item: BuildItem): string[] | undefined;
+  /** The pinned farm workers that built it and vouch for its wheel (none for a local build). */
+  builtBy(item: BuildItem): BuiltBy[] | undefined;
 }
 
 /** What discovery learned of an item's sdist: the verdict on its bytes, its build requirements, whether its wheel holds compiled code. */
@@ -163,7 +163,7 @@ async function buildItem(item: BuildItem, stage: BuildStage): Promise<PackageRep
   }
   if (prepared) report.log = stage.logName(candidate.project, candidate.version);
   const workers = stage.wheels.builtBy(item);
-  if (workers?.length) report.builtBy = workers.join(', ');
+  if (workers?.length) report.builtBy = workers;
   const v = stage.facts.verdict(item);
   if (v) report.sdist = { ...report.sdist, sha256: v.sha256, size: v.size };
   if (v) report.verification.checks = v.checks;

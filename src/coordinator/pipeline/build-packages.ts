@@ -6,7 +6,8 @@
  * run in which nothing succeeded writes nothing but logs). What a run works
  * with is made once by run-context.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { isStorageFailure, storageError } from '../../storage-errors.js';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { type BuildRequest, logName } from '../../config/build-request.js';
@@ -22,6 +23,7 @@ import { type Failure, toFailureReport } from './failures.js';
 import { planReport } from './plan-report.js';
 import type { BuildReport, PlanReport } from './report.js';
 import { withRun } from './run-context.js';
+import { requirePinnedWorkers } from '../farm/coordinator.js';
 import { startFarm } from './farm-builds.js';
 
 export type { BuildRequest } from '../../config/build-request.js';
@@ -41,6 +43,7 @@ export async function planPackages(request: BuildRequest): Promise<PlanReport> {
 
 /** Run the pipeline; the report lists what was built and what failed. */
 export async function buildPackages(request: BuildRequest): Promise<BuildOutcome> {
+  if (request.farm) await requirePinnedWorkers(request.farm);
   return withRun(request, true, async (run) => {
     const plans = await run.discovery.plan();
     const packaging: Packaging = {
@@ -75,10 +78,26 @@ export async function buildPackages(request: BuildRequest): Promise<BuildOutcome
   });
 }
 
-/** Move the finished packages into `<out>` and write report.json last (temp + rename). */
+/**
+ * Move the finished packages into `<out>` and write report.json last (temp +
+ * rename). On a full or read-only file system the files this run copied are
+ * removed again and report.json is not written: `<out>` is as it was.
+ */
 async function publishOutput(staged: string, outDir: string, report: BuildReport): Promise<void> {
-  for (const format of await readdir(staged).catch(() => [] as string[])) {
-    for (const file of await readdir(join(staged, format))) await copyAtomic(join(staged, format, file), join(outDir, format, file));
+  const copied: string[] = [];
+  try {
+    for (const format of await readdir(staged).catch(() => [] as string[])) {
+      for (const file of await readdir(join(staged, format))) {
+        const dest = join(outDir, format, file);
+        if (!(await stat(dest).catch(() => undefined))) copied.push(dest);
+        await copyAtomic(join(staged, format, file), dest);
+      }
+    }
+    await writeAtomic(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  } catch (error) {
+    if (!isStorageFailure(error)) throw error;
+    for (const file of copied) await rm(file, { force: true });
+    const size = report.packages.flatMap((p) => p.packages).reduce((sum, f) => sum + f.size, 0);
+    throw storageError(error, `the packages and report.json in ${outDir}`, undefined, size);
   }
-  await writeAtomic(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -21,6 +21,7 @@ import type { BuildItem, ItemId, ResolvedPlan } from '../plan/plan.types.js';
 import type { Preparation } from '../prepare/fetch-sdist.js';
 import { validateWheel } from '../../build/validate-wheel.js';
 import type { WheelSource } from './build-jobs.js';
+import type { BuiltBy } from './report.js';
 import type { Run } from './run-context.js';
 
 export interface FarmBuilds extends WheelSource {
@@ -49,7 +50,7 @@ export async function startFarm(settings: FarmSettings, run: Run, plans: readonl
   const keys = new Set<string>(submitted.map((s) => s.key));
   for (const s of submitted) s.dependencies = s.dependencies.filter((d) => keys.has(d));
   if (submitted.length) await coordinator.submit(submitted);
-  const workers = new Map<ItemId, string[]>();
+  const workers = new Map<ItemId, BuiltBy[]>();
   return {
     async wheel(item) {
       if (!prepared.has(item.id)) {

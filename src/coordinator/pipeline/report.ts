@@ -43,6 +43,15 @@ export const buildRequirementSchema = z
   .strict()
   .describe('a build requirement: from the build root\'s distribution, or verified from the index (a wheel, or built from its sdist)');
 
+export const builtBySchema = z
+  .object({
+    worker: z.string().describe('the name it is pinned under (pkg2os farm trust add NAME)'),
+    key: sha256.describe('the sha256 fingerprint of its key, which signed the result'),
+    host: z.string().describe('where it ran (host:pid), as it said'),
+  })
+  .strict();
+export type BuiltBy = z.infer<typeof builtBySchema>;
+
 export const packageReportSchema = z
   .object({
     requirement: z.string(),
@@ -65,7 +74,7 @@ export const packageReportSchema = z
       .optional()
       .describe('what the wheel was built with: each build requirement, and where it came from'),
     log: z.string().optional().describe('its build log, relative to the output directory (absent when every file came from the cache)'),
-    builtBy: z.string().optional().describe('the build-farm worker (host:pid) that built its wheel; absent for a local build'),
+    builtBy: z.array(builtBySchema).optional().describe('the pinned build-farm workers that built its wheel, each signing its result (with --agree N, N of them, byte for byte alike); absent for a local build'),
     recipe: z.object({ file: z.string().nullable(), sha256 }).strict().optional().describe('the recipe it was built with (null file: none but pkg2os\'s defaults) and the digest of its settings'),
   })
   .strict();

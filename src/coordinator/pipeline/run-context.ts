@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { BoxPolicy } from '../../box/box.js';
 import { BuildInputs } from '../cache/build-inputs.js';
 import { ContentCache } from '../cache/content-cache.js';
+import { systemClock } from '../../clock.js';
 import { type BuildLimits, DEFAULT_BUILD_LIMITS } from '../../config/build-limits.js';
 import { type BuildRequest, logName } from '../../config/build-request.js';
 import { recipeDirs } from '../../config/recipes.js';
@@ -69,7 +70,7 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
   try {
     const limits = request.limits ?? DEFAULT_BUILD_LIMITS;
     const policy: BoxPolicy = { limits: limits.sandbox, logCapBytes: limits.logCapBytes, hidden: request.hidden ?? [] };
-    const cache = request.cacheDir ? new ContentCache(request.cacheDir) : undefined;
+    const cache = request.cacheDir ? new ContentCache(request.cacheDir, systemClock, (message) => logger.warn(message)) : undefined;
     const client = new IndexClient({ indexUrl: request.indexUrl, allowInsecure: request.allowInsecureIndex, logger, maxDownloadBytes: request.maxDownloadBytes, maxPageBytes: request.index?.maxPageBytes, http: request.index, cache });
     const dirs = recipeDirs(request.recipeDirs);
     const lockOptions = { frozen: request.frozen ?? false, acceptNewSigner: request.acceptNewSigner ?? false, acceptNewPublisher: request.acceptNewPublisher ?? false };
@@ -82,7 +83,7 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
     let discovery: Discovery | undefined;
     const environmentsFor = (root: SandboxRoot) => {
       const id = root.kind === 'host' ? '/' : root.path;
-      if (!perRoot.has(id)) perRoot.set(id, buildEnvironments({ client, verifier, recipe: (project) => discovery!.recipe(project), cache, inputs, workDir: work, root, policy, limits, logFile, logger }));
+      if (!perRoot.has(id)) perRoot.set(id, buildEnvironments({ client, verifier, recipe: (project) => discovery!.recipe(project), cache, inputs, workDir: work, root, policy, limits, logFile, logger, pins: request.buildPins }));
       return perRoot.get(id)!;
     };
     const releaseOf = releases(request, logger);

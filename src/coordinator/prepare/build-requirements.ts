@@ -60,6 +60,8 @@ export interface ResolverContext {
   fetchWheel(candidate: SdistCandidate, recipe: LoadedRecipe): Promise<FetchedWheel>;
   /** Build a requirement from its sdist; `chain` holds the requirements being built around it. */
   buildFromSdist(candidate: SdistCandidate, chain: string[]): Promise<FetchedWheel>;
+  /** Versions to take from the index whatever else satisfies (normalized name → version): a published build made again (verify-build). */
+  pins?: ReadonlyMap<string, string>;
 }
 
 type Chosen = { version: string; source: BuildRequirementSource; wheel?: ValidatedWheel; extras: Set<string> };
@@ -104,7 +106,8 @@ export class BuildRequirementResolver {
         resolved.push({ requirement: declared, project: req.project, version: installed, source: 'bootstrap', note: `bootstrap: ${python.distribution}'s ${req.project} ${installed} builds ${chain.join(' → ')}, which needs ${req.text}` });
         continue;
       }
-      const { candidate, fetched } = await this.fromIndex(req, installed, chain, label);
+      const pinned = this.context.pins?.get(req.project);
+      const { candidate, fetched } = await this.fromIndex(pinned ? { ...req, specifier: `==${pinned}` } : req, installed, chain, label);
       chosen.set(req.project, { version: candidate.version, source: candidate.kind === 'wheel' ? 'index-wheel' : 'index-sdist', wheel: fetched.wheel, extras: new Set(req.extras) });
       resolved.push({ requirement: declared, project: req.project, version: candidate.version, source: candidate.kind === 'wheel' ? 'index-wheel' : 'index-sdist', file: candidate.file.filename, sha256: fetched.verdict.sha256, checks: fetched.verdict.checks });
       this.follow(fetched.wheel, '', queue);

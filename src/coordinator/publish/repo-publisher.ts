@@ -3,7 +3,7 @@
  * checks a new state beside the live one; `switchOver` puts it live in the
  * order clients need; `discard` throws it away, leaving the live state as it was.
  */
-import { rm } from 'node:fs/promises';
+import type { ScratchDir } from '../../stop-registry.js';
 import type { Clock } from '../../clock.js';
 
 /** The repository's public key, for the self-checks: armored (rpmkeys) and binary (a gpgv keyring). */
@@ -33,14 +33,14 @@ export interface RepoPublisher<S> {
  * A staged publication whose switch-over runs `goLive` and then removes the
  * staging directory, whatever happened; `summary` says what it did.
  */
-export function stagedPublication<S>(staging: string, goLive: () => Promise<void>, summary: () => Promise<S>, discard: () => Promise<void>): StagedPublication<S> {
+export function stagedPublication<S>(staging: ScratchDir, goLive: () => Promise<void>, summary: () => Promise<S>, discard: () => Promise<void>): StagedPublication<S> {
   return {
     discard,
     async switchOver() {
       try {
         await goLive();
       } finally {
-        await rm(staging, { recursive: true, force: true });
+        await staging.remove();
       }
       return summary();
     },

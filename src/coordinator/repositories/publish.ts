@@ -6,13 +6,14 @@
  * as a client would before anything switches live, so a failure leaves the
  * previous state.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import * as openpgp from 'openpgp';
 import { type Clock, systemClock } from '../../clock.js';
 import type { TargetProfile } from '../../config/targets.js';
-import { ConfigError, PublishError } from '../../errors.js';
+import { ConfigError, PublishError, StorageError } from '../../errors.js';
 import type { Signer } from '../keys/signer.js';
 import type { Logger } from '../../log.js';
 import { lapSinceStart, silentLogger } from '../../log.js';
@@ -26,6 +27,8 @@ import { type ReleaseChoice, ReleaseLedger } from '../publish/release-ledger.js'
 import { clientView, refuseSingleTargetLayout, writeClientFiles } from './client-config.js';
 import { REPOSITORY_KINDS, kindFor } from './registry.js';
 import { Templates } from '../../families/shared/templates.js';
+import { isStorageFailure, storageError, withRoomNeeded } from '../../storage-errors.js';
+import { scratchDir } from '../../stop-registry.js';
 
 export interface PublishRequest {
   settings: RepoSettings;
@@ -76,11 +79,16 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
   const logger = request.logger ?? silentLogger;
   const byKind = filesByKind(request.files);
   await mkdir(settings.root, { recursive: true });
+  // A read-only repository is said as such, before anything is tried (recursive mkdir there fails with ENOENT).
+  await access(settings.root, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+    throw isStorageFailure(error) ? storageError(error, `the repository ${settings.root}`, settings.root) : error;
+  });
   const storage: RepositoryStorage = new LocalStorage(settings.root);
   const lap = lapSinceStart(logger);
   const lock = await acquirePublishLock(settings.root, request.lockTimeoutMs ?? 120_000);
   lap('publish lock taken');
-  const keys = await mkdtemp(join(tmpdir(), 'pkg2os-pubkey-'));
+  const scratch = await scratchDir(tmpdir(), 'pkg2os-pubkey-');
+  const keys = scratch.path;
   try {
     // Holding the lock, whatever an interrupted publisher left behind is garbage.
     await removeLeftovers(settings.root, logger);
@@ -107,6 +115,9 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
       if (request.records) await keepRecords(settings.root, request.records);
     } catch (error) {
       for (const { publication } of staged) await publication.discard();
+      // The previous state serves on: nothing of this publish is live.
+      if (isStorageFailure(error)) throw storageError(error, `the new state of ${settings.root}`, undefined, await roomNeeded(request.files));
+      if (error instanceof StorageError) throw withRoomNeeded(error, await roomNeeded(request.files));
       throw error;
     }
     lap('everything staged and checked');
@@ -121,9 +132,15 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
     lap('switched over');
     return summary;
   } finally {
-    await rm(keys, { recursive: true, force: true });
+    await scratch.remove();
     await lock.release();
   }
+}
+
+/** About the room a publish of `files` takes at its peak: each file in the pool and once more while it is signed and checked. */
+async function roomNeeded(files: readonly string[]): Promise<number> {
+  const sizes = await Promise.all(files.map((f) => stat(f).then((st) => st.size, () => 0)));
+  return 2 * sizes.reduce((a, b) => a + b, 0);
 }
 
 /**

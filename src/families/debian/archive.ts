@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -21,6 +21,7 @@ import { ToolError } from '../../errors.js';
 import { run } from '../../exec.js';
 import { normalizeName } from '../../pep/names.js';
 import { type ReleaseData, moduleName } from '../shared/release-data.js';
+import { scratchDir } from '../../stop-registry.js';
 
 export interface ArchiveSource {
   mirror: string;
@@ -121,7 +122,8 @@ async function eachLine(source: ArchiveSource, release: SignedRelease, path: str
 
 /** What the release ships, from its archive. */
 export async function readArchive(source: ArchiveSource): Promise<ReleaseData> {
-  const work = await mkdtemp(join(tmpdir(), 'pkg2os-archive-'));
+  const workDir = await scratchDir(tmpdir(), 'pkg2os-archive-');
+  const work = workDir.path;
   try {
     const release = await signedRelease(source, work);
     const data: ReleaseData = { source: `${source.mirror} ${source.suite} (Release of ${/^Date: (.+)$/m.exec(release.text)?.[1] ?? 'unknown date'})`, packages: {}, pythonTop: {}, programs: {}, pythonDists: {} };
@@ -161,7 +163,7 @@ export async function readArchive(source: ArchiveSource): Promise<ReleaseData> {
     await dhPythonMapping(source, stanzas, work, data);
     return data;
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await workDir.remove();
   }
 }
 

@@ -12,6 +12,7 @@ import { dpkgInstalledFiles } from './installed.js';
 import { debPackager, debianArch, debianRevision } from './packager.js';
 import { type DebianRootRecipe, aptVersions, debianRootRecipe, isDebianRoot, makeDebianRoot } from './root.js';
 import { shlibsDepends } from './shlibs.js';
+import { compareDebs, debMaintainer } from './compare.js';
 import { readArchive } from './archive.js';
 import { keptReleaseData, releaseDataFile } from '../shared/release-data.js';
 import { sha256Hex } from '../../digest.js';
@@ -60,4 +61,6 @@ export const debianFamily: Family = {
   installedFiles: dpkgInstalledFiles,
   libraryDepends: shlibsDepends,
   packager: debPackager,
+  comparePackages: compareDebs,
+  maintainerOf: debMaintainer,
 };

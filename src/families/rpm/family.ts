@@ -17,6 +17,7 @@ import { resolve } from 'node:path';
 import { readRepositories } from './repodata.js';
 import { keptReleaseData, releaseDataFile } from '../shared/release-data.js';
 import { sha256Hex } from '../../digest.js';
+import { compareRpms, rpmMaintainer } from './compare.js';
 
 const LIB64 = ['x64', 'arm64', 'ppc64', 's390x', 'riscv64'];
 
@@ -68,4 +69,6 @@ export const rpmFamily: Family = {
   installedFiles: rpmInstalledFiles,
   libraryDepends: elfdepsRequires,
   packager: rpmPackager,
+  comparePackages: (published, rebuilt) => compareRpms(published, rebuilt),
+  maintainerOf: rpmMaintainer,
 };

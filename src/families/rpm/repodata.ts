@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -21,6 +21,7 @@ import { ToolError } from '../../errors.js';
 import { run } from '../../exec.js';
 import { normalizeName } from '../../pep/names.js';
 import { type ReleaseData, moduleName } from '../shared/release-data.js';
+import { scratchDir } from '../../stop-registry.js';
 
 export interface RepoSource {
   repos: string[];
@@ -126,7 +127,8 @@ export async function readRepositories(source: RepoSource): Promise<ReleaseData>
     if (program) data.programs[program[1]!] ??= pkg;
   };
   for (const repo of source.repos) {
-    const work = await mkdtemp(join(tmpdir(), 'pkg2os-repodata-'));
+    const workDir = await scratchDir(tmpdir(), 'pkg2os-repodata-');
+    const work = workDir.path;
     try {
       const files = await repomd(repo, source, work);
       const primary = files.get('primary');
@@ -184,7 +186,7 @@ export async function readRepositories(source: RepoSource): Promise<ReleaseData>
         });
       }
     } finally {
-      await rm(work, { recursive: true, force: true });
+      await workDir.remove();
     }
   }
   return data;

@@ -4,7 +4,7 @@
  * configuration gives (without it pkg2os makes no root: never an unchecked
  * one); asked for their versions through the root's rpm database.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RootSettings } from '../../config/build-request.js';
@@ -13,6 +13,7 @@ import { ConfigError } from '../../errors.js';
 import { run } from '../../exec.js';
 import type { SandboxRoot } from '../../box/sandbox.js';
 import type { RootRecipe } from '../shared/family.types.js';
+import { scratchDir } from '../../stop-registry.js';
 
 /** What a made root holds besides Python: headers, compilers, and the distribution's build tools. */
 export const ROOT_PACKAGES = ['python3', 'python3-devel', 'python3-setuptools', 'python3-wheel', 'python3-build', 'python3-installer', 'gcc', 'gcc-c++', 'make', 'redhat-rpm-config'];
@@ -42,7 +43,8 @@ export function dnfRootRecipe(target: TargetProfile, setting: RootSettings | und
 
 /** dnf --installroot the release into `dir` from the recipe's repositories only, every package checked with its key. */
 export async function makeDnfRoot(target: TargetProfile, recipe: DnfRootRecipe, dir: string): Promise<{ made: string }> {
-  const conf = await mkdtemp(join(tmpdir(), 'pkg2os-dnf-'));
+  const confDir = await scratchDir(tmpdir(), 'pkg2os-dnf-');
+  const conf = confDir.path;
   try {
     // A configuration of its own: none of the host's repositories, only these.
     await mkdir(join(conf, 'repos.d'));
@@ -60,7 +62,7 @@ export async function makeDnfRoot(target: TargetProfile, recipe: DnfRootRecipe, 
       },
     );
   } finally {
-    await rm(conf, { recursive: true, force: true });
+    await confDir.remove();
   }
   return { made: new Date().toISOString() };
 }

@@ -18,6 +18,7 @@ import type { Constraint } from '../../pep/specifier.js';
 import type { VersionSyntax } from './versions.js';
 import type { Templates } from './templates.js';
 import type { ReleaseData } from './release-data.js';
+import type { PackageComparison } from './compare-trees.js';
 
 /** Where the wheel's parts go on the target system (installer scheme paths, absolute). */
 export interface InstallLayout {
@@ -204,4 +205,8 @@ export interface Family {
   /** The relations on the shared libraries the staged tree's objects need (run in `box`, whose root is the target's). */
   libraryDepends(objects: readonly string[], box: Box, label: string, logger?: Logger): Promise<string[]>;
   readonly packager: Packager;
+  /** A published package file against its rebuild (`work`: a scratch directory): the same package, or what differs. */
+  comparePackages(published: string, rebuilt: string, work: string): Promise<PackageComparison>;
+  /** The maintainer a built package names (to build it again alike). */
+  maintainerOf(file: string): Promise<string | undefined>;
 }

@@ -5,7 +5,7 @@
  * the Release lists, and each pool file the digest its Packages stanza lists;
  * a listed file with other bytes means someone changed a published file.
  */
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileDigests, sha256Hex } from '../../../digest.js';
 import { PublishError } from '../../../errors.js';
@@ -13,6 +13,7 @@ import { gpgvCheck } from '../../../coordinator/publish/self-check.js';
 import { type Paragraph, field, formatParagraph, parseParagraphs } from './deb822.js';
 import type { PoolEntry } from './pool.js';
 import { parseRelease } from './release.js';
+import { scratchDir } from '../../../stop-registry.js';
 
 const POOL_FIELDS = new Set(['filename', 'size', 'sha256', 'sha512', 'md5sum', 'sha1']);
 
@@ -37,7 +38,8 @@ export async function recordFromSignedIndices(aptRoot: string, keyring: string):
 async function suiteEntries(aptRoot: string, dist: string, suite: string, keyring: string): Promise<PoolEntry[]> {
   const inRelease = join(dist, 'InRelease');
   if (!(await stat(inRelease).catch(() => undefined))) return [];
-  const scratch = await mkdtemp(join(aptRoot, '.staging-record-'));
+  const scratchTree = await scratchDir(aptRoot, '.staging-record-');
+  const scratch = scratchTree.path;
   try {
     await gpgvCheck(keyring, inRelease, undefined, 'live InRelease', join(scratch, 'Release')).catch((error: unknown) => {
       throw tampered(`The pool's record is lost and the live ${inRelease} does not verify with the repository's key (${(error as Error).message})`);
@@ -71,6 +73,6 @@ async function suiteEntries(aptRoot: string, dist: string, suite: string, keyrin
     }
     return [...entries.values()];
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await scratchTree.remove();
   }
 }

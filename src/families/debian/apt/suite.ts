@@ -4,7 +4,7 @@
  * (InRelease and Release.gpg) and checked with gpgv; or nothing at all when
  * the live Release already lists these indices and is far from expiry.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../../clock.js';
 import type { RepoSettings } from '../../../config/repo-settings.js';
@@ -17,6 +17,7 @@ import { pruneSuperseded, putLive, startRetention } from '../../../coordinator/p
 import { writeIndices } from './indices.js';
 import type { PoolEntry } from './pool.js';
 import { type IndexFileEntry, type ParsedRelease, parseRelease, renderRelease } from './release.js';
+import { scratchDir } from '../../../stop-registry.js';
 
 /** What one publish did to one suite. */
 export interface AptSuiteSummary {
@@ -50,8 +51,9 @@ export interface SuiteInput {
 export async function prepareSuite(input: SuiteInput): Promise<StagedPublication<AptSuiteSummary>> {
   const { settings, aptRoot, suite, options } = input;
   const dist = join(aptRoot, 'dists', suite);
-  const staging = await mkdtemp(join(aptRoot, `.staging-${suite}-`));
-  const discard = () => rm(staging, { recursive: true, force: true });
+  const scratch = await scratchDir(aptRoot, `.staging-${suite}-`);
+  const staging = scratch.path;
+  const discard = () => scratch.remove();
   try {
     const now = options.clock.now();
     const summary = async (): Promise<AptSuiteSummary> => ({ suite, target: input.target, added: input.added, packages: input.kept.length, release: join(dist, 'InRelease'), retired: input.retired, removed: await input.removeRetired() });
@@ -70,7 +72,7 @@ export async function prepareSuite(input: SuiteInput): Promise<StagedPublication
       gpgvCheck(input.keys.binary, join(staging, 'InRelease'), undefined, `InRelease of ${suite}`),
       gpgvCheck(input.keys.binary, join(staging, 'Release.gpg'), join(staging, 'Release'), `Release.gpg of ${suite}`),
     ]);
-    return stagedPublication(staging, () => switchOver(dist, staging, indexFiles, live, settings.retention, options.clock, input.logger), summary, discard);
+    return stagedPublication(scratch, () => switchOver(dist, staging, indexFiles, live, settings.retention, options.clock, input.logger), summary, discard);
   } catch (error) {
     await discard();
     throw error;

@@ -6,7 +6,7 @@
  * signature passes gpgv before anything goes live; then data files,
  * repomd.xml.asc and repomd.xml are switched in, in that order.
  */
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Clock } from '../../../clock.js';
 import type { NamedRepoSettings } from '../../../coordinator/publish/repo.types.js';
@@ -25,6 +25,7 @@ import { pruneSuperseded, putLive, startRetention } from '../../../coordinator/p
 import { repomdLocations } from './repomd.js';
 import { type RpmHeader, queryRpms } from './rpm-query.js';
 import { type SignOutcome, signWithCache } from './sign-cache.js';
+import { scratchDir } from '../../../stop-registry.js';
 
 /** What one yum publish did to one target's repository. */
 export interface YumSummary {
@@ -62,11 +63,12 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
   async prepare(rpms: readonly string[], keys: PublicKeyFiles, options: PrepareOptions): Promise<StagedPublication<YumSummary>> {
     await mkdir(join(this.yumRoot, 'Packages'), { recursive: true });
     // Staging lies outside rpm/, so that createrepo_c does not index it.
-    const staging = await mkdtemp(join(this.settings.root, `.staging-yum-${this.target}-`));
+    const scratch = await scratchDir(this.settings.root, `.staging-yum-${this.target}-`);
+    const staging = scratch.path;
     const added: string[] = [];
     const discard = async () => {
       for (const rel of added) await rm(join(this.yumRoot, rel), { force: true });
-      await rm(staging, { recursive: true, force: true });
+      await scratch.remove();
     };
     try {
       const record = await this.openRecord(keys.binary);
@@ -96,7 +98,7 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
       const listed = await readFile(pkglistPath, 'utf8').catch(() => undefined);
       if (!options.force && toSign.length === 0 && listed === pkglist && (await stat(join(live, 'repomd.xml.asc')).catch(() => undefined))) {
         // Nothing new: the signed metadata stands as it is.
-        await rm(staging, { recursive: true, force: true });
+        await scratch.remove();
         return { discard, switchOver: summary };
       }
       const out = join(staging, 'out');
@@ -113,7 +115,7 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
         await writeAtomic(pkglistPath, pkglist);
         await signing?.forget();
       };
-      return stagedPublication(staging, goLive, summary, discard);
+      return stagedPublication(scratch, goLive, summary, discard);
     } catch (error) {
       await discard();
       throw error;
