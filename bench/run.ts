@@ -82,7 +82,7 @@ async function fixtureSet(): Promise<BuildSet> {
 async function benchBuild(set: BuildSet): Promise<void> {
   const pkg2os = shipped('bin', 'pkg2os');
   const dir = await mkdtemp(join(tmpdir(), 'pkg2os-bench-'));
-  const common = ['build', ...set.names, '--target', 'debian-12,el9', '--index-url', set.indexUrl, '--no-deps', '--no-lockfile', '--no-progress', '--maintainer', 'Bench <bench@example.org>', ...(set.keysDir ? ['--keys-dir', set.keysDir] : [])];
+  const common = ['build', ...set.names, '--target', 'debian-12,el9', '--host-python', 'el9', '--index-url', set.indexUrl, '--no-deps', '--no-lockfile', '--no-progress', '--maintainer', 'Bench <bench@example.org>', ...(set.keysDir ? ['--keys-dir', set.keysDir] : [])];
   const floor = await measure('bash', [shipped('bench', 'floor-build.sh'), set.sdistDir, join(dir, 'floor')]);
   const one = await measure(pkg2os, [...common, '--out', join(dir, 'j1'), '--jobs', '1', '--no-cache']);
   row(`1. build ${set.label} → deb+rpm, --jobs 1, vs floor script`, one, floor, '≤ 1.10×');
@@ -91,7 +91,7 @@ async function benchBuild(set: BuildSet): Promise<void> {
   const repo = join(dir, 'repo');
   await mkdir(repo);
   await execa(pkg2os, ['keys', 'generate', '--name', 'Bench', '--email', 'bench@example.org', '--out', join(dir, 'key'), '--type', 'ed25519']);
-  await writeFile(join(dir, 'pkg2os.config.yaml'), [`index-url: ${set.indexUrl}`, `requirements: [${set.names.join(', ')}]`, `repo: ${repo}`, `signing-key: ${join(dir, 'key/private.asc')}`, 'maintainer: Bench <bench@example.org>', `targets: [${set.rebuildTargets.join(', ')}]`, `cache-dir: ${join(dir, 'cache')}`, ...(set.keysDir ? [`keys-dir: ${set.keysDir}`] : []), ''].join('\n'));
+  await writeFile(join(dir, 'pkg2os.config.yaml'), [`index-url: ${set.indexUrl}`, `requirements: [${set.names.join(', ')}]`, `repo: ${repo}`, `signing-key: ${join(dir, 'key/private.asc')}`, 'maintainer: Bench <bench@example.org>', `targets: [${set.rebuildTargets.join(', ')}]`, 'host-python: [el9]', `cache-dir: ${join(dir, 'cache')}`, ...(set.keysDir ? [`keys-dir: ${set.keysDir}`] : []), ''].join('\n'));
   const cold = await measure(pkg2os, ['rebuild', '--no-progress'], { cwd: dir });
   const warm = await measure(pkg2os, ['rebuild', '--no-progress'], { cwd: dir });
   row(`2. no-op pkg2os rebuild of ${set.label} (${set.rebuildTargets.join(', ')}) vs the cold rebuild`, warm, cold, '≤ 0.03');

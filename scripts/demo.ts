@@ -39,8 +39,9 @@ async function main(): Promise<void> {
     step('pkg2os keys generate: the organization\'s signing key (RSA-4096, expires in 2 years)');
     await sh(pkg2os, ['keys', 'generate', '--name', 'pkg2os demo', '--email', 'demo@example.org', '--out', key]);
 
-    step(`pkg2os build pkg2os-hello --target debian-12,el9 --repo ${repo}: verify, build, package, sign and publish`);
-    await sh(pkg2os, ['build', 'pkg2os-hello', '--target', 'debian-12,el9', '--index-url', index.url, '--out', out, '--lockfile', join(demo, 'pkg2os.lock'), '--repo', repo, '--base-url', baseUrl, '--maintainer', 'pkg2os demo <demo@example.org>'], { PKG2OS_SIGNING_KEY: join(key, 'private.asc') });
+    // EL9's root cannot be made without its repositories' key: its pure Python is built with this host's Python, as asked.
+    step(`pkg2os build pkg2os-hello --target debian-12,el9 --host-python el9 --repo ${repo}: verify, build, package, sign and publish`);
+    await sh(pkg2os, ['build', 'pkg2os-hello', '--target', 'debian-12,el9', '--host-python', 'el9', '--index-url', index.url, '--out', out, '--lockfile', join(demo, 'pkg2os.lock'), '--repo', repo, '--base-url', baseUrl, '--maintainer', 'pkg2os demo <demo@example.org>'], { PKG2OS_SIGNING_KEY: join(key, 'private.asc') });
 
     const deb = (await readdir(join(out, 'deb')))[0]!;
     step(`The .deb: ${join(out, 'deb', deb)}`);

@@ -1,24 +1,17 @@
 /**
- * What a recipe does to an unpacked sdist before it is built: its build
- * dependencies must be installed on the build host, and its patches are
- * applied in order — by `patch` in the build sandbox, since the tree it
- * edits is upstream's.
+ * What a recipe does to an unpacked sdist before it is built: its patches
+ * are applied in order — by `patch` in the build sandbox, since the tree it
+ * edits is upstream's. (Its build-depends are installed into the target's
+ * root: families/build-roots.ts.)
  */
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LoadedRecipe } from '../config/recipes.js';
 import { BuildError, ToolError } from '../errors.js';
-import { missingPackages } from '../host/installed-versions.js';
 import type { WheelBuild } from '../box/build-box.js';
 
 export async function applyRecipe(recipe: LoadedRecipe, build: WheelBuild): Promise<void> {
   const { box } = build;
-  const missing = await missingPackages(recipe['build-depends']?.deb ?? []);
-  if (missing.length) {
-    throw new BuildError('MISSING_BUILD_BACKEND', `The recipe for ${build.label} needs ${missing.join(', ')} on the build host, and ${missing.length > 1 ? 'they are' : 'it is'} not installed.`, {
-      hint: `apt-get install ${missing.join(' ')}`,
-    });
-  }
   for (const [i, patch] of (recipe.patches ?? []).entries()) {
     const file = join(dirname(recipe.file ?? '.'), patch);
     // A copy beside the box, readable by the sandbox's uid wherever the recipe lives.

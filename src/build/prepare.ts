@@ -12,7 +12,7 @@
  * requires, so the closure is planned anyway and the failure kept for the
  * build stage).
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { BuildLimits } from '../config/build-limits.js';
 import { parseDuration } from '../config/duration.js';
@@ -29,18 +29,20 @@ import type { SourceArtifact } from './source-artifact.js';
 import { sourceDateEpoch } from './source-date.js';
 import { unpackSdist } from './unpack.js';
 import { type ValidatedWheel, validateWheel } from './validate-wheel.js';
+import { nativeSources, refuseLostExtension } from './native-sources.js';
 
 /** A build environment as the build needs it: its identity and the verified wheels it holds (none: the distribution provides everything). */
 export interface EnvironmentPlan {
   key: string;
   wheels: ValidatedWheel[];
-  /** What was chosen and why, as far as a build log should say (bootstrap notes). */
-  requirements: ReadonlyArray<{ note?: string }>;
+  /** What was chosen and why, as far as a build log should say. */
+  requirements: ReadonlyArray<{ project?: string; version?: string; source?: string; reason?: string; note?: string }>;
 }
 
 /** Resolves build requirements into a plan and, when asked, makes its environment. */
 export interface BuildEnvironments<P extends EnvironmentPlan = EnvironmentPlan> {
-  plan(requirements: readonly string[], chain: readonly string[], label: string): Promise<P>;
+  /** `policy`: how this project's recipe says its build requirements are chosen (newest, distribution-first). */
+  plan(requirements: readonly string[], chain: readonly string[], label: string, policy?: 'newest' | 'distribution-first'): Promise<P>;
   /** The environment's prefix on the host, or undefined when the distribution provides everything. */
   materialize(plan: P): Promise<string | undefined>;
 }
@@ -107,22 +109,34 @@ export async function prepareArtifact<A extends SourceArtifact, P extends Enviro
     const system = await readBuildSystem(sourceDir, label);
     const chain = context.chain ?? [candidate.project];
     base.buildRequires = system.requires;
-    plan = await context.environments.plan(base.buildRequires, chain, label);
+    plan = await context.environments.plan(base.buildRequires, chain, label, recipe['build-requirements']);
     build.envDir = await context.environments.materialize(plan);
     const asked = await requiresForBuildWheel(build);
     if (asked.some((r) => !base.buildRequires.includes(r))) {
       base.buildRequires = [...new Set([...base.buildRequires, ...asked])];
-      plan = await context.environments.plan(base.buildRequires, chain, label);
+      plan = await context.environments.plan(base.buildRequires, chain, label, recipe['build-requirements']);
       build.envDir = await context.environments.materialize(plan);
     }
     for (const r of plan.requirements.filter((r) => r.note)) logger.info(`${label}: ${r.note}`);
+    const chosen = plan.requirements.filter((r) => r.project);
+    if (chosen.length) await appendFile(logFile, `[pkg2os] build requirements of ${label}:\n${chosen.map((r) => `  ${r.project} ${r.version} from ${r.source}${r.reason ? `: ${r.reason}` : ''}`).join('\n')}\n`).catch(() => undefined);
     if (context.goal !== 'wheel') return { ...base, state: 'metadata', requiresDist: fromPkgInfo ?? (await sourceRequirements(build, sourceDir)), build: plan };
     reportStep(logger, label, { phase: 'wheel' });
     const wheel = await validateWheel(await buildWheel(build, join(dir, 'wheel')), candidate, context.limits.wheel, label);
     for (const warning of wheel.metadata.warnings) logger.warn(`${label}: ${warning}`);
+    // C, C++ or Cython code in, a pure wheel out: its extension was lost on the way (a missing header, swallowed).
+    if (wheel.pure && !recipe['optional-extension']) {
+      const native = await nativeSources(sourceDir);
+      if (native.length) throw await refuseLostExtension(label, native, logFile);
+    }
     reportStep(logger, label, { phase: 'waiting' });
     return { ...base, state: 'built', requiresDist: wheel.metadata.requiresDist, build: plan, wheel };
   } catch (error) {
+    // A failed build says which backends it ran with: the versions are often the cause.
+    const ran = plan?.requirements.filter((r) => r.project);
+    if (error instanceof Pkg2osError && ran?.length && /^(BUILD_FAILED|BUILD_TIMEOUT|EXTENSION_MISSING)$/.test(error.code)) {
+      error.message = `${error.message.replace(/\.$/, '')} (built with ${ran.map((r) => `${r.project} ${r.version} from ${r.source === 'distribution' || r.source === 'bootstrap' ? 'the build root' : 'the index'}`).join(', ')}).`;
+    }
     // Static metadata (PEP 643) says what it requires even when its wheel cannot be built: plan the closure anyway.
     if (error instanceof Pkg2osError && fromPkgInfo && !context.chain) return { ...base, state: 'failed', requiresDist: fromPkgInfo, build: plan, error };
     throw error;

@@ -46,6 +46,7 @@ export function registerBuild(program: Command): void {
     .option('--accept-new-publisher', 'accept and record a Trusted Publisher that differs from the locked one')
     .option('--queue <url>', 'build the wheels on a build farm: its Redis (redis://HOST:PORT or rediss://USER:PASSWORD@HOST:PORT); config queue:')
     .option('--store <dir>', 'the build farm\'s artifact store, shared with its workers; config store:')
+    .option('--host-python <targets>', 'targets whose packages may be built with this host\'s Python when pkg2os cannot make their root, comma-separated (env PKG2OS_HOST_PYTHON; config host-python:)', collect)
     .option('--agree <n>', 'use a wheel only when this many distinct pinned workers built it byte for byte alike (default 1); config farm-agree:')
     .option('--allow-open-queue', 'allow a queue on another host that takes no password (a closed network only); config allow-open-queue:')
     .option('-v, --verbose', 'more log lines');

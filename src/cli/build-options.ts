@@ -56,6 +56,7 @@ export interface BuildFlags extends RepoFlags {
   store?: string;
   agree?: string;
   allowOpenQueue?: boolean;
+  hostPython?: string[];
   retries?: string;
 }
 
@@ -151,12 +152,21 @@ export function buildRequestFrom(requirementTexts: string[], flags: BuildFlags, 
     roots: config.roots,
     stateDir: resolve(config['state-dir'] ?? defaultStateDir()),
     releaseCheck: config['release-check'] ?? 'if-available',
+    // A permission: --host-python alone, else what the configuration and PKG2OS_HOST_PYTHON allow together.
+    hostPython: hostPythonTargets(flags.hostPython ?? [...(config['host-python'] ?? []), ...(env('PKG2OS_HOST_PYTHON')?.split(',').map((t) => t.trim()).filter(Boolean) ?? [])]),
+    buildRequirements: config['build-requirements'] ?? 'newest',
     ...templatesDirOf(flags, config),
     ...farmSettings(flags, config),
     limits: buildLimitsFrom({ ...config, 'build-timeout-seconds': config['build-timeout'] ? parseDuration(config['build-timeout'], 'build-timeout') : undefined }),
   };
   const repo = (flags.repo ?? config.repo) ? repoSettings(flags, config, targets) : undefined;
   return { request, repo };
+}
+
+/** The targets --host-python names, each a known one. */
+function hostPythonTargets(names: string[]): string[] {
+  for (const name of names) getTarget(name);
+  return names;
 }
 
 /** Retries, timeouts and the page limit of index reads: --retries wins over index-limits: in the config. */

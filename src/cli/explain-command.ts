@@ -64,7 +64,7 @@ function upstreamLines(record: BuildRecord): string[] {
     lines.push(`  build env    ${build.environment === 'distribution' ? 'the build root\'s distribution provided every build requirement' : `sha256 ${build.environment}`}`);
     for (const r of build.requirements) {
       const verdicts = (r.checks ?? []).filter((c) => c.kind !== 'hash').map((c) => `${c.kind} ${c.result}`).join(', ');
-      lines.push(`    ${r.requirement}: ${r.project} ${r.version} from ${r.source}${r.sha256 ? `, sha256 ${r.sha256}` : ''}${verdicts ? ` (${verdicts})` : ''}${r.note ? `; ${r.note}` : ''}`);
+      lines.push(`    ${r.requirement}: ${r.project} ${r.version} from ${r.source}${r.sha256 ? `, sha256 ${r.sha256}` : ''}${verdicts ? ` (${verdicts})` : ''}${r.reason ? `: ${r.reason}` : ''}${r.note ? `; ${r.note}` : ''}`);
     }
   }
   lines.push(`  wheel built  ${u.builtBy?.length ? `by ${u.builtBy.map((w) => `${w.worker} (key ${w.key}, at ${w.host})`).join(' and ')}: pinned farm workers, each signing its result${u.builtBy.length > 1 ? ', byte for byte alike' : ''}` : 'here, by the coordinator'}`);

@@ -22,6 +22,7 @@ interface WorkerFlags {
   cacheDir?: string;
   identity?: string;
   allowOpenQueue?: boolean;
+  hostPython?: string[];
   verbose?: boolean;
 }
 
@@ -38,6 +39,7 @@ export function registerWorker(program: Command): void {
     .option('--config <file>', 'configuration file: build roots and limits (default ./pkg2os.config.yaml if present)')
     .option('--cache-dir <dir>', 'where made build roots are kept (env PKG2OS_CACHE_DIR; default ~/.cache/pkg2os)')
     .option('--identity <dir>', 'the worker\'s key pair, made on first use: DIR/worker.pub is what the coordinator pins (pkg2os farm trust add); the private part never leaves DIR, encrypted with PKG2OS_WORKER_PASSPHRASE(_FILE) when set (default ~/.config/pkg2os/worker)')
+    .option('--host-python <targets>', 'targets it may build pure Python for with this host\'s Python when it cannot make their root, comma-separated (env PKG2OS_HOST_PYTHON; config host-python:)', collect)
     .option('--allow-open-queue', 'allow a queue on another host that takes no password (a closed network only)')
     .option('-v, --verbose', 'more log lines')
     .action(
@@ -77,6 +79,7 @@ export function registerWorker(program: Command): void {
           stopped,
           identity,
           allowOpenQueue: flags.allowOpenQueue ?? config['allow-open-queue'] ?? false,
+          hostPython: flags.hostPython ?? config['host-python'] ?? (process.env.PKG2OS_HOST_PYTHON || undefined)?.split(',').map((t) => t.trim()).filter(Boolean) ?? [],
           // The worker's key and configuration are no build's business.
           hidden: [identityDir, ...(flags.config ? [resolve(flags.config)] : []), process.env.PKG2OS_WORKER_PASSPHRASE_FILE].filter((p): p is string => Boolean(p)),
         });

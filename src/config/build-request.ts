@@ -63,6 +63,10 @@ export interface BuildRequest {
   hidden?: string[];
   /** A directory of templates that override pkg2os's own, file by file (`--templates-dir`, `templates-dir:`). */
   templatesDir?: string;
+  /** Targets whose packages may be built with the host's Python when no root of theirs can be made (--host-python). */
+  hostPython?: string[];
+  /** How build requirements are chosen (a recipe's wins for its project). */
+  buildRequirements?: 'newest' | 'distribution-first';
   /** Build requirements to take from the index at exactly these versions (normalized name → version), as a published build had them (verify-build). */
   buildPins?: ReadonlyMap<string, string>;
   /** Build roots by target (`roots:` in pkg2os.config.yaml). */

@@ -78,6 +78,8 @@ export const configSchema = z
     'farm-workers': z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a worker name: letters, digits, . _ -'), z.string()).optional().describe('workers pinned besides those of pkg2os farm trust add: name → its worker.pub'),
     'allow-open-queue': z.boolean().optional().describe('allow a queue on another host that takes no password (a closed network only)'),
     'state-dir': z.string().optional().describe('where what pkg2os learns of the target releases is kept (default /var/lib/pkg2os as root, else ~/.local/state/pkg2os; env PKG2OS_STATE_DIR)'),
+    'host-python': z.array(z.string()).optional().describe('targets whose packages may be built with the host\'s Python and build tools when pkg2os cannot make their root (their packages then carry no bytecode and no compiled code); --host-python, PKG2OS_HOST_PYTHON'),
+    'build-requirements': z.enum(['newest', 'distribution-first']).optional().describe('how build requirements are chosen: newest (default: the newest verified version on the index, as upstream tests them; the distribution\'s when the index has none) or distribution-first (the build root\'s version wherever it satisfies); a recipe\'s wins for its project'),
     'release-check': z.enum(['required', 'if-available']).optional().describe('names and files are checked against each target\'s whole release (Packages and Contents, or repository metadata): required fails a build whose target release cannot be read; if-available (default) warns and checks against what is known'),
     roots: z
       .record(

@@ -40,7 +40,9 @@ const recipeBaseSchema = z
       .optional(),
     'build-depends': perFormat(z.array(packageName))
       .optional()
-      .describe('Debian (deb) packages that must be installed on the build host; rpm lists what an RPM build host needs'),
+      .describe('distribution packages the build needs in the target\'s root (C headers, tools): deb for the Debian family, rpm for the RPM family; pkg2os makes a root with them (cached), never touching the host'),
+    'build-requirements': z.enum(['newest', 'distribution-first']).optional().describe('how this project\'s build requirements are chosen (default: the configuration\'s, else newest)'),
+    'optional-extension': z.boolean().optional().describe('the project\'s C, C++ or Cython code is an optional speed-up: a wheel built without it is accepted (else a pure wheel from such sources is refused)'),
     patches: z.array(z.string().regex(/^[^/].*\.(patch|diff)$/, 'expected a .patch file relative to the recipe')).optional().describe('applied with patch -p1 before the build, in order'),
     env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'), z.string()).optional().describe('environment variables for the build'),
     signature: z.enum(SIGNATURE_POLICIES).optional().describe('upstream-signature policy for this project'),

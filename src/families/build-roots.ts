@@ -7,9 +7,12 @@
  * key the configuration gives) — holding Python, its headers, the compilers
  * and the distribution's build tools. Made roots are kept under the cache
  * directory, keyed by (target, archive, package set), stamped with what they
- * were made from, and made again by `pkg2os roots update`. Where no root can
- * be had, pure Python still builds on the host's root and compiled code fails
- * clearly.
+ * were made from, and made again by `pkg2os roots update`. A project's
+ * recipe may name packages its build needs (`build-depends:`, e.g. the
+ * headers of a C library): they go into a root of their own, made from the
+ * target's root recipe plus them and cached the same way (never into the
+ * host). Where no root can be had, nothing is built for the target unless
+ * the user asked for the host's Python for it (pipeline/run-context.ts).
  */
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -43,19 +46,32 @@ export class BuildRoots {
 
   constructor(private readonly options: BuildRootsOptions) {}
 
-  /** The root builds for `target` run on; undefined when there is none (pure Python then builds on the host's). */
-  rootFor(target: TargetProfile): Promise<SandboxRoot | undefined> {
-    let root = this.roots.get(target.name);
+  /** The root builds for `target` run on (with `extra` packages installed in it); undefined when there is none. */
+  rootFor(target: TargetProfile, extra: readonly string[] = []): Promise<SandboxRoot | undefined> {
+    const packages = [...new Set(extra)].sort();
+    const key = [target.name, ...packages].join(' ');
+    let root = this.roots.get(key);
     if (!root) {
-      // A root that cannot be made (its archive unreachable) is no root: pure Python still builds, compiled code fails saying why.
-      root = this.find(target, 'use').catch((error: unknown) => {
+      // A root that cannot be made (its archive unreachable) is no root: the run says so where it needs one.
+      root = this.find(target, 'use', packages).catch((error: unknown) => {
         if (!(error instanceof ToolError)) throw error;
-        this.options.logger.warn(`${target.name} has no build root: ${error.message} Pure Python for ${target.name} builds on this host; compiled code for it cannot be built.`);
+        // The tool's own last words say why (a package the archive does not have, an unreachable mirror).
+        const why = error.outputTail.split('\n').map((l) => l.trim()).filter((l) => /^(E|W):|error|unable|not found|failed/i.test(l)).slice(-2).join(' ');
+        this.options.logger.warn(`${target.name} has no build root${packages.length ? ` with ${packages.join(', ')}` : ''}: ${error.message}${why ? ` (${why})` : ''}`);
         return undefined;
       });
-      this.roots.set(target.name, root);
+      this.roots.set(key, root);
     }
     return root;
+  }
+
+  /** Whether `target` has a root, or pkg2os knows how to make one (without making it). */
+  async available(target: TargetProfile): Promise<boolean> {
+    const setting = this.options.settings?.[target.name];
+    if (setting?.path) return true;
+    const host = await hostRelease();
+    if (!setting?.mirror && !setting?.repos && !setting?.packages && host.id === target.osRelease.id && host.versionId === target.osRelease.versionId) return true;
+    return familyOf(target).rootRecipe(target, setting) !== undefined;
   }
 
   /** Make the root of `target` again from its archive now (`pkg2os roots update`). */
@@ -84,19 +100,21 @@ export class BuildRoots {
     return stamp ? `made:${stamp.trim()}` : `path:${root.path}`;
   }
 
-  private async find(target: TargetProfile, mode: 'use' | 'fresh' | 'peek'): Promise<SandboxRoot | undefined> {
+  private async find(target: TargetProfile, mode: 'use' | 'fresh' | 'peek', extra: readonly string[] = []): Promise<SandboxRoot | undefined> {
     const setting = this.options.settings?.[target.name];
     if (setting?.path) {
       const path = resolve(setting.path);
       if (!(await stat(join(path, 'usr/bin/python3')).catch(() => undefined))) {
         throw new ConfigError('INVALID_CONFIG', `The build root ${path} given for ${target.name} has no usr/bin/python3.`, { hint: `Make it a root filesystem of ${target.distribution} with python3 and its development headers.` });
       }
+      // A root of the user's own is theirs to equip: pkg2os installs nothing into it.
+      if (extra.length) this.options.logger.debug(`${target.name}: the build root ${path} is the configuration's; ${extra.join(', ')} must be installed in it`);
       return { kind: 'dir', path };
     }
     const host = await hostRelease();
-    const own = !setting?.mirror && !setting?.repos && !setting?.packages;
+    const own = !setting?.mirror && !setting?.repos && !setting?.packages && extra.length === 0;
     if (own && host.id === target.osRelease.id && host.versionId === target.osRelease.versionId) return HOST_ROOT;
-    const recipe = familyOf(target).rootRecipe(target, setting);
+    const recipe = familyOf(target).rootRecipe(target, extra.length ? { ...setting, packages: [...(setting?.packages ?? []), ...extra] } : setting);
     if (!recipe) return undefined;
     const base = join(this.options.dir, 'roots', target.name, sha256Hex(JSON.stringify(recipe)).slice(0, 16));
     const current = join(base, 'current');

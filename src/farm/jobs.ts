@@ -26,6 +26,9 @@ export const buildJobSchema = z
         env: z.record(z.string(), z.string()).optional(),
         buildTimeout: z.string().optional(),
         patches: z.array(file).optional(),
+        /** Packages the build needs in the target's root (the recipe's build-depends for the target's family). */
+        buildDepends: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/)).optional(),
+        optionalExtension: z.boolean().optional(),
       })
       .strict(),
     /** The build environment: the verified wheels of the build requirements, and its key. */

@@ -15,7 +15,8 @@ import { getTarget } from '../config/targets.js';
 import type { SdistCandidate } from '../pep/index.types.js';
 import type { Logger } from '../log.js';
 import type { BuildRoots } from '../families/build-roots.js';
-import { HOST_ROOT } from '../box/sandbox.js';
+import { HOST_ROOT, type SandboxRoot } from '../box/sandbox.js';
+import { BuildError } from '../errors.js';
 import { materializeEnv } from '../build/build-env.js';
 import type { BoxPolicy } from '../box/box.js';
 import { type EnvironmentPlan, prepareArtifact } from '../build/prepare.js';
@@ -32,6 +33,20 @@ export interface RemoteBuildContext {
   /** This job's own work directory (removed by the caller). */
   work: string;
   logger: Logger;
+  /** Targets this worker may build with its host's Python when it cannot make their root (--host-python). */
+  hostPython: readonly string[];
+}
+
+/** The target's own root (with the recipe's build-depends); the host's only where the worker was told it may. */
+async function buildRoot(job: BuildJob, context: RemoteBuildContext): Promise<SandboxRoot> {
+  const target = getTarget(job.target);
+  const extra = job.recipe.buildDepends ?? [];
+  const root = await context.roots.rootFor(target, extra);
+  if (root) return root;
+  if (extra.length === 0 && context.hostPython.includes(target.name)) return HOST_ROOT;
+  throw new BuildError('UNSUPPORTED_TARGET', `This worker cannot make a build root for ${target.name}${extra.length ? ` with ${extra.join(', ')}` : ''}.`, {
+    hint: `Give it one (roots: in its pkg2os.config.yaml)${extra.length ? '' : `, or start it with --host-python ${target.name} to build pure Python with its host's Python`}.`,
+  });
 }
 
 /** What a build put back into the store: the wheel and the log (the worker signs them for the job: worker.ts). */
@@ -46,8 +61,7 @@ const candidateOf = (project: string, version: string, file: { filename: string;
 /** Build the wheel of `job`; the build log goes to the store whatever happens (its digest is in the result, or in the error). */
 export async function buildFromJob(job: BuildJob, context: RemoteBuildContext): Promise<BuildOutput> {
   const { store, work } = context;
-  const target = getTarget(job.target);
-  const root = (await context.roots.rootFor(target)) ?? HOST_ROOT;
+  const root = await buildRoot(job, context);
   const logFile = join(work, 'build.log');
   try {
     const sdistPath = join(work, 'download', job.sdist.filename);
@@ -107,6 +121,7 @@ async function recipeOf(job: BuildJob, work: string, store: ArtifactStore): Prom
     ...(job.recipe.env ? { env: job.recipe.env } : {}),
     ...(job.recipe.buildTimeout ? { 'build-timeout': job.recipe.buildTimeout } : {}),
     ...(patches.length ? { patches } : {}),
+    ...(job.recipe.optionalExtension ? { 'optional-extension': true } : {}),
   } as LoadedRecipe;
 }
 

@@ -41,6 +41,8 @@ export interface WorkerOptions {
   identity: WorkerIdentity;
   /** Allow a queue on another host without a password. */
   allowOpenQueue?: boolean;
+  /** Targets it may build with its host's Python when it cannot make their root. */
+  hostPython?: string[];
 }
 
 export async function runWorker(options: WorkerOptions): Promise<void> {
@@ -69,7 +71,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
           options.logger.info(`${data.project} ${data.version} for ${data.target}: building (job ${job.id}, attempt ${job.attemptsMade + 1})`);
           const workDir = await makeWorkDir();
           try {
-            const built = await buildFromJob(data, { store, roots, limits, policy: { limits: limits.sandbox, logCapBytes: limits.logCapBytes, hidden: options.hidden ?? [] }, work: join(workDir.path, 'job'), logger: options.logger });
+            const built = await buildFromJob(data, { store, roots, limits, policy: { limits: limits.sandbox, logCapBytes: limits.logCapBytes, hidden: options.hidden ?? [] }, work: join(workDir.path, 'job'), logger: options.logger, hostPython: options.hostPython ?? [] });
             options.logger.info(`${data.project} ${data.version} for ${data.target}: built ${built.wheel.filename}`);
             // Signed for this job, these inputs, this target and architecture: the answer to no other.
             const statement: ResultStatement = { job: String(job.id), run: data.run, inputs: inputsDigest(data), target: data.target, arch: data.arch, ...built, worker: identity.fingerprint };

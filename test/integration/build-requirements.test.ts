@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +22,7 @@ const index = new IndexServer();
 const bootstrap = new IndexServer();
 const bare = new IndexServer();
 const vendoring = new IndexServer();
+const choosing = new IndexServer();
 
 const project = (name: string, requires: string[], backend: string, extra: Partial<Parameters<typeof makeProjectSdist>[0]> = {}) => makeProjectSdist({ name, version: '1.0', requires, backend, ...extra });
 
@@ -68,11 +69,24 @@ before(async () => {
   vendoring.add('needs-new-setuptools', await project('needs-new-setuptools', ['setuptools>=99'], 'setuptools.build_meta'));
   vendoring.add('setuptools', await makeProjectSdist({ name: 'setuptools', version: '99.1', requires: [], backend: 'setuptools.build_meta', backendPath: ['.'], files: setuptoolsFiles('99.1') }));
   vendoring.add('needs-setuptools-sdist', await project('needs-setuptools-sdist', ['setuptools==99.1'], 'setuptools.build_meta'));
-  for (const server of [index, bootstrap, bare, vendoring]) await server.start();
+  // Policies and backtracking. six: Debian 12 has 1.16.0; the index has a newer one. A failing backend names its versions.
+  choosing.add('six', await makeWheel({ name: 'six', version: '1.17.0', files: { 'six.py': '__version__ = "1.17.0"\n' } }));
+  for (const version of ['1.0', '2.0']) choosing.add('fixturebackend', await makeWheel({ name: 'fixturebackend', version, files: { 'fixturebackend/__init__.py': miniBackend() } }));
+  choosing.add('needs-six', await project('needs-six', ['fixturebackend', 'six>=1.10'], 'fixturebackend'));
+  // The newest gamma needs delta<2, while delta was chosen first at 2.0: first-fit gave up here ("needs delta<2, and also delta 2.0").
+  for (const [version, requiresDist] of [['1.0', []], ['2.0', ['delta<2']]] as const) choosing.add('gamma', await makeWheel({ name: 'gamma', version, files: { 'gamma/__init__.py': '' }, requiresDist: [...requiresDist] }));
+  for (const version of ['1.0', '2.0']) choosing.add('delta', await makeWheel({ name: 'delta', version, files: { 'delta/__init__.py': '' } }));
+  choosing.add('needs-delta-gamma', await project('needs-delta-gamma', ['fixturebackend', 'delta', 'gamma'], 'fixturebackend'));
+  // distribution-first chooses Debian's six 1.16 first; a later constraint (six>=1.17) sends it back to the index's 1.17.
+  choosing.add('wants-new-six', await makeWheel({ name: 'wants-new-six', version: '1.0', files: { 'wants_new_six/__init__.py': '' }, requiresDist: ['six>=1.17'] }));
+  choosing.add('needs-new-six', await project('needs-new-six', ['fixturebackend', 'six', 'wants-new-six'], 'fixturebackend'));
+  choosing.add('pickybackend', await makeWheel({ name: 'pickybackend', version: '1.0', files: { 'pickybackend/__init__.py': miniBackend(true) } }));
+  choosing.add('fails-building', await project('fails-building', ['pickybackend'], 'pickybackend', { license: 'MIT' }));
+  for (const server of [index, bootstrap, bare, vendoring, choosing]) await server.start();
 });
 
 after(async () => {
-  for (const server of [index, bootstrap, bare, vendoring]) await server.stop();
+  for (const server of [index, bootstrap, bare, vendoring, choosing]) await server.stop();
 });
 
 async function build(server: IndexServer, name: string, ...extra: string[]) {
@@ -81,6 +95,54 @@ async function build(server: IndexServer, name: string, ...extra: string[]) {
   const result = await pkg2os(['build', name, '--no-deps', '--index-url', server.url, '--out', out, '--format', 'deb', '--json', '--lockfile', join(dir, 'pkg2os.lock'), ...extra], {}, dir);
   return { ...result, out, dir };
 }
+
+describe('how build requirements are chosen', () => {
+  type Req = { project: string; version: string; source: string; reason?: string };
+  const reqs = (stdout: string) => validReport<{ packages: Array<{ build: { requirements: Req[] } }> }>('report', stdout).packages[0]!.build.requirements;
+
+  it('takes the newest verified version from the index by default, though the distribution\'s satisfies, and says why', async () => {
+    const r = await build(choosing, 'needs-six');
+    assert.equal(r.exitCode, 0, r.stderr);
+    const six = reqs(r.stdout).find((q) => q.project === 'six')!;
+    assert.deepEqual([six.version, six.source], ['1.17.0', 'index-wheel']);
+    assert.match(six.reason!, /the newest on the index that satisfies >=1\.10, as upstream tests with \(Debian 12 has 1\.16\.0\)/);
+    assert.match(await readFile(join(r.out, 'logs', 'needs-six-1.0.log'), 'utf8'), /six 1\.17\.0 from index-wheel: the newest on the index/, 'the build log says it too');
+  });
+
+  it('with build-requirements: distribution-first, takes the distribution\'s where it satisfies, and says so', async () => {
+    const config = join(await mkdtemp(join(tmpdir(), 'pkg2os-breq-policy-')), 'config.yaml');
+    await writeFile(config, 'build-requirements: distribution-first\n');
+    const r = await build(choosing, 'needs-six', '--config', config);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const six = reqs(r.stdout).find((q) => q.project === 'six')!;
+    assert.deepEqual([six.version, six.source], ['1.16.0', 'distribution']);
+    assert.match(six.reason!, /distribution-first: Debian 12's 1\.16\.0 satisfies >=1\.10/);
+  });
+
+  it('backtracks: the newest gamma needs delta<2, so delta 1.0 (or an older gamma) is taken instead of failing', async () => {
+    const r = await build(choosing, 'needs-delta-gamma');
+    assert.equal(r.exitCode, 0, r.stderr);
+    const chosen = Object.fromEntries(reqs(r.stdout).map((q) => [q.project, q.version]));
+    assert.ok(chosen.gamma === '1.0' || chosen.delta === '1.0', JSON.stringify(chosen));
+    assert.ok(chosen.gamma !== '2.0' || chosen.delta !== '2.0', 'no conflicting pair');
+  });
+
+  it('backtracks from the distribution\'s version when a later requirement needs more (distribution-first), to the index\'s', async () => {
+    const config = join(await mkdtemp(join(tmpdir(), 'pkg2os-breq-policy-')), 'config.yaml');
+    await writeFile(config, 'build-requirements: distribution-first\n');
+    const r = await build(choosing, 'needs-new-six', '--config', config);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const six = reqs(r.stdout).find((q) => q.project === 'six')!;
+    assert.deepEqual([six.version, six.source], ['1.17.0', 'index-wheel']);
+  });
+
+  it('a build that fails names the backend versions it ran with', async () => {
+    const r = await build(choosing, 'fails-building');
+    assert.equal(r.exitCode, 4, r.stderr);
+    assert.match(r.stderr, /Building the wheel of fails-building 1\.0 failed \(built with pickybackend 1\.0 from the index\)\./);
+    assert.match(r.stderr, /license field should be/);
+  });
+});
 
 describe('build requirements from the verified index', () => {
   it('builds with a backend the host lacks, from its verified wheel; report.json and pkg2os.lock say so', async () => {

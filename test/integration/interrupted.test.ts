@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { shipped } from '../../src/paths.js';
 import { IndexServer } from '../support/index-server.js';
-import { pkg2os } from '../support/run-cli.js';
+import { HOST_PYTHON, pkg2os } from '../support/run-cli.js';
 import { makeSdist } from '../support/sdist-fixtures.js';
 
 const server = new IndexServer();
@@ -64,7 +64,7 @@ async function clientView(dir: string): Promise<{ packages: string; rpms: string
 
 /** Start `pkg2os rebuild` and SIGKILL it once `when` says so (checked as it logs, and every 10 ms). */
 async function killedRebuild(dir: string, when: (stderr: string) => boolean): Promise<string> {
-  const child = execa(shipped('bin', 'pkg2os'), ['rebuild', '-v', '--no-progress'], { cwd: dir, reject: false, env: { PKG2OS_KEYS_DIR: join(dir, 'keys') } });
+  const child = execa(shipped('bin', 'pkg2os'), ['rebuild', '-v', '--no-progress'], { cwd: dir, reject: false, env: { PKG2OS_KEYS_DIR: join(dir, 'keys'), PKG2OS_HOST_PYTHON: HOST_PYTHON } });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const timer = setInterval(() => {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IndexServer } from '../support/index-server.js';
@@ -56,11 +57,13 @@ describe('recipes', () => {
     assert.deepEqual([...new Set(report.packages.map((p: { project: string }) => p.project))].sort(), ['kept-dep', 'recipe-fixture'], 'the dropped dependency was not even looked up');
   });
 
-  it('names a build dependency the recipe needs and the host lacks (exit 4)', async () => {
+  it('installs a build dependency into the target\'s root, never the host, and names one the distribution does not have (exit 2)', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'pkg2os-recipe-out-')), 'out');
     const result = await pkg2os(['build', 'needs-tool', '--index-url', server.url, '--out', out, '--recipes-dir', recipes]);
-    assert.equal(result.exitCode, 4, result.stderr);
-    assert.match(result.stderr, /needs pkg2os-no-such-debian-package on the build host/);
-    assert.match(result.stderr, /apt-get install pkg2os-no-such-debian-package/);
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.match(result.stderr, /making the debian-12 build root/, 'a root of its own is made for it');
+    assert.match(result.stderr, /debian-12 has no build root with pkg2os-no-such-debian-package: mmdebstrap .*pkg2os-no-such-debian-package/);
+    assert.match(result.stderr, /pkg2os cannot make a build root for debian-12 with pkg2os-no-such-debian-package/);
+    assert.equal((await execa('dpkg-query', ['-W', 'pkg2os-no-such-debian-package'], { reject: false })).exitCode, 1, 'the host is untouched');
   });
 });

@@ -97,7 +97,8 @@ after(async () => {
 /** A build for Debian 12 against the test's archive, with a state directory of its own per archive state. */
 async function build(project: string, state = 'state') {
   const cfg = join(await mkdtemp(join(dir, 'cfg-')), 'pkg2os.config.yaml');
-  await writeFile(cfg, `state-dir: ${join(dir, state)}\nrelease-check: required\nroots:\n  debian-12: {mirror: "${archive.url('').replace(/\/$/, '')}", keyring: ${keyring}}\n`);
+  // The fake archive carries the release's indices, not its packages: no root can be made from it, and the host's Python builds (as asked).
+  await writeFile(cfg, `state-dir: ${join(dir, state)}\nrelease-check: required\nhost-python: [debian-12]\nroots:\n  debian-12: {mirror: "${archive.url('').replace(/\/$/, '')}", keyring: ${keyring}}\n`);
   const out = join(dirname(cfg), 'out');
   return { out, ...(await pkg2os(['build', project, '--index-url', index.url, '--out', out, '--config', cfg, '--no-lockfile', '--target', 'debian-12'])) };
 }

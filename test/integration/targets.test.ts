@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,15 +127,21 @@ describe('adding targets to a repository', () => {
 });
 
 describe('a target whose root cannot be made', () => {
-  it('builds pure Python on this host with a warning, and refuses compiled code saying how to give a root', async () => {
+  it('builds nothing for it, pure Python neither, and says how to give a root or to ask for the host\'s Python; asked, builds pure Python and refuses compiled code', async () => {
     const config = join(dir, 'unreachable.yaml');
     await writeFile(config, 'roots:\n  ubuntu-24.04: {mirror: "http://127.0.0.1:9/ubuntu"}\n');
     const out = join(dir, 'out-noble');
-    const pure = await pkg2os(['build', 'multi-fixture', '--target', 'ubuntu-24.04', '--index-url', index.url, '--out', out, '--config', config, '--no-lockfile'], {}, dir);
+    const refused = await pkg2os(['build', 'multi-fixture', '--target', 'ubuntu-24.04', '--index-url', index.url, '--out', out, '--config', config, '--no-lockfile'], {}, dir);
+    assert.equal(refused.exitCode, 2, refused.stderr);
+    assert.match(refused.stderr, /ubuntu-24\.04 has no build root: /);
+    assert.match(refused.stderr, /pkg2os cannot make a build root for ubuntu-24\.04, and builds for a target run in that target's own root \(its Python 3\.12/);
+    assert.match(refused.stderr, /--host-python ubuntu-24\.04/);
+    assert.ok(!existsSync(join(out, 'deb')), 'nothing was built');
+    const pure = await pkg2os(['build', 'multi-fixture', '--target', 'ubuntu-24.04', '--index-url', index.url, '--out', out, '--config', config, '--no-lockfile', '--host-python', 'ubuntu-24.04'], {}, dir);
     assert.equal(pure.exitCode, 0, pure.stderr);
-    assert.match(pure.stderr, /ubuntu-24\.04 has no build root: .*Pure Python for ubuntu-24\.04 builds on this host/);
+    assert.match(pure.stderr, /ubuntu-24\.04: built with this host's Python and build tools, as --host-python asks/);
     assert.deepEqual(await readdir(join(out, 'deb')), ['python3-multi-fixture_1.0-1~ubuntu24.04_all.deb']);
-    const compiled = await pkg2os(['build', 'cfixture', '--target', 'ubuntu-24.04', '--index-url', index.url, '--out', join(dir, 'out-noble-c'), '--config', config, '--no-lockfile'], {}, dir);
+    const compiled = await pkg2os(['build', 'cfixture', '--target', 'ubuntu-24.04', '--index-url', index.url, '--out', join(dir, 'out-noble-c'), '--config', config, '--no-lockfile', '--host-python', 'ubuntu-24.04'], {}, dir);
     assert.equal(compiled.exitCode, 4, compiled.stderr);
     assert.match(compiled.stderr, /must be built in an Ubuntu 24\.04 root \(Python 3\.12\), and pkg2os has none for ubuntu-24\.04/);
     assert.match(compiled.stderr, /roots: \{ubuntu-24\.04: \{mirror: URL\}\}/);

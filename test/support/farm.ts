@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ResultPromise, execa } from 'execa';
 import { shipped } from '../../src/paths.js';
+import { HOST_PYTHON } from './run-cli.js';
 import { type WorkerIdentity, inputsDigest, loadOrCreateIdentity } from '../../src/farm/identity.js';
 import type { BuildJob } from '../../src/farm/jobs.js';
 
@@ -91,7 +92,7 @@ export class TestWorker {
 
   /** A worker with an identity of its own (a new one, unless `identity` names one). */
   static start(queue: string, store: string, targets: string[], extra: string[] = [], identity = mkdtempSync(join(tmpdir(), 'pkg2os-worker-id-')), env: Record<string, string> = {}): TestWorker {
-    const child = execa(shipped('bin', 'pkg2os'), ['worker', '--queue', queue, '--store', store, '--target', targets.join(','), '--lock-seconds', '2', ...(extra.includes('--config') ? [] : ['--config', '/dev/null']), '--identity', identity, ...extra], { reject: false, all: true, env });
+    const child = execa(shipped('bin', 'pkg2os'), ['worker', '--queue', queue, '--store', store, '--target', targets.join(','), '--lock-seconds', '2', ...(extra.includes('--config') ? [] : ['--config', '/dev/null']), '--identity', identity, ...extra], { reject: false, all: true, env: { PKG2OS_HOST_PYTHON: HOST_PYTHON, ...env } });
     const worker = new TestWorker(child, identity);
     child.all?.on('data', (d: Buffer) => (worker.output += d.toString()));
     return worker;

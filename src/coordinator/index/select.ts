@@ -53,6 +53,11 @@ export interface BuildCandidate extends SdistCandidate {
 
 /** The newest version of a build requirement that satisfies it and admits the build's Python; its pure wheel, else its sdist. */
 export function selectBuildDistribution(page: ProjectPage, req: Requirement, options: SelectOptions): BuildCandidate | undefined {
+  return buildDistributions(page, req, options)[0];
+}
+
+/** Every version of a build requirement that satisfies it and admits the build's Python, newest first: each its pure wheel, else its sdist. */
+export function buildDistributions(page: ProjectPage, req: Requirement, options: SelectOptions): BuildCandidate[] {
   const specifier = req.specifier.replace(/, /g, ',');
   const ok = (version: string, file: IndexFile) =>
     file.yanked === false && (specifier === '' ? !isPre(version) : satisfies(version, specifier, { prereleases: false })) && admitsPython(file, options.pythonFullVersion, options.logger ?? silentLogger);
@@ -64,7 +69,7 @@ export function selectBuildDistribution(page: ProjectPage, req: Requirement, opt
     if (sdist && ok(sdist.version, file)) found.push({ kind: 'sdist', project: req.project, version: sdist.version, file });
   }
   found.sort((a, b) => rcompare(a.version, b.version) || (a.kind === b.kind ? suffixRank(a.file.filename) - suffixRank(b.file.filename) : a.kind === 'wheel' ? -1 : 1));
-  return found[0];
+  return found.filter((c, i) => i === 0 || found[i - 1]!.version !== c.version);
 }
 
 /** The versions of a project the index has (sdists and wheels), newest first, for messages. */
@@ -98,12 +103,33 @@ export interface SelectOptions {
 
 /** Pick the sdist to build for `req` from a project page, or explain why there is none. */
 export function selectSdist(page: ProjectPage, req: Requirement, options: SelectOptions): SdistCandidate {
-  const logger = options.logger ?? silentLogger;
+  const found = sdistCandidates(page, req, options);
+  if (found.length === 0) throw noMatch(page, req, sdistsOf(page, req.project), options);
+  return found[0]!;
+}
+
+/** Why no sdist of `req` can be built from this page (for a conflict's message). */
+export function noSdistReason(page: ProjectPage, req: Requirement, options: SelectOptions): IndexError {
+  return noMatch(page, req, sdistsOf(page, req.project), options);
+}
+
+function sdistsOf(page: ProjectPage, project: string): SdistCandidate[] {
   const sdists: SdistCandidate[] = [];
   for (const file of page.files) {
-    const parsed = parseSdistFilename(file.filename, req.project);
-    if (parsed) sdists.push({ project: req.project, version: parsed.version, file });
+    const parsed = parseSdistFilename(file.filename, project);
+    if (parsed) sdists.push({ project, version: parsed.version, file });
   }
+  return sdists;
+}
+
+/**
+ * Every sdist that can be built for `req`, best first: newest version first
+ * (and of one version, the preferred archive), pre-releases and yanked files
+ * only as selectSdist allows them. One per version.
+ */
+export function sdistCandidates(page: ProjectPage, req: Requirement, options: SelectOptions): SdistCandidate[] {
+  const logger = options.logger ?? silentLogger;
+  const sdists = sdistsOf(page, req.project);
   const specifier = req.specifier.replace(/, /g, ',');
   const explicitPre = options.pre || /\d(a|b|rc|c|alpha|beta|pre|preview|dev)\d*/i.test(specifier);
   const matchesSpec = (c: SdistCandidate, pre: boolean) => specifier === '' ? pre || !isPre(c.version) : satisfies(c.version, specifier, { prereleases: pre });
@@ -118,10 +144,8 @@ export function selectSdist(page: ProjectPage, req: Requirement, options: Select
     chosen = usable(true, true);
     for (const c of chosen) logger.warn(`${c.file.filename} is yanked${typeof c.file.yanked === 'string' ? ` (${c.file.yanked})` : ''}; using it because the requirement pins it exactly`);
   }
-  if (chosen.length === 0) throw noMatch(page, req, sdists, options);
-
   chosen.sort((a, b) => rcompare(a.version, b.version) || suffixRank(a.file.filename) - suffixRank(b.file.filename));
-  return chosen[0]!;
+  return chosen.filter((c, i) => i === 0 || chosen[i - 1]!.version !== c.version);
 }
 
 function isPre(version: string): boolean {

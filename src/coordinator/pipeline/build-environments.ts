@@ -40,6 +40,8 @@ export interface EnvironmentsOptions {
   logger: Logger;
   /** Build requirements taken from the index at these versions (BuildRequest.buildPins). */
   pins?: ReadonlyMap<string, string>;
+  /** How build requirements are chosen (the configuration's; a recipe's wins). */
+  requirementPolicy?: 'newest' | 'distribution-first';
 }
 
 /** "Debian 12", from the root's os-release. */
@@ -65,6 +67,7 @@ export function buildEnvironments(options: EnvironmentsOptions): BuildEnvironmen
         python: { fullVersion: python.fullVersion, markers, distributions: python.distributions, distribution },
         rootIdentity: cacheKey({ root: options.root, python: python.fullVersion, distributions: [...python.distributions].sort() }),
         ...(options.pins ? { pins: options.pins } : {}),
+        ...(options.requirementPolicy ? { policy: options.requirementPolicy } : {}),
         fetchWheel: (candidate, recipe) => fetchWheel(candidate, { client: options.client, verifier: options.verifier, recipe, cache: options.cache, dir: join(options.workDir, 'build-wheels'), limits: options.limits }),
         buildFromSdist: (candidate, chain) => {
           let wheel = built.get(candidate.file.url);
@@ -114,7 +117,7 @@ export function buildEnvironments(options: EnvironmentsOptions): BuildEnvironmen
 
   const store = options.cache ? environmentStore(options.cache) : undefined;
   const self: BuildEnvironments<BuildPlan> = {
-    plan: async (requirements, chain, label) => (await get()).plan(requirements, chain, label),
+    plan: async (requirements, chain, label, policy) => (await get()).plan(requirements, chain, label, policy),
     materialize: async (plan) => (plan.wheels.length === 0 ? undefined : materializeEnv(plan.key, plan.wheels, { workDir: options.workDir, store, root: options.root, policy: options.policy })),
   };
   return self;

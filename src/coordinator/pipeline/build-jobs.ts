@@ -113,12 +113,12 @@ export async function buildPlans(plans: ResolvedPlan[], stage: BuildStage): Prom
   return { packages, provided, failures: [...failures.values()] };
 }
 
-/** What decides an item's package besides the item: its sdist's digest, its build requirements, and its build root for compiled code. */
+/** What decides an item's package besides the item: its sdist's digest, its build requirements, and its build root (every wheel is built in its target's). */
 async function inputsOf(item: BuildItem, stage: BuildStage): Promise<ItemInputs> {
   return {
     sha256: stage.facts.verdict(item)?.sha256 ?? item.candidate.file.hashes.sha256 ?? '',
     build: await stage.facts.buildPlan(item),
-    root: stage.facts.compiled(item) ? await stage.systems.rootIdentity(item.target) : null,
+    root: await stage.systems.rootIdentity(item.target),
   };
 }
 

@@ -53,6 +53,8 @@ export interface DiscoveryOptions {
   logFile(candidate: SdistCandidate): string;
   /** How far each sdist is prepared: its wheel (packages will be built here), its build plan (a build-farm coordinator ships it), or its metadata. */
   goal: PrepareGoal;
+  /** Whether a project (by its recipe) is built on the host's root for some target: else discovery stops at its plan. */
+  wheelOnHost?: (recipe: LoadedRecipe) => boolean;
   /** The root builds run on, what contains them, and their limits. */
   root: SandboxRoot;
   policy: BoxPolicy;
@@ -118,7 +120,7 @@ export class Discovery {
       const distributionNames = new Map(dists.map(([project, d]) => [project, d.package]));
       const releaseVersions = new Map(dists.filter(([, d]) => d.version).map(([, d]) => [d.package, d.version!]));
       for (;;) {
-        const result = resolve({ roots: o.requirements, target, pages: this.pages, failedPages: this.failedPages, metadata: this.metadata, recipes: this.recipes, distributionVersions: versions, distributionNames, noDeps: o.noDeps, pre: o.pre });
+        const result = await resolve({ roots: o.requirements, target, pages: this.pages, failedPages: this.failedPages, metadata: this.metadata, recipes: this.recipes, distributionVersions: versions, distributionNames, noDeps: o.noDeps, pre: o.pre });
         if (result.kind === 'plan') {
           plans.push(result);
           break;
@@ -213,13 +215,16 @@ export class Discovery {
   }
 
   private async prepareWith(candidate: SdistCandidate, root: SandboxRoot, suffix: string): Promise<Preparation> {
+    const recipe = await this.recipe(candidate.project);
+    // On the host's root while discovering: its wheel only if some target builds it there.
+    const goal = suffix === '' && this.options.goal === 'wheel' && this.options.wheelOnHost && !this.options.wheelOnHost(recipe) ? 'plan' : this.options.goal;
     return prepareFromIndex(candidate, {
       client: this.options.client,
       verifier: this.options.verifier,
-      recipe: await this.recipe(candidate.project),
+      recipe,
       dir: join(this.options.workDir, 'projects', `${candidate.project}-${candidate.version}${suffix}`),
       logFile: this.options.logFile(candidate),
-      goal: this.options.goal,
+      goal,
       root,
       policy: this.options.policy,
       limits: this.options.limits,

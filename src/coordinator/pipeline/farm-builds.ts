@@ -23,6 +23,7 @@ import { validateWheel } from '../../build/validate-wheel.js';
 import type { WheelSource } from './build-jobs.js';
 import type { BuiltBy } from './report.js';
 import type { Run } from './run-context.js';
+import { TargetRoots } from './target-roots.js';
 
 export interface FarmBuilds extends WheelSource {
   close(): Promise<void>;
@@ -99,7 +100,13 @@ async function jobOf(item: BuildItem, prepared: Preparation, coordinator: FarmCo
     project: item.candidate.project,
     version: item.candidate.version,
     sdist: { filename: item.candidate.file.filename, sha256: await store.put(prepared.artifact.path) },
-    recipe: { ...(recipe.env ? { env: recipe.env } : {}), ...(recipe['build-timeout'] ? { buildTimeout: recipe['build-timeout'] } : {}), ...(patches.length ? { patches } : {}) },
+    recipe: {
+      ...(recipe.env ? { env: recipe.env } : {}),
+      ...(recipe['build-timeout'] ? { buildTimeout: recipe['build-timeout'] } : {}),
+      ...(patches.length ? { patches } : {}),
+      ...(TargetRoots.buildDepends(recipe, item.target).length ? { buildDepends: TargetRoots.buildDepends(recipe, item.target) } : {}),
+      ...(recipe['optional-extension'] ? { optionalExtension: true } : {}),
+    },
     environment: { key: prepared.build?.key ?? 'distribution', wheels },
   };
 }

@@ -38,6 +38,7 @@ export const buildRequirementSchema = z
     file: z.string().optional(),
     sha256: sha256.optional(),
     checks: z.array(checkSchema).optional(),
+    reason: z.string().optional().describe('why this version from there (the policy, what the build root has)'),
     note: z.string().optional(),
   })
   .strict()

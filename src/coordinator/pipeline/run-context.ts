@@ -40,6 +40,7 @@ import { UpstreamVerifier } from '../verify/upstream-verifier.js';
 import { buildEnvironments } from './build-environments.js';
 import type { SdistFacts, WheelSource } from './build-jobs.js';
 import { Discovery } from './discover.js';
+import { TargetRoots } from './target-roots.js';
 
 export interface Run {
   request: BuildRequest;
@@ -77,13 +78,16 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
     const verifier = new UpstreamVerifier({ client, trust: new TrustStore(request.keysDir, dirs), lockfile, policy: request.signaturePolicy, provenancePolicy: request.provenancePolicy, lockOptions });
     const inputs = new BuildInputs(cache, request.templatesDir);
     const roots = new BuildRoots({ dir: request.cacheDir ?? work, settings: request.roots, logger });
+    const targetRoots = new TargetRoots(roots, request.hostPython ?? [], logger);
+    // A target without a root stops the run before any work (the farm's workers have their own roots).
+    if (building && !request.farm) await targetRoots.check(request.targets);
     // Build logs go to <out>/logs; a plan-only run keeps them with its work files.
     const logFile = (c: SdistCandidate) => join(building ? request.outDir : work, logName(c.project, c.version));
     const perRoot = new Map<string, BuildEnvironments<BuildPlan>>();
     let discovery: Discovery | undefined;
     const environmentsFor = (root: SandboxRoot) => {
       const id = root.kind === 'host' ? '/' : root.path;
-      if (!perRoot.has(id)) perRoot.set(id, buildEnvironments({ client, verifier, recipe: (project) => discovery!.recipe(project), cache, inputs, workDir: work, root, policy, limits, logFile, logger, pins: request.buildPins }));
+      if (!perRoot.has(id)) perRoot.set(id, buildEnvironments({ client, verifier, recipe: (project) => discovery!.recipe(project), cache, inputs, workDir: work, root, policy, limits, logFile, logger, pins: request.buildPins, requirementPolicy: request.buildRequirements }));
       return perRoot.get(id)!;
     };
     const releaseOf = releases(request, logger);
@@ -100,6 +104,8 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
       logFile,
       // Through the build farm, the wheels are the workers' to build; here only what they need is resolved.
       goal: !building ? 'metadata' : request.farm ? 'plan' : 'wheel',
+      // A wheel is made while discovering only where it is built on the host's root; elsewhere in its target's.
+      wheelOnHost: (recipe) => targetRoots.buildsOnHost(recipe, request.targets),
       environmentsFor,
       roots,
       releaseOf,
@@ -113,12 +119,15 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
     const warned = new Set<string>();
     const wheels: WheelSource = {
       async wheel(item) {
-        const prepared = await found.prepare(item.candidate);
-        const local = await built(prepared, item);
-        if (local.wheel.pure) return local;
-        // Compiled code for a target is built again in that target's own root.
-        const root = await roots.rootFor(item.target);
-        return root && root.kind === 'dir' ? built(await found.prepareIn(item.candidate, root, item.target.name), item) : local;
+        // Every target's wheel in its own root (pure code too), with what the recipe asks installed there.
+        const root = await targetRoots.rootFor(item.target, item.recipe);
+        if (root.kind === 'host') {
+          // Discovery made the wheel on the host's root where it knew it would be built there; else it is made now.
+          const prepared = await found.prepare(item.candidate);
+          return built(prepared.state === 'metadata' ? await found.prepareIn(item.candidate, root, 'host') : prepared, item);
+        }
+        const extra = TargetRoots.buildDepends(item.recipe, item.target);
+        return built(await found.prepareIn(item.candidate, root, [item.target.name, ...extra].join('+')), item);
       },
       builtBy: () => undefined,
     };

@@ -11,12 +11,11 @@ import { copyOutOfBox } from '../../box/box-files.js';
 import { HOST_ROOT } from '../../box/sandbox.js';
 import type { TargetProfile } from '../../config/targets.js';
 import { fileDigest } from '../../digest.js';
-import { cleanText, describeBuilt, synopsis } from '../shared/common.js';
+import { cleanText, describeBuilt, synopsis, descriptionStart, wrap, commonLicense } from '../shared/common.js';
 import type { BuiltPackage, Dependency, PackageInfo, Packager } from '../shared/family.types.js';
 import { type Constraint, boundVersion } from '../shared/versions.js';
 import { DEBIAN_SYNTAX, toDebianVersion } from './versions.js';
 
-const MAX_DESCRIPTION_LINES = 400;
 /** The largest package file pkg2os takes out of a packaging box. */
 const MAX_PACKAGE_BYTES = 4 * 1024 ** 3;
 
@@ -71,12 +70,30 @@ export function debDepends(deps: Dependency[]): string[] {
   return out;
 }
 
-/** Extended description: each line indented by one space, blank lines as " ." (Policy §5.6.13). */
+/**
+ * Extended description: the start of upstream's long description (its
+ * opening prose, wrapped to fit 79 columns with the leading space; the whole
+ * README is no package description), each line indented by one space,
+ * blank lines as " ." (Policy §5.6.13).
+ */
 export function debExtendedDescription(info: PackageInfo): string {
-  const text = cleanText(info.description).replace(/\t/g, '    ').trim() || cleanText(info.summary).trim() || `The Python project ${info.project}.`;
-  let lines = text.split('\n').map((l) => l.trimEnd());
-  if (lines.length > MAX_DESCRIPTION_LINES) lines = [...lines.slice(0, MAX_DESCRIPTION_LINES), '', `(Truncated; see ${info.homepage ?? 'the upstream project'}.)`];
+  const more = info.homepage ? `The full description: ${info.homepage}` : undefined;
+  let lines = descriptionStart(info.description, { width: 78, ...(more ? { more } : {}) });
+  if (lines.length === 0) lines = wrap(cleanText(info.summary).trim() || `The Python project ${info.project}.`, 78);
   return lines.map((l) => (l === '' ? ' .' : l.startsWith('.') ? `  ${l}` : ` ${l}`)).join('\n');
+}
+
+/** The copyright file's licence text: a licence Debian ships is referenced (/usr/share/common-licenses), any other copied. */
+function debLicenseBody(info: PackageInfo): string {
+  if (!info.licenseTexts.length) return ' The upstream sdist ships no license file; see the upstream project.';
+  return info.licenseTexts
+    .flatMap(({ name, text }) => {
+      const common = commonLicense(text);
+      if (common) return [`${name}:`, '', `On Debian systems, the complete text of ${common.title} can be found in /usr/share/common-licenses/${common.name}.`];
+      return [`${name}:`, '', ...cleanText(text).replace(/\t/g, '    ').trimEnd().split('\n')];
+    })
+    .map((l) => (l.trimEnd() === '' ? ' .' : ` ${l.trimEnd()}`))
+    .join('\n');
 }
 
 function installedSizeKiB(info: PackageInfo): number {
@@ -96,12 +113,7 @@ export const debPackager: Packager = {
   render(info) {
     const depends = [...pythonRelations(info), ...info.tree.libraryDepends, ...debDepends(info.dependencies), ...info.extraRelations];
     const common = { name: info.name, version: debVersion(info), maintainer: info.maintainer, sdist: info.sdist, homepage: info.homepage };
-    const licenseBody = info.licenseTexts.length
-      ? info.licenseTexts
-          .flatMap(({ name, text }) => [`${name}:`, '', ...cleanText(text).replace(/\t/g, '    ').trimEnd().split('\n')])
-          .map((l) => (l.trimEnd() === '' ? ' .' : ` ${l.trimEnd()}`))
-          .join('\n')
-      : ' The upstream sdist ships no license file; see the upstream project.';
+    const licenseBody = debLicenseBody(info);
     return {
       control: info.templates.render('deb', 'control', {
         ...common,

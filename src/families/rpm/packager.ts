@@ -10,7 +10,7 @@ import type { Box } from '../../box/box.js';
 import { boxPath, copyOutOfBox } from '../../box/box-files.js';
 import { HOST_ROOT } from '../../box/sandbox.js';
 import type { TargetProfile } from '../../config/targets.js';
-import { cleanText, describeBuilt, synopsis } from '../shared/common.js';
+import { cleanText, describeBuilt, synopsis, descriptionStart, wrap } from '../shared/common.js';
 import type { BuiltPackage, Dependency, PackageInfo, Packager } from '../shared/family.types.js';
 import { type Constraint, boundVersion } from '../shared/versions.js';
 import { RPM_SYNTAX, toRpmVersion } from './versions.js';
@@ -111,7 +111,9 @@ export const rpmPackager: Packager = {
     const files = info.tree.entries
       .filter((e) => e.type !== 'dir' || ownsDir(info, e.path))
       .map((e) => filesEntry(e.path, e.type === 'dir'));
-    const description = cleanText(info.description).trim() || cleanText(info.summary).trim() || `The Python project ${info.project}.`;
+    // The start of upstream's long description, wrapped to 79 columns (rpmlint: description-line-too-long); the whole README is no package description.
+    const start = descriptionStart(info.description, { width: 79, ...(info.homepage ? { more: `The full description: ${info.homepage}` } : {}) });
+    const description = start.length ? start.join('\n') : wrap(cleanText(info.summary).trim() || `The Python project ${info.project}.`, 79).join('\n');
     return {
       spec: info.templates.render('rpm', 'package.spec', {
         name: info.name,
