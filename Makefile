@@ -9,7 +9,8 @@ APT_PACKAGES := dpkg-dev rpm lintian fakeroot util-linux cpio xz-utils bzip2 zst
 	python3 python3-build python3-installer python3-setuptools python3-wheel \
 	python3-setuptools-scm python3-hatchling python3-poetry-core flit python3-packaging \
 	python3-asgiref python3-tz python3-sqlparse patch patchelf binutils dh-python bubblewrap \
-	createrepo-c dnf dnf-plugins-core apt-utils time python3-apt mmdebstrap redis-server
+	createrepo-c dnf dnf-plugins-core apt-utils time python3-apt mmdebstrap redis-server \
+	chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_CONCURRENCY ?= 2
 

@@ -125,7 +125,8 @@ export async function prepareArtifact<A extends SourceArtifact, P extends Enviro
     const wheel = await validateWheel(await buildWheel(build, join(dir, 'wheel')), candidate, context.limits.wheel, label);
     for (const warning of wheel.metadata.warnings) logger.warn(`${label}: ${warning}`);
     // C, C++ or Cython code in, a pure wheel out: its extension was lost on the way (a missing header, swallowed).
-    if (wheel.pure && !recipe['optional-extension']) {
+    // Only for what is packaged: a build requirement's wheel serves one build environment, and is not shipped.
+    if (wheel.pure && !recipe['optional-extension'] && !context.chain) {
       const native = await nativeSources(sourceDir);
       if (native.length) throw await refuseLostExtension(label, native, logFile);
     }

@@ -66,6 +66,8 @@ export function registerRebuild(program: Command): void {
     .option('--no-cache', 'neither read nor write the cache')
     .option('--frozen', 'build exactly what the lockfile holds')
     .option('--jobs <n>', 'parallel builds (default: the config\'s, else the number of cores)')
+    .option('--channel <name>', 'the channel to publish to (its own apt suites and yum repositories); default: the config\'s channel:, else the repository\'s original ones')
+    .option('--keep-snapshots <n>', 'snapshots kept per channel, and every pool file they name (default: the config\'s keep-snapshots:, else 10; 0 keeps all)')
     .option('-v, --verbose', 'more log lines');
   command.action(async (flags: Partial<BuildFlags> & { config: string; cache: boolean }) => {
     process.exitCode = await (await import('./build-run.js')).runRebuild(flags);

@@ -18,6 +18,7 @@ import { registerExplain } from './explain-command.js';
 import { registerWorker } from './worker-command.js';
 import { registerFarm } from './farm-command.js';
 import { registerVerifyBuild } from './verify-build-command.js';
+import { registerChannels } from './channel-commands.js';
 import { printErrorDocument, reportError, setJsonOutput } from './output.js';
 
 /** The whole command line, every command registered (its actions load their code on use): run by `main`, read by docs/reference.md's generator. */
@@ -40,6 +41,7 @@ export function makeProgram(): Command {
   registerWorker(program);
   registerFarm(program);
   registerVerifyBuild(program);
+  registerChannels(program);
   registerKeys(program);
   registerRoots(program);
   registerTrust(program);

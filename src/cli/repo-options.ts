@@ -2,8 +2,11 @@
 import type { Command } from 'commander';
 import { DEFAULT_KEEP_VERSIONS } from '../config/defaults.js';
 
-export function addRepoOptions(command: Command, repoRequired: boolean): Command {
-  return command
+export function addRepoOptions(command: Command, repoRequired: boolean, options: { channel?: boolean } = {}): Command {
+  const withChannel = (c: Command) =>
+    options.channel === false ? c : c.option('--channel <name>', 'the channel to publish to: its own apt suites (<codename>-<name>) and yum repositories (rpm/<target>-<name>/); default: the repository\'s original ones; config channel:');
+  return withChannel(command)
+    .option('--keep-snapshots <n>', 'snapshots kept per channel, and every pool file they name (default 10; 0 keeps all); config keep-snapshots:')
     .option('--repo <dir>', repoRequired ? 'repository root (deb/, rpm/, KEY.asc, …)' : 'publish what was built to this repository root')
     .option('--key <file>', 'the organization\'s armored private signing key (env PKG2OS_SIGNING_KEY); passphrase from PKG2OS_KEY_PASSPHRASE or PKG2OS_KEY_PASSPHRASE_FILE')
     .option('--base-url <url>', 'where clients reach the repository root; writes the client files of each target (pkg2os-<target>.sources and .pref, or .repo)')

@@ -3,7 +3,8 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { FileConfig } from '../config/config.js';
-import { DEFAULT_KEEP_VERSIONS } from '../config/defaults.js';
+import { DEFAULT_KEEP_SNAPSHOTS, DEFAULT_KEEP_VERSIONS } from '../config/defaults.js';
+import { checkChannel } from '../coordinator/publish/channels.js';
 import { parseDuration } from '../config/duration.js';
 import type { RepoFlags, RepoSettings } from '../config/repo-settings.js';
 import { TARGETS, type TargetProfile } from '../config/targets.js';
@@ -13,6 +14,13 @@ function keepVersions(flags: RepoFlags, config: FileConfig): number {
   if (flags.keepVersions === undefined) return fromConfig ?? DEFAULT_KEEP_VERSIONS;
   const n = Number(flags.keepVersions);
   if (!Number.isInteger(n) || n < 0) throw new ConfigError('USAGE', `--keep-versions must be a whole number (0 keeps every version), not "${flags.keepVersions}".`);
+  return n;
+}
+
+function keepSnapshots(flags: RepoFlags, config: FileConfig): number {
+  if (flags.keepSnapshots === undefined) return config['keep-snapshots'] ?? DEFAULT_KEEP_SNAPSHOTS;
+  const n = Number(flags.keepSnapshots);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError('USAGE', `--keep-snapshots must be a whole number (0 keeps every snapshot), not "${flags.keepSnapshots}".`);
   return n;
 }
 
@@ -49,6 +57,8 @@ export function repoSettings(flags: RepoFlags, config: FileConfig, targets: read
     keepVersions: keepVersions(flags, config),
     baseUrl,
     ...templatesDirOf(flags, config),
+    channel: checkChannel(flags.channel ?? config.channel),
+    keepSnapshots: keepSnapshots(flags, config),
   };
 }
 

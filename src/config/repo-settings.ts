@@ -20,6 +20,10 @@ export interface RepoSettings {
   baseUrl?: string;
   /** A directory of templates that override pkg2os's own (the client files' under repo/). */
   templatesDir?: string;
+  /** The channel a publish goes to (undefined: the default channel, the repository's original suites and directories). */
+  channel?: string;
+  /** Snapshots kept per channel (0: all). */
+  keepSnapshots?: number;
 }
 
 /** Repository options shared by `publish` and `build --repo`. */
@@ -36,4 +40,6 @@ export interface RepoFlags {
   keepVersions?: string;
   replaceKey?: boolean;
   templatesDir?: string;
+  channel?: string;
+  keepSnapshots?: string;
 }

@@ -41,6 +41,7 @@ before(async () => {
   pureSdist = await makeSdist({ name: 'pure-fixture', version: '1.1', dependencies: ['attrs>=20', 'requests>=2; python_version < "3.10"', 'pytest; extra == "test"'] });
   server.add('pure-fixture', { ...(await makeSdist({ name: 'pure-fixture', version: '1.0' })) });
   server.add('pure-fixture', pureSdist);
+  server.add('uses-setuptools', await makeSdist({ name: 'uses-setuptools', version: '1.0', dependencies: ['setuptools>=40'] }));
   server.add('script-fixture', await makeSdist({ name: 'script-fixture', version: '2.0', scripts: { 'script-fixture': 'script_fixture:main' } }));
   server.add('broken-fixture', await makeSdist({ name: 'broken-fixture', version: '1.0', broken: true }));
   server.add('needs-backend', await makeSdist({ name: 'needs-backend', version: '1.0', buildRequires: ['setuptools', 'pkg2os-nonexistent-backend>=1'] }));
@@ -182,6 +183,16 @@ describe('pkg2os build: index protocols and selection', () => {
     const report = validReport('report', result.stdout);
     assert.equal(report.packages[0].version, '1.0');
     assert.ok(existsSync(join(out, 'rpm/python3-pure-fixture-1.0-1.fc41.noarch.rpm')));
+  });
+
+  it('with --no-deps, names each dependency by its recipe all the same: setuptools is python3-setuptools (provided-by), not the python3-pkg-resources Debian\'s mapping says', async () => {
+    // Before, an unresolved dependency's recipe was never read: the build was refused as depending on "another project altogether".
+    const out = await freshOut();
+    const result = await pkg2os(['build', 'uses-setuptools', '--no-deps', '--index-url', server.url, '--out', out, '--target', 'debian-12,el9']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.equal(await debField(join(out, 'deb/python3-uses-setuptools_1.0-1~deb12_all.deb'), 'Depends'), 'python3:any, python3-setuptools (>= 40.0)');
+    const requires = await sh('rpm', ['-qp', '--requires', join(out, 'rpm/python3-uses-setuptools-1.0-1.el9.noarch.rpm')]);
+    assert.match(requires, /python3dist\(setuptools\) >= 40/);
   });
 
   it('honours PIP_INDEX_URL when nothing else names an index', async () => {

@@ -145,8 +145,8 @@ describe('pkg2os rebuild', () => {
     assert.ok((await pool('deb/pool')).includes('python3-nightly-two_1.0-1~deb12_all.deb'), 'within the window the pool keeps 1.0');
     assert.ok((await pool('rpm/el9/Packages')).includes('python3-nightly-two-1.0-1.el9.noarch.rpm'));
 
-    // A one-second window has passed: the next run (nothing else changed) removes the retired files.
-    await writeConfig('recipes-dir: recipes', 'retention:', '  versions: 3', '  window: 1s');
+    // A one-second window has passed and only the newest snapshot is kept (it lists neither): the next run (nothing else changed) removes the retired files.
+    await writeConfig('recipes-dir: recipes', 'retention:', '  versions: 3', '  window: 1s', 'keep-snapshots: 1');
     await new Promise((r) => setTimeout(r, 1100));
     const result = await rebuild();
     assert.equal(result.exitCode, 0, result.stderr);

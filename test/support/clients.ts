@@ -15,7 +15,11 @@ export interface ClientResult {
 }
 
 export class AptClient {
-  private constructor(readonly root: string) {}
+  /** `status`: a dpkg status file of the client's own (what it has installed); default the host's, nothing installed into it. */
+  private constructor(
+    readonly root: string,
+    private readonly status = '/var/lib/dpkg/status',
+  ) {}
 
   /**
    * A client of the repository at `baseUrl`, suite `codename`. `published`
@@ -23,7 +27,7 @@ export class AptClient {
    * Signed-By pointed at a local copy of the key, and its .pref); `more` are
    * further sources, each with its own key (a stand-in for the distribution).
    */
-  static async create(baseUrl: string, keyArmored: string, options: { codename?: string; published?: { sources: string; preferences?: string }; more?: Array<{ sources: string; key: string }>; system?: boolean } | string = {}): Promise<AptClient> {
+  static async create(baseUrl: string, keyArmored: string, options: { codename?: string; published?: { sources: string; preferences?: string }; more?: Array<{ sources: string; key: string }>; system?: boolean; status?: string } | string = {}): Promise<AptClient> {
     const o = typeof options === 'string' ? { codename: options } : options;
     const root = await mkdtemp(join(tmpdir(), 'pkg2os-apt-'));
     for (const dir of ['etc/apt/sources.list.d', 'etc/apt/trusted.gpg.d', 'etc/apt/preferences.d', 'etc/apt/apt.conf.d', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial']) {
@@ -52,7 +56,7 @@ export class AptClient {
       await writeFile(join(root, `more-${k}.asc`), more.key);
       await writeFile(join(root, `etc/apt/sources.list.d/more-${k}.sources`), more.sources.replace(/^Signed-By: .*$/m, `Signed-By: ${join(root, `more-${k}.asc`)}`));
     }
-    return new AptClient(root);
+    return new AptClient(root, o.status);
   }
 
   /** The candidate version apt would install (`apt-cache policy`). */
@@ -61,13 +65,19 @@ export class AptClient {
     return /^\s+Candidate: (\S+)$/m.exec(String(r.stdout))?.[1];
   }
 
+  /** The versions the sources offer (`apt-cache madison`), newest first. */
+  async offered(pkg: string): Promise<string[]> {
+    const r = await execa('apt-cache', [...this.args([]), 'madison', pkg], { reject: false, env: { LANG: 'C', APT_CONFIG: join(this.root, 'apt.conf') } });
+    return String(r.stdout).split('\n').map((l) => l.split('|')[1]?.trim()).filter((v): v is string => Boolean(v));
+  }
+
   private args(extra: string[]): string[] {
     const r = this.root;
     return [
       '-o', `Dir::State=${r}/var/lib/apt`,
       '-o', `Dir::Cache=${r}/var/cache/apt`,
       // Installed packages come from the real system, so that python3:any is satisfied; nothing is installed into it.
-      '-o', 'Dir::State::status=/var/lib/dpkg/status',
+      '-o', `Dir::State::status=${this.status}`,
       '-o', 'Acquire::Check-Valid-Until=true',
       '-o', 'Acquire::Retries=0',
       '-o', 'Debug::NoLocking=true',

@@ -10,8 +10,15 @@ sandboxed run of upstream Python (metadata hooks, get_requires, wheel builds).
    sys.path, so the root's older copies would win: setuptools >= 77 fails
    with Debian 12's packaging 23 ("Cannot import packaging.licenses").
    A module the environment or the source tree provides is left alone.
+3. A distribution installed in the build root whose modules are imported from
+   elsewhere (a newer copy from the index, or the source tree of a project
+   building itself) is hidden from importlib.metadata: its entry points name
+   the root's module layout, not the one in use. Debian 12's setuptools_scm
+   7.1 makes setuptools load "setuptools_scm.integration:infer_version" into
+   setuptools-scm 9 building itself, which fails.
 """
 import importlib.machinery
+import importlib.metadata
 import os
 import site
 import sys
@@ -56,3 +63,46 @@ class VendoredFirst:
 
 
 sys.meta_path.insert(0, VendoredFirst)
+
+
+def _top_level(dist):
+    """The import names a distribution provides: its top_level.txt, or its RECORD's top directories and modules."""
+    text = dist.read_text("top_level.txt")
+    if text:
+        return {line.strip() for line in text.splitlines() if line.strip()}
+    names = set()
+    for entry in dist.files or ():
+        first = entry.parts[0] if entry.parts else ""
+        if not first or first.endswith((".dist-info", ".egg-info", ".data")) or first in ("..", "__pycache__"):
+            continue
+        names.add(first[:-3] if first.endswith(".py") else first)
+    if not names and dist.metadata["Name"]:
+        names.add(dist.metadata["Name"].replace("-", "_").lower())
+    return names
+
+
+def _shadowed(dist):
+    """A root distribution whose every module would be imported from outside the root."""
+    where = getattr(dist, "_path", None)
+    if where is None or not _in_root(str(where)):
+        return False
+    names = [n for n in _top_level(dist) if n.isidentifier()]
+    if not names:
+        return False
+    for name in names:
+        spec = importlib.machinery.PathFinder.find_spec(name, sys.path)
+        places = [] if spec is None else list(spec.submodule_search_locations or []) or [spec.origin or ""]
+        if not places or any(not place or _in_root(place) for place in places):
+            return False
+    return True
+
+
+class _RootMetadataFinder(importlib.metadata.MetadataPathFinder):
+    """importlib.metadata's path finder, less the root's distributions that item 3 hides."""
+
+    @classmethod
+    def find_distributions(cls, context=importlib.metadata.DistributionFinder.Context()):
+        return (dist for dist in super().find_distributions(context) if not _shadowed(dist))
+
+
+importlib.machinery.PathFinder.find_distributions = _RootMetadataFinder.find_distributions

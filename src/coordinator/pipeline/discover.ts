@@ -122,6 +122,12 @@ export class Discovery {
       for (;;) {
         const result = await resolve({ roots: o.requirements, target, pages: this.pages, failedPages: this.failedPages, metadata: this.metadata, recipes: this.recipes, distributionVersions: versions, distributionNames, noDeps: o.noDeps, pre: o.pre });
         if (result.kind === 'plan') {
+          // Every dependency's recipe names its package (provided-by, name:), also of those never resolved (--no-deps).
+          const unread = [...new Set(result.items.flatMap((item) => item.dependencies.map((d) => d.project)))].filter((project) => !this.recipes.has(project));
+          if (unread.length) {
+            for (const project of unread) await this.recipe(project);
+            continue;
+          }
           plans.push(result);
           break;
         }

@@ -25,6 +25,7 @@ const listedSchema = z
     arch: z.string(),
     format: z.enum(PACKAGE_FORMATS as [string, ...string[]]),
     target: z.string(),
+    channel: z.string().describe('the channel whose index lists it ("default": the repository\'s original suites and directories)'),
     file: z.string().describe('path relative to the repository root'),
     sha256: z.string().describe('the sha256 the signed index lists, which the file has'),
     index: z.string().describe('the signed file that vouches for the index listing it'),

@@ -112,6 +112,7 @@ export const publishSummarySchema = z
     root: z.string(),
     ...Object.fromEntries(REPOSITORY_KINDS.map((kind) => [kind.name, z.array(kind.summarySchema).optional().describe(`each ${kind.name} repository`)])),
     fingerprint: z.string().regex(/^[0-9A-F]{40}([0-9A-F]{24})?$/),
+    snapshot: z.string().optional().describe('the snapshot this publish made of the channel it published to (none when the channel serves what it served)'),
   })
   .strict();
 

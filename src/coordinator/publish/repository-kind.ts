@@ -30,6 +30,18 @@ export interface KindContext {
   defaultTarget?: TargetProfile;
   /** The templates client files are rendered from. */
   templates: Templates;
+  /** The channel new files go to (channels.ts; "default": the repository's original suites and directories). */
+  channel: string;
+  /** Promotion and rollback: the exact files one channel's repositories list after this publish (no files are added then). */
+  exact?: ExactListing;
+  /** Files (relative to the repository root) a kept snapshot names: never removed from the pool. */
+  protect?: ReadonlySet<string>;
+}
+
+/** The exact state a channel is put into (promote, rollback): for each kind and target, the files its indices list. */
+export interface ExactListing {
+  channel: string;
+  files: ReadonlyArray<{ kind: string; target: string; file: string; sha256: string }>;
 }
 
 /** A package file a kind's signed index lists, as `pkg2os explain` shows it. */
@@ -48,6 +60,8 @@ export interface ListedPackage {
   index: string;
   /** What else to know of the file (an rpm is signed by the repository key when published). */
   note?: string;
+  /** The channel whose index lists it. */
+  channel: string;
 }
 
 /** What client files say: where clients reach the repository, the key they pin, its names. */

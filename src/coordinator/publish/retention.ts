@@ -79,8 +79,9 @@ export class RetiredFiles {
    * Delete the files retired longer ago than `windowMs` (no index a client
    * may still hold lists them any more) and save the record; returns them.
    */
-  async removeDue(windowMs: number, now: number): Promise<string[]> {
-    const due = [...this.since].filter(([, t]) => now - t >= windowMs).map(([f]) => f).sort();
+  async removeDue(windowMs: number, now: number, keep: (file: string) => boolean = () => false): Promise<string[]> {
+    // A file a kept snapshot names stays (a rollback may list it again); it is removed once no kept snapshot does.
+    const due = [...this.since].filter(([f, t]) => now - t >= windowMs && !keep(f)).map(([f]) => f).sort();
     for (const file of due) {
       await rm(join(this.root, file), { force: true });
       this.since.delete(file);

@@ -24,6 +24,12 @@ import type { StagedPublication } from '../publish/repo-publisher.js';
 import type { RepositoryKind } from '../publish/repository-kind.js';
 import { LocalStorage, type RepositoryStorage } from '../publish/storage.js';
 import { type ReleaseChoice, ReleaseLedger } from '../publish/release-ledger.js';
+import { checkChannel } from '../publish/channels.js';
+import { Snapshots } from '../publish/snapshots.js';
+import type { PublicKeyFiles } from '../publish/repo-publisher.js';
+import { type Pending, channelFiles, clearPending, readPending, writePending } from './channel-state.js';
+import { writeOverview } from './overview.js';
+import { DEFAULT_KEEP_SNAPSHOTS } from '../../config/defaults.js';
 import { clientView, refuseSingleTargetLayout, writeClientFiles } from './client-config.js';
 import { REPOSITORY_KINDS, kindFor } from './registry.js';
 import { Templates } from '../../families/shared/templates.js';
@@ -32,8 +38,10 @@ import { scratchDir } from '../../stop-registry.js';
 
 export interface PublishRequest {
   settings: RepoSettings;
-  /** The package files to add (each goes to the kind of repository that takes it). */
+  /** The package files to add (each goes to the kind of repository that takes it), in the channel settings.channel names. */
   files: string[];
+  /** Promotion, rollback: the exact files a channel lists after this publish, and how it came about (no files are added). */
+  exact?: Pending;
   /** The target of packages whose release carries none (pkg2os publish --target). */
   defaultTarget?: TargetProfile;
   /** The build records of the files, kept for `pkg2os explain`. */
@@ -88,53 +96,92 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
   const lock = await acquirePublishLock(settings.root, request.lockTimeoutMs ?? 120_000);
   lap('publish lock taken');
   const scratch = await scratchDir(tmpdir(), 'pkg2os-pubkey-');
-  const keys = scratch.path;
   try {
     // Holding the lock, whatever an interrupted publisher left behind is garbage.
     await removeLeftovers(settings.root, logger);
     // With a new key everything is signed again, changed or not.
     const keyChanged = await checkKeyContinuity(storage, signer, request.replaceKey ?? false);
-    const keyFiles = { armored: join(keys, 'KEY.asc'), binary: join(keys, 'KEY.gpg') };
-    await writeFile(keyFiles.armored, signer.publicArmored);
-    await writeFile(keyFiles.binary, signer.publicBinary);
-    const summary: PublishSummary = { root: settings.root, fingerprint: signer.fingerprint };
-    const named: NamedRepoSettings = { ...settings, origin: settings.origin ?? signer.userName, label: settings.label ?? settings.origin ?? signer.userName };
+    const keys = { armored: join(scratch.path, 'KEY.asc'), binary: join(scratch.path, 'KEY.gpg') };
+    await writeFile(keys.armored, signer.publicArmored);
+    await writeFile(keys.binary, signer.publicBinary);
     await refuseSingleTargetLayout(storage);
-    const context = { settings: named, storage, signer, logger, keys: keyFiles, force: keyChanged, clock: request.clock ?? systemClock, defaultTarget: request.defaultTarget, templates: new Templates(settings.templatesDir) };
-    // Every kind is prepared and checked first; only then does any go live.
-    const staged: Array<{ kind: RepositoryKind; publication: StagedPublication<unknown[]> }> = [];
-    try {
-      lap('publishers ready');
-      for (const [kind, files] of byKind) {
-        if (files.length === 0 && !(await kind.exists(storage))) continue;
-        staged.push({ kind, publication: await kind.prepare(files, context, request.early?.get(kind.name)) });
-      }
-      // The ledger is written before anything goes live: an interrupted publish is then finished by the next run with the same releases.
-      const ledger = await ReleaseLedger.load(settings.root);
-      if (request.releases && ledger.record(request.releases)) await ledger.save();
-      if (request.records) await keepRecords(settings.root, request.records);
-    } catch (error) {
-      for (const { publication } of staged) await publication.discard();
-      // The previous state serves on: nothing of this publish is live.
-      if (isStorageFailure(error)) throw storageError(error, `the new state of ${settings.root}`, undefined, await roomNeeded(request.files));
-      if (error instanceof StorageError) throw withRoomNeeded(error, await roomNeeded(request.files));
-      throw error;
+    const named: NamedRepoSettings = { ...settings, origin: settings.origin ?? signer.userName, label: settings.label ?? settings.origin ?? signer.userName };
+    const session = { named, storage, keys, keyChanged, logger, lap };
+    // A promotion or rollback that a killed publisher left half done is finished first: its channel then serves all of it.
+    const pending = await readPending(settings.root);
+    if (pending && JSON.stringify(pending) !== JSON.stringify(request.exact)) {
+      logger.info(`finishing the ${pending.via.op} of channel ${pending.channel} an interrupted run began`);
+      await publishLocked({ ...request, files: [], exact: pending, releases: undefined, records: undefined, early: undefined }, new Map(), session);
     }
-    lap('everything staged and checked');
-    for (const { kind, publication } of staged) {
-      const summaries = await publication.switchOver();
-      summary[kind.name] = summaries;
-      for (const s of summaries) logger.info(kind.describe(s));
-    }
-    await storage.writeAtomic('KEY.asc', signer.publicArmored);
-    await storage.writeAtomic('KEY.gpg', signer.publicBinary);
-    if (settings.baseUrl) await writeClientFiles(named, storage, clientView(named, settings.baseUrl, signer.fingerprint));
-    lap('switched over');
-    return summary;
+    return await publishLocked(request, byKind, session);
   } finally {
     await scratch.remove();
     await lock.release();
   }
+}
+
+interface Session {
+  named: NamedRepoSettings;
+  storage: RepositoryStorage;
+  keys: PublicKeyFiles;
+  keyChanged: boolean;
+  logger: Logger;
+  lap: (what: string) => void;
+}
+
+/** One publish under the lock: stage and check every kind, switch over, record the channel's snapshot, write the overview. */
+async function publishLocked(request: PublishRequest, byKind: Map<RepositoryKind, string[]>, session: Session): Promise<PublishSummary> {
+  const { settings, signer } = request;
+  const { named, storage, keys, logger, lap } = session;
+  const clock = request.clock ?? systemClock;
+  const channel = request.exact?.channel ?? checkChannel(settings.channel);
+  const summary: PublishSummary = { root: settings.root, fingerprint: signer.fingerprint };
+  // Retention by snapshot: the pool keeps every file a kept snapshot names.
+  const snapshots = new Snapshots(settings.root);
+  await snapshots.prune(settings.keepSnapshots ?? DEFAULT_KEEP_SNAPSHOTS);
+  const protect = await snapshots.referenced();
+  const context = { settings: named, storage, signer, logger, keys, force: session.keyChanged, clock, defaultTarget: request.defaultTarget, templates: new Templates(settings.templatesDir), channel, ...(request.exact ? { exact: request.exact } : {}), protect };
+  // Every kind is prepared and checked first; only then does any go live.
+  const staged: Array<{ kind: RepositoryKind; publication: StagedPublication<unknown[]> }> = [];
+  try {
+    lap('publishers ready');
+    for (const kind of REPOSITORY_KINDS) {
+      const files = byKind.get(kind) ?? [];
+      const listed = request.exact?.files.some((f) => f.kind === kind.name) ?? false;
+      if (files.length === 0 && !listed && !(await kind.exists(storage))) continue;
+      staged.push({ kind, publication: await kind.prepare(files, context, request.early?.get(kind.name)) });
+    }
+    // The ledger is written before anything goes live: an interrupted publish is then finished by the next run with the same releases.
+    const ledger = await ReleaseLedger.load(settings.root);
+    if (request.releases && ledger.record(request.releases)) await ledger.save();
+    if (request.records) await keepRecords(settings.root, request.records);
+    // So is a promotion or rollback: the next publisher finishes it should this one be killed while switching.
+    if (request.exact) await writePending(settings.root, request.exact);
+  } catch (error) {
+    for (const { publication } of staged) await publication.discard();
+    // The previous state serves on: nothing of this publish is live.
+    if (isStorageFailure(error)) throw storageError(error, `the new state of ${settings.root}`, undefined, await roomNeeded(request.files));
+    if (error instanceof StorageError) throw withRoomNeeded(error, await roomNeeded(request.files));
+    throw error;
+  }
+  lap('everything staged and checked');
+  for (const { kind, publication } of staged) {
+    const summaries = await publication.switchOver();
+    summary[kind.name] = summaries;
+    for (const s of summaries) logger.info(kind.describe(s));
+  }
+  await storage.writeAtomic('KEY.asc', signer.publicArmored);
+  await storage.writeAtomic('KEY.gpg', signer.publicBinary);
+  if (settings.baseUrl) await writeClientFiles(named, storage, clientView(named, settings.baseUrl, signer.fingerprint));
+  lap('switched over');
+  const snapshot = await snapshots.record(channel, await channelFiles(storage, keys.binary, channel), request.exact?.via ?? { op: 'publish' }, clock.now());
+  if (snapshot) {
+    summary.snapshot = snapshot.id;
+    logger.info(`channel ${channel}: snapshot ${snapshot.id} (${snapshot.files.length} file(s); ${snapshot.changes.added.length} added, ${snapshot.changes.removed.length} removed)`);
+  }
+  if (request.exact) await clearPending(settings.root);
+  await writeOverview(storage, keys.binary, signer.fingerprint).catch((error: unknown) => logger.warn(`the repository overview (index.html) could not be written: ${(error as Error).message}`));
+  return summary;
 }
 
 /** About the room a publish of `files` takes at its peak: each file in the pool and once more while it is signed and checked. */
@@ -144,15 +191,19 @@ async function roomNeeded(files: readonly string[]): Promise<number> {
 }
 
 /**
- * Staging directories of a publisher that was killed (the lock is ours now).
+ * What a publisher that was killed left (the lock is ours now): staging
+ * directories, and the temporary files of its atomic writes at the top of the
+ * repository and in its state (.pkg2os: records, snapshots, pending switch).
  * Its half-copied temporary files in the pool are never indexed (they do not
  * end in .deb/.rpm) and are left alone: walking the pool for them would cost
  * every publish.
  */
 async function removeLeftovers(root: string, logger: Logger): Promise<void> {
-  for (const dir of [root, ...REPOSITORY_KINDS.map((k) => join(root, k.dir))]) {
+  const temporary = /^\..+\.[0-9a-f]{12}\.tmp$/;
+  const state = (await readdir(join(root, '.pkg2os'), { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => join(e.path, e.name));
+  for (const dir of [root, ...REPOSITORY_KINDS.map((k) => join(root, k.dir)), join(root, '.pkg2os'), ...state]) {
     for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (!(e.isDirectory() && /^\.staging-/.test(e.name))) continue;
+      if (!(e.isDirectory() && /^\.staging-/.test(e.name)) && !(e.isFile() && temporary.test(e.name))) continue;
       await rm(join(dir, e.name), { recursive: true, force: true });
       logger.info(`removed ${join(dir, e.name)}, left by an interrupted publish`);
     }

@@ -31,11 +31,21 @@ export class Templates {
 
   /** Render templates/<group>/<name>.hbs with `view`. */
   render(group: string, name: string, view: object): string {
+    return this.renderWith(group, name, view, true);
+  }
+
+  /** Render an HTML template: here Handlebars escapes every {{value}} (&, <, >, ", ', `, =), as HTML needs. */
+  renderHtml(group: string, name: string, view: object): string {
+    return this.renderWith(group, name, view, false);
+  }
+
+  private renderWith(group: string, name: string, view: object, noEscape: boolean): string {
     const file = this.file(group, name);
-    let template = compiled.get(file);
+    const key = `${noEscape ? 'text' : 'html'}\u0000${file}`;
+    let template = compiled.get(key);
     if (!template) {
-      template = Handlebars.compile(readFileSync(file, 'utf8'), { noEscape: true, strict: true });
-      compiled.set(file, template);
+      template = Handlebars.compile(readFileSync(file, 'utf8'), { noEscape, strict: true });
+      compiled.set(key, template);
     }
     try {
       return template(view);

@@ -86,7 +86,15 @@ export class AptPool {
 
   /** Put `debs` into the pool, each listed in the suite `suiteOf` names (those whose bytes it holds already are skipped); returns the files added. */
   async add(debs: readonly string[], suiteOf: SuiteOf, facts?: Promise<ReadonlyMap<string, DebFacts>>): Promise<string[]> {
-    const incoming = this.notInPool(await (facts ?? readDebs(debs)));
+    const all = await (facts ?? readDebs(debs));
+    const incoming = this.notInPool(all);
+    // A file the pool holds already (the same bytes), published to another suite (another channel): that suite lists it too.
+    for (const [deb, f] of all) {
+      if (incoming.has(deb)) continue;
+      const [rel, entry] = this.record.bySha256(f.sha256)!;
+      const suite = suiteOf(field(parseParagraph(f.control), 'Version') ?? '', deb);
+      if (!entry.suites.includes(suite)) this.record.set(rel, { ...entry, suites: [...entry.suites, suite].sort() });
+    }
     const placed = new Map<string, { deb: string; digest: Digests; control: string; suite: string }>();
     for (const [deb, facts] of incoming) {
       const { control } = facts;
@@ -116,6 +124,16 @@ export class AptPool {
     if (failure) throw failure.error;
     this.added.sort();
     return this.added;
+  }
+
+  /** Set the suites that list a pool file (promotion, rollback), saved with the record; returns the suites it had. */
+  async setSuites(rel: string, suites: readonly string[]): Promise<string[]> {
+    const entry = this.record.get(rel);
+    if (!entry) throw new PublishError('PUBLISH_FAILED', `The pool has no ${rel} any more, which the listing asks for.`, { hint: 'Choose a snapshot whose files are still kept (pkg2os snapshots list), or publish the package again.' });
+    const before = [...entry.suites];
+    this.record.set(rel, { ...entry, suites: [...suites].sort() });
+    await this.record.save();
+    return before;
   }
 
   /** Remove the files this publish added. */

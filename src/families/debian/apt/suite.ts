@@ -23,6 +23,7 @@ import { scratchDir } from '../../../stop-registry.js';
 export interface AptSuiteSummary {
   suite: string;
   target: string;
+  channel: string;
   added: string[];
   packages: number;
   release: string;
@@ -37,6 +38,7 @@ export interface SuiteInput {
   aptRoot: string;
   suite: string;
   target: string;
+  channel: string;
   /** The pool entries the suite lists. */
   kept: PoolEntry[];
   /** Pool files this publish added to the suite, and those that left its indices now. */
@@ -56,7 +58,7 @@ export async function prepareSuite(input: SuiteInput): Promise<StagedPublication
   const discard = () => scratch.remove();
   try {
     const now = options.clock.now();
-    const summary = async (): Promise<AptSuiteSummary> => ({ suite, target: input.target, added: input.added, packages: input.kept.length, release: join(dist, 'InRelease'), retired: input.retired, removed: await input.removeRetired() });
+    const summary = async (): Promise<AptSuiteSummary> => ({ suite, target: input.target, channel: input.channel, added: input.added, packages: input.kept.length, release: join(dist, 'InRelease'), retired: input.retired, removed: await input.removeRetired() });
     const live = parseRelease(await readFile(join(dist, 'Release'), 'utf8').catch(() => ''));
     const indexFiles = await writeIndices(input.kept, settings.architectures, staging, dist, live);
     if (!options.force && input.added.length === 0 && unchanged(settings, live, indexFiles, now)) {

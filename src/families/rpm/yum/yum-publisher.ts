@@ -27,9 +27,10 @@ import { type RpmHeader, queryRpms } from './rpm-query.js';
 import { type SignOutcome, signWithCache } from './sign-cache.js';
 import { scratchDir } from '../../../stop-registry.js';
 
-/** What one yum publish did to one target's repository. */
+/** What one yum publish did to one target's repository (of one channel). */
 export interface YumSummary {
   target: string;
+  channel: string;
   added: string[];
   packages: number;
   repomd: string;
@@ -50,17 +51,21 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
     private readonly settings: NamedRepoSettings,
     private readonly signer: Signer,
     private readonly logger: Logger,
-    /** The RPM-family target this repository is for: it lives in rpm/<target>/. */
+    /** The RPM-family target this repository is for. */
     private readonly target: string,
+    /** Its channel: the repository lives in rpm/<target>/, or rpm/<target>-<channel>/. */
+    private readonly channel: string = 'default',
+    /** Its directory under rpm/. */
+    dir: string = target,
   ) {
-    this.yumRoot = join(settings.root, 'rpm', target);
+    this.yumRoot = join(settings.root, 'rpm', dir);
   }
 
   /**
    * Sign and check the new rpms, add them to Packages/, and make new signed
    * metadata in a staging directory. Clients see nothing new until `switchOver()`.
    */
-  async prepare(rpms: readonly string[], keys: PublicKeyFiles, options: PrepareOptions): Promise<StagedPublication<YumSummary>> {
+  async prepare(rpms: readonly string[], keys: PublicKeyFiles, options: PrepareOptions, listing: { exact?: readonly string[]; keep?: (rel: string) => boolean } = {}): Promise<StagedPublication<YumSummary>> {
     await mkdir(join(this.yumRoot, 'Packages'), { recursive: true });
     // Staging lies outside rpm/, so that createrepo_c does not index it.
     const scratch = await scratchDir(this.settings.root, `.staging-yum-${this.target}-`);
@@ -72,6 +77,8 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
     };
     try {
       const record = await this.openRecord(keys.binary);
+      // Promotion, rollback: the listing's rpms (signed already, by this key) come in as they are, and are listed alone.
+      const exactFiles = listing.exact ? await this.takeSigned(listing.exact, record, added, keys, join(staging, 'rpmdb-exact')) : undefined;
       const toSign = await this.stageNew(rpms, join(staging, 'sign'), await this.scanPackages(record));
       let signing: SignOutcome | undefined;
       if (toSign.length > 0) {
@@ -89,12 +96,15 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
       }
       const live = join(this.yumRoot, 'repodata');
       // The newest N versions of each package are indexed; the others leave the metadata now and Packages/ after the window.
-      const { kept, retired } = selectRetained(await this.scanPackages(record), (e) => `${e.name}\u0000${e.arch}`, compareRpmEvr, (e) => `${e.epoch}:${e.version}`, this.settings.keepVersions);
+      const present = await this.scanPackages(record);
+      const { kept, retired } = exactFiles
+        ? { kept: present.filter((e) => exactFiles.has(e.file)), retired: present.filter((e) => !exactFiles.has(e.file)) }
+        : selectRetained(present, (e) => `${e.name}\u0000${e.arch}`, compareRpmEvr, (e) => `${e.epoch}:${e.version}`, this.settings.keepVersions);
       const retiredFiles = await RetiredFiles.load(this.yumRoot);
       const newlyRetired = retiredFiles.update(retired.map((e) => e.file), options.clock.now().getTime());
       const pkglist = `${kept.map((e) => e.file).sort().join('\n')}\n`;
       const pkglistPath = join(this.yumRoot, '.pkg2os', 'pkglist');
-      const summary = async (): Promise<YumSummary> => ({ target: this.target, added, packages: kept.length, repomd: join(live, 'repomd.xml'), retired: newlyRetired, removed: await this.removeRetired(retiredFiles, options.clock) });
+      const summary = async (): Promise<YumSummary> => ({ target: this.target, channel: this.channel, added, packages: kept.length, repomd: join(live, 'repomd.xml'), retired: newlyRetired, removed: await this.removeRetired(retiredFiles, options.clock, listing.keep) });
       const listed = await readFile(pkglistPath, 'utf8').catch(() => undefined);
       if (!options.force && toSign.length === 0 && listed === pkglist && (await stat(join(live, 'repomd.xml.asc')).catch(() => undefined))) {
         // Nothing new: the signed metadata stands as it is.
@@ -148,9 +158,37 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
     return (await record.scan(this.yumRoot)).map(([, { size: _s, mtimeMs: _m, sha256: _h, ...entry }]) => entry as RpmEntry);
   }
 
-  /** Rpms that left the metadata longer ago than the retention window are deleted. */
-  private async removeRetired(retiredFiles: RetiredFiles, clock: Clock): Promise<string[]> {
-    const removed = await retiredFiles.removeDue(this.settings.retention * 1000, clock.now().getTime());
+  /**
+   * The signed rpms of a promotion or rollback into Packages/ (hard links
+   * where possible: the same bytes, the same sha256), each checked with
+   * rpmkeys against the repository's key; returns the files to list.
+   */
+  private async takeSigned(sources: readonly string[], record: PoolRecord<RpmEntry>, added: string[], keys: PublicKeyFiles, rpmdb: string): Promise<Set<string>> {
+    const files = new Set<string>();
+    const incoming: Array<{ source: string; rel: string }> = [];
+    for (const source of sources) {
+      const rel = `Packages/${basename(source)}`;
+      files.add(rel);
+      const known = record.get(rel);
+      if (known && (await stat(join(this.yumRoot, rel)).catch(() => undefined)) && known.sha256 === (await fileDigest(source))) continue;
+      incoming.push({ source, rel });
+    }
+    if (incoming.length === 0) return files;
+    await rpmkeysCheck(incoming.map((i) => i.source), keys.armored, rpmdb);
+    const headers = await queryRpms(incoming.map((i) => i.source), 'the rpms to list');
+    for (const [k, { source, rel }] of incoming.entries()) {
+      if (record.get(rel)) throw new PublishError('PUBLISH_CONFLICT', `${this.yumRoot}/${rel} already holds other bytes than ${source}; a published file never changes.`);
+      await copyAtomic(source, join(this.yumRoot, rel), true);
+      added.push(rel);
+      const st = await stat(join(this.yumRoot, rel));
+      record.set(rel, { file: rel, ...headers[k]!, size: st.size, mtimeMs: st.mtimeMs, sha256: await fileDigest(join(this.yumRoot, rel)) });
+    }
+    return files;
+  }
+
+  /** Rpms that left the metadata longer ago than the retention window are deleted (not those a kept snapshot names). */
+  private async removeRetired(retiredFiles: RetiredFiles, clock: Clock, keep?: (rel: string) => boolean): Promise<string[]> {
+    const removed = await retiredFiles.removeDue(this.settings.retention * 1000, clock.now().getTime(), keep);
     for (const file of removed) this.logger.info(`yum: removed ${file} (left the metadata more than the retention window ago)`);
     return removed;
   }
