@@ -19,7 +19,7 @@ from packaging.version import InvalidVersion, Version
 
 # repository directory under MIRROR, subdirectory holding the project, tag pattern (group 1: the version).
 # The first BACKENDS entries are build backends and what they need.
-BACKENDS = 16
+BACKENDS = 17
 SPECS = [
     # build backends and what they need
     ("pypa+flit", "flit_core", r"^v?(\d+(?:\.\d+)+)$"),
@@ -38,6 +38,7 @@ SPECS = [
     ("di+calver", "", r"^v?(\d+(?:\.\d+)+)$"),
     ("coherent-oss+coherent.licensed", "", r"^v?(\d+(?:\.\d+)+)$"),
     ("python+typing_extensions", "", r"^v?(\d+(?:\.\d+)+)$"),
+    ("python-poetry+tomlkit", "", r"^v?(\d+(?:\.\d+)+)$"),
     # today's popular projects
     ("psf+requests", "", r"^v?(\d+(?:\.\d+)+)$"),
     ("urllib3+urllib3", "", r"^v?(\d+(?:\.\d+)+)$"),

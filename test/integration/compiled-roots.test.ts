@@ -33,6 +33,8 @@ describe('compiled code built in each target\'s own root', { skip }, () => {
   before(async () => {
     index.add('cfixture', await makeSdist({ name: 'cfixture', version: '1.0', compiled: true }));
     index.add('pure-thirteen', await makeSdist({ name: 'pure-thirteen', version: '1.0' }));
+    // setuptools>=70: trixie has 78, Debian 12 (the host) 66, the index none.
+    index.add('new-setuptools', await makeSdist({ name: 'new-setuptools', version: '1.0', buildRequires: ['setuptools>=70'] }));
     await index.start();
     dir = await mkdtemp(join(tmpdir(), 'pkg2os-compiled-'));
     await mkdir(join(dir, 'repo'));
@@ -118,6 +120,15 @@ describe('compiled code built in each target\'s own root', { skip }, () => {
     assert.ok(files.includes('/usr/lib/python3.13/site-packages/pure_thirteen/__pycache__/__init__.cpython-313.pyc'), files.join('\n'));
     assert.ok((await rpmRequires(rpm)).includes('python(abi) = 3.13'));
     assert.deepEqual(validReport('report', result.stdout).packages[0].byteCompiled, { rpm: true });
+  });
+
+  it('a target built alone is prepared in its own root from the start: what trixie has decides, not what the host has', async () => {
+    // Before, metadata was always prepared on the host's root: "needs setuptools>=70 to build; Debian 12 has setuptools 66.1.1".
+    const result = await pkg2os(['build', 'new-setuptools', '--target', 'debian-13', '--index-url', index.url, '--out', join(dir, 'out-alone'), '--json', '--no-lockfile'], {}, dir);
+    assert.equal(result.exitCode, 0, result.stderr);
+    const [setuptools] = validReport('report', result.stdout).packages[0].build.requirements;
+    assert.equal(setuptools.source, 'distribution');
+    assert.ok(Number(setuptools.version.split('.')[0]) >= 70, setuptools.version);
   });
 
   it('refuses compiled code for a target it has no root of, saying how to give one (exit 4)', async () => {

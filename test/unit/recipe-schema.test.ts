@@ -8,6 +8,8 @@ import { familyOf } from '../../src/families/registry.js';
 import type { Pkg2osError } from '../../src/errors.js';
 import type { DistributionFiles } from '../../src/families/shared/family.types.js';
 import { checkInstallPolicy } from '../../src/coordinator/stage/install-policy.js';
+import type { StagedEntry } from '../../src/coordinator/stage/tree.js';
+import { type ReleaseData, notePythonTop } from '../../src/families/shared/release-data.js';
 import { shipped } from '../../src/paths.js';
 
 describe('the recipe schema', () => {
@@ -59,6 +61,43 @@ describe('names of the distribution', () => {
       'another project\'s file: allow it by name only if that is really meant',
     );
     assert.doesNotThrow(() => checkInstallPolicy({ ...input, packageName: 'python3-dateutil', installed: installed(['python-dateutil']) }), 'under the distribution\'s name it is its own file');
+  });
+
+  it('a namespace the distribution\'s own package of the project shares (poetry/ of python3-poetry-core and python3-poetry) is the package\'s too; one it does not share is refused', () => {
+    const layout = familyOf(TARGETS['debian-12']!).installLayout(TARGETS['debian-12']!, 'poetry-core');
+    const lib = '/usr/lib/python3/dist-packages';
+    const entries: StagedEntry[] = [
+      { path: `${lib}/poetry`, type: 'dir', size: 0, mode: 0o755 },
+      { path: `${lib}/poetry/core`, type: 'dir', size: 0, mode: 0o755 },
+      { path: `${lib}/poetry/core/__init__.py`, type: 'file', size: 1, mode: 0o644 },
+    ];
+    const release = (shared: boolean): ReleaseData => {
+      const data: ReleaseData = { source: 'a test release', packages: {}, pythonTop: {}, programs: {}, pythonDists: { 'poetry-core': { package: 'python3-poetry-core' }, poetry: { package: 'python3-poetry' } } };
+      notePythonTop(data, 'poetry', 'python3-poetry');
+      if (shared) notePythonTop(data, 'poetry', 'python3-poetry-core');
+      return data;
+    };
+    const input = { project: 'poetry-core', packageName: 'python3-poetry-core', layout, ownDirs: [], distInfo: 'poetry_core-2.2.1.dist-info', entries, scripts: [], allowFiles: [] };
+    assert.doesNotThrow(() => checkInstallPolicy({ ...input, release: release(true) }));
+    assert.throws(() => checkInstallPolicy({ ...input, release: release(false) }), (e: Pkg2osError) => /the Python name poetry, which python3-poetry ships/.test(e.message), 'Debian\'s poetry-core does not ship poetry/: taking it would be taking python3-poetry\'s import');
+    assert.throws(
+      () => checkInstallPolicy({ ...input, project: 'hostile', packageName: 'python3-hostile', release: release(true) }),
+      (e: Pkg2osError) => /the Python name poetry, which python3-poetry, python3-poetry-core ship/.test(e.message),
+      'another project does not get into the namespace by its being shared',
+    );
+  });
+
+  it('a PEP 561 stub-only package (wrapt-stubs/) may hold .pyi files and py.typed, and nothing Python would run', () => {
+    const layout = familyOf(TARGETS['debian-12']!).installLayout(TARGETS['debian-12']!, 'wrapt');
+    const lib = '/usr/lib/python3/dist-packages';
+    const file = (path: string): StagedEntry => ({ path: `${lib}/${path}`, type: 'file', size: 1, mode: 0o644 });
+    const input = { project: 'wrapt', packageName: 'python3-wrapt', layout, ownDirs: [], distInfo: 'wrapt-2.0.dist-info', scripts: [], allowFiles: [] };
+    const stubs = [file('wrapt/__init__.py'), { path: `${lib}/wrapt-stubs`, type: 'dir' as const, size: 0, mode: 0o755 }, file('wrapt-stubs/__init__.pyi'), file('wrapt-stubs/py.typed')];
+    assert.doesNotThrow(() => checkInstallPolicy({ ...input, entries: stubs }));
+    for (const hostile of ['wrapt-stubs/__init__.py', 'wrapt-stubs/evil.pth', 'wrapt-stubs/lib.so']) {
+      assert.throws(() => checkInstallPolicy({ ...input, entries: [...stubs, file(hostile)] }), (e: Pkg2osError) => e.message.includes(`${lib}/${hostile}`) && /stub-only package wrapt-stubs/.test(e.message), hostile);
+    }
+    assert.throws(() => checkInstallPolicy({ ...input, entries: [file('wrapt-stubs.pth')] }), /a \.pth file/, 'a name ending in -stubs is no way round the .pth rule');
   });
 
   it('the recipes pkg2os ships name the packages as Debian and Fedora do (python-dateutil, PyYAML, attrs …)', () => {

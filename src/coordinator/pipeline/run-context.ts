@@ -91,6 +91,10 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
       return perRoot.get(id)!;
     };
     const releaseOf = releases(request, logger);
+    // Metadata is prepared where a target builds: on the host's root when one does, else in the first target's own
+    // (its Python and build tools decide what the distribution satisfies; Debian 12's setuptools is not trixie's).
+    const first = request.targets[0];
+    const discoveryRoot = building && !request.farm && first && !request.targets.some((t) => targetRoots.onHost(t)) ? ((await roots.rootFor(first, [])) ?? HOST_ROOT) : HOST_ROOT;
     discovery = new Discovery({
       ...request,
       noDeps: request.noDeps ?? false,
@@ -109,7 +113,7 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
       environmentsFor,
       roots,
       releaseOf,
-      root: HOST_ROOT,
+      root: discoveryRoot,
       policy,
       limits,
       jobs: Math.max(1, request.jobs ?? (await import('node:os')).cpus().length),

@@ -43,6 +43,11 @@ export class TargetRoots {
     }
   }
 
+  /** Whether `target` builds on the host's root (before check(): assumed). */
+  onHost(target: TargetProfile): boolean {
+    return this.hostTargets?.has(target.name) ?? true;
+  }
+
   /** Whether some target builds `recipe`'s project on the host's root (its wheel is then made when it is first prepared). */
   buildsOnHost(recipe: LoadedRecipe, targets: readonly TargetProfile[]): boolean {
     return targets.some((t) => this.hostTargets?.has(t.name) && TargetRoots.buildDepends(recipe, t).length === 0);

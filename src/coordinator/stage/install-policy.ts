@@ -48,6 +48,7 @@ export interface PolicyInput {
 /** A top-level module of a site directory: an identifier, then .py, .pyc, or an extension module's suffixes. */
 const MODULE_FILE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)*\.(py|pyc|so)$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const STUBS = /^[A-Za-z_][A-Za-z0-9_]*-stubs$/;
 /** setuid, setgid, sticky, or writable by others. */
 const DANGEROUS_MODE = 0o7002;
 
@@ -69,6 +70,8 @@ function judge(entry: StagedEntry, input: PolicyInput): string | undefined {
     if (top.endsWith('.pth')) return 'a .pth file, which every Python start executes';
     if (/^(site|user)customize(\.|$)/.test(top)) return 'a sitecustomize/usercustomize module, which every Python start executes';
     if (top === '__pycache__' || IDENTIFIER.test(top) || MODULE_FILE.test(top)) return undefined;
+    // A PEP 561 stub-only package (wrapt-stubs/): type checkers read it, Python cannot import it; so it holds nothing else.
+    if (STUBS.test(top)) return path === `${lib}/${top}` || /\.pyi$|\/py\.typed$/.test(path) ? undefined : `a file other than .pyi stubs and py.typed in the stub-only package ${top} (PEP 561)`;
     return `"${top}" in the site directory, which is not an importable name`;
   }
   if (path === layout.scripts) return undefined;
@@ -98,8 +101,12 @@ function releaseOwner(entry: StagedEntry, input: PolicyInput): string | undefine
     if (!entry.path.startsWith(`${lib}/`)) continue;
     const top = entry.path.slice(lib.length + 1).split('/')[0]!;
     if (top === input.distInfo || top === '__pycache__' || entry.path !== `${lib}/${top}`) return undefined;
-    const owner = Object.hasOwn(release.pythonTop, moduleName(top)) ? release.pythonTop[moduleName(top)] : undefined;
-    return owner && !own.has(owner) ? `the Python name ${moduleName(top)}, which ${owner} ships (${release.source}): it would take that import from every program` : undefined;
+    const name = moduleName(top);
+    const owner = Object.hasOwn(release.pythonTop, name) ? release.pythonTop[name] : undefined;
+    if (!owner) return undefined;
+    // A namespace the distribution's own package of this project shares with others (poetry/ of poetry-core and poetry) is this package's too.
+    const owners = (release.pythonShared && Object.hasOwn(release.pythonShared, name) ? release.pythonShared[name] : undefined) ?? [owner];
+    return owners.some((o) => own.has(o)) ? undefined : `the Python name ${name}, which ${owners.join(', ')} ship${owners.length > 1 ? '' : 's'} (${release.source}): it would take that import from every program`;
   }
   if (entry.path.startsWith(`${input.layout.scripts}/`)) {
     const name = entry.path.slice(input.layout.scripts.length + 1);

@@ -20,7 +20,7 @@ import { createGunzip } from 'node:zlib';
 import { ToolError } from '../../errors.js';
 import { run } from '../../exec.js';
 import { normalizeName } from '../../pep/names.js';
-import { type ReleaseData, moduleName } from '../shared/release-data.js';
+import { type ReleaseData, moduleName, notePythonTop } from '../shared/release-data.js';
 import { scratchDir } from '../../stop-registry.js';
 
 export interface ArchiveSource {
@@ -152,7 +152,7 @@ export async function readArchive(source: ArchiveSource): Promise<ReleaseData> {
         const path = line.slice(0, split);
         const pkg = line.slice(split).trim().split(',')[0]!.split('/').pop()!;
         const py = PYTHON_DIR.exec(path);
-        if (py && py[1] !== '__pycache__' && !/\.(dist|egg)-info$/.test(py[1]!)) data.pythonTop[moduleName(py[1]!)] ??= pkg;
+        if (py && py[1] !== '__pycache__' && !/\.(dist|egg)-info$/.test(py[1]!)) notePythonTop(data, moduleName(py[1]!), pkg);
         const program = PROGRAM_DIR.exec(path);
         if (program) data.programs[program[1]!] ??= pkg;
       }).catch((error: unknown) => {

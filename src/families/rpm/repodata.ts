@@ -20,7 +20,7 @@ import { Parser } from 'htmlparser2';
 import { ToolError } from '../../errors.js';
 import { run } from '../../exec.js';
 import { normalizeName } from '../../pep/names.js';
-import { type ReleaseData, moduleName } from '../shared/release-data.js';
+import { type ReleaseData, moduleName, notePythonTop } from '../shared/release-data.js';
 import { scratchDir } from '../../stop-registry.js';
 
 export interface RepoSource {
@@ -122,7 +122,7 @@ export async function readRepositories(source: RepoSource): Promise<ReleaseData>
   const data: ReleaseData = { source: source.repos.join(', '), packages: {}, pythonTop: {}, programs: {}, pythonDists: {} };
   const noteFile = (path: string, pkg: string) => {
     const py = PYTHON_DIR.exec(path);
-    if (py && py[1] !== '__pycache__' && !/\.(dist|egg)-info$/.test(py[1]!)) data.pythonTop[moduleName(py[1]!)] ??= pkg;
+    if (py && py[1] !== '__pycache__' && !/\.(dist|egg)-info$/.test(py[1]!)) notePythonTop(data, moduleName(py[1]!), pkg);
     const program = PROGRAM_DIR.exec(path);
     if (program) data.programs[program[1]!] ??= pkg;
   };

@@ -18,8 +18,10 @@ export interface ReleaseData {
   source: string;
   /** A binary package name, or a name one provides → the package (itself, or its provider). */
   packages: Record<string, string>;
-  /** A top-level name in a Python directory (site directories and the standard library; module, package or extension) → its package. */
+  /** A top-level name in a Python directory (site directories and the standard library; module, package or extension) → its package (the first the release lists). */
   pythonTop: Record<string, string>;
+  /** A top-level name more than one package ships files under (a namespace package, e.g. poetry/ of python3-poetry and python3-poetry-core) → every one of them. */
+  pythonShared?: Record<string, string[]>;
   /** A program in a bin or sbin directory → its package. */
   programs: Record<string, string>;
   /** A Python project (PEP 503 name) → the distribution's package of it, and that package's version when known. */
@@ -32,6 +34,22 @@ export interface ReleaseData {
 export function moduleName(entry: string): string {
   return entry.split('.')[0]!;
 }
+
+/** Note that `pkg` ships files under the top-level Python name `name`. */
+export function notePythonTop(data: ReleaseData, name: string, pkg: string): void {
+  const first = Object.hasOwn(data.pythonTop, name) ? data.pythonTop[name] : undefined;
+  if (first === undefined) {
+    data.pythonTop[name] = pkg;
+    return;
+  }
+  if (first === pkg) return;
+  const shared = (data.pythonShared ??= {});
+  const owners = Object.hasOwn(shared, name) ? shared[name]! : (shared[name] = [first]);
+  if (!owners.includes(pkg)) owners.push(pkg);
+}
+
+/** The shape of the data kept on disk; data kept in another is made again (2: pythonShared). */
+const KEPT_FORMAT = 2;
 
 /** A release's data kept on disk: read when present, made once (one maker at a time across processes) when not. */
 export async function keptReleaseData(file: string, make: () => Promise<ReleaseData>, fresh = false): Promise<ReleaseData> {
@@ -58,7 +76,7 @@ export async function keptReleaseData(file: string, make: () => Promise<ReleaseD
   try {
     const data = await make();
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(temp, JSON.stringify(data));
+    await writeFile(temp, JSON.stringify({ ...data, format: KEPT_FORMAT }));
     await rename(temp, file);
     return data;
   } finally {
@@ -70,8 +88,8 @@ async function readKept(file: string): Promise<ReleaseData | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
   if (!text) return undefined;
   try {
-    const data = JSON.parse(text) as ReleaseData;
-    return data.packages && data.pythonTop && data.programs && data.pythonDists ? data : undefined;
+    const { format, ...data } = JSON.parse(text) as ReleaseData & { format?: number };
+    return format === KEPT_FORMAT && data.packages && data.pythonTop && data.programs && data.pythonDists ? data : undefined;
   } catch {
     return undefined;
   }
