@@ -52,6 +52,8 @@ const optionalSodium = (mod: string) => ({
 
 before(async () => {
   index.add('saltish', await makeSdist({ name: 'saltish', version: '1.0', files: optionalSodium('saltish') }));
+  // A build requirement neither the host nor the index has, which the recipe's build-depends installs (as cython3 for PyYAML).
+  index.add('needs-iniconfig', await makeSdist({ name: 'needs-iniconfig', version: '1.0', buildRequires: ['setuptools', 'iniconfig'] }));
   await index.start();
   dir = await mkdtemp(join(tmpdir(), 'pkg2os-native-'));
 });
@@ -60,7 +62,7 @@ after(() => index.stop());
 async function recipes(name: string, text: string): Promise<string> {
   const d = join(dir, `recipes-${name}`);
   await mkdir(d, { recursive: true });
-  await writeFile(join(d, 'saltish.yaml'), text);
+  for (const project of ['saltish', 'needs-iniconfig']) await writeFile(join(d, `${project}.yaml`), text);
   return d;
 }
 
@@ -89,8 +91,12 @@ describe('native extensions', () => {
     // Keep the made root between runs, nothing else.
     for (const entry of await readdir(SHARED).catch(() => [] as string[])) if (entry !== 'roots') await rm(join(SHARED, entry), { recursive: true, force: true });
     const out = join(dir, 'out-built');
-    const result = await pkg2os(['build', 'saltish', '--target', 'debian-12', '--index-url', index.url, '--out', out, '--no-lockfile', '--cache-dir', SHARED, '--recipes-dir', await recipes('deps', 'build-depends:\n  deb: [libsodium-dev]\n  rpm: [libsodium-devel]\n')]);
+    const result = await pkg2os(['build', 'saltish', 'needs-iniconfig', '--target', 'debian-12', '--index-url', index.url, '--out', out, '--no-lockfile', '--json', '--cache-dir', SHARED, '--recipes-dir', await recipes('deps', 'build-depends:\n  deb: [libsodium-dev, python3-iniconfig]\n  rpm: [libsodium-devel]\n')]);
     assert.equal(result.exitCode, 0, result.stderr);
+    // Prepared from the start in the root the build-depends made, not on the host (which has no iniconfig).
+    const report = JSON.parse(result.stdout) as { packages: Array<{ project: string; build: { requirements: Array<{ project: string; source: string }> } }> };
+    const iniconfig = report.packages.find((p) => p.project === 'needs-iniconfig')!.build.requirements.find((q) => q.project === 'iniconfig');
+    assert.equal(iniconfig?.source, 'distribution', JSON.stringify(iniconfig));
     const deb = join(out, 'deb', 'python3-saltish_1.0-1~deb12_amd64.deb');
     assert.match(await debField(deb, 'Depends'), /libsodium23/, 'it depends on the library it links');
     const tree = await extract(deb);
@@ -98,5 +104,6 @@ describe('native extensions', () => {
     assert.ok(so, 'the extension is in the package');
     assert.match((await execa('readelf', ['-dW', so])).stdout, /NEEDED.*libsodium\.so/);
     assert.notEqual((await execa('dpkg', ['-s', 'libsodium-dev'], { reject: false })).exitCode, 0, 'the host was not touched');
+    assert.notEqual((await execa('dpkg', ['-s', 'python3-iniconfig'], { reject: false })).exitCode, 0);
   });
 });

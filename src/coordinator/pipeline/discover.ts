@@ -55,8 +55,8 @@ export interface DiscoveryOptions {
   goal: PrepareGoal;
   /** Whether a project (by its recipe) is built on the host's root for some target: else discovery stops at its plan. */
   wheelOnHost?: (recipe: LoadedRecipe) => boolean;
-  /** The root builds run on, what contains them, and their limits. */
-  root: SandboxRoot;
+  /** The root a project's metadata is prepared in (by its recipe: its build-depends), what contains builds, and their limits. */
+  rootFor(recipe: LoadedRecipe): Promise<SandboxRoot>;
   policy: BoxPolicy;
   limits: BuildLimits;
   /** Build requirements resolved for a build root (memoized per root by the caller). */
@@ -240,7 +240,7 @@ export class Discovery {
   }
 
   private async doPrepare(candidate: SdistCandidate): Promise<Preparation> {
-    const prepared = await this.prepareWith(candidate, this.options.root, '');
+    const prepared = await this.prepareWith(candidate, await this.options.rootFor(await this.recipe(candidate.project)), '');
     const { artifact } = prepared;
     const verdict: Verdict = { sha256: artifact.sha256, size: artifact.size, checks: [...artifact.checks] };
     this.verdicts.set(candidate.file.url, verdict);
@@ -256,7 +256,7 @@ export class Discovery {
     const prepared = this.preparations.get(candidate.file.url);
     if (prepared) return (await prepared).build;
     const requires = this.cachedBuildRequires.get(candidate.file.url);
-    return requires ? this.options.environmentsFor(this.options.root).plan(requires, [candidate.project], `${candidate.project} ${candidate.version}`) : undefined;
+    return requires ? this.options.environmentsFor(await this.options.rootFor(await this.recipe(candidate.project))).plan(requires, [candidate.project], `${candidate.project} ${candidate.version}`) : undefined;
   }
 }
 

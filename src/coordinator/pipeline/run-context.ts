@@ -14,7 +14,7 @@ import { ContentCache } from '../cache/content-cache.js';
 import { systemClock } from '../../clock.js';
 import { type BuildLimits, DEFAULT_BUILD_LIMITS } from '../../config/build-limits.js';
 import { type BuildRequest, logName } from '../../config/build-request.js';
-import { recipeDirs } from '../../config/recipes.js';
+import { type LoadedRecipe, recipeDirs } from '../../config/recipes.js';
 import { ConfigError, IndexError, Pkg2osError } from '../../errors.js';
 import { requireTools } from '../../exec.js';
 import { SYSTEM_PYTHON } from '../../host/system-python.js';
@@ -91,10 +91,12 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
       return perRoot.get(id)!;
     };
     const releaseOf = releases(request, logger);
-    // Metadata is prepared where a target builds: on the host's root when one does, else in the first target's own
-    // (its Python and build tools decide what the distribution satisfies; Debian 12's setuptools is not trixie's).
+    // Metadata is prepared where a target builds: on the host's root when one does and the recipe installs nothing, else in
+    // the first target's own, with what the recipe installs there (its Python, build tools and build-depends, a Cython
+    // among them, decide what the distribution satisfies).
     const first = request.targets[0];
-    const discoveryRoot = building && !request.farm && first && !request.targets.some((t) => targetRoots.onHost(t)) ? ((await roots.rootFor(first, [])) ?? HOST_ROOT) : HOST_ROOT;
+    const inTarget = (recipe: LoadedRecipe): boolean =>
+      building && !request.farm && first !== undefined && (!request.targets.some((t) => targetRoots.onHost(t)) || TargetRoots.buildDepends(recipe, first).length > 0);
     discovery = new Discovery({
       ...request,
       noDeps: request.noDeps ?? false,
@@ -113,7 +115,7 @@ export async function withRun<T>(request: BuildRequest, building: boolean, body:
       environmentsFor,
       roots,
       releaseOf,
-      root: discoveryRoot,
+      rootFor: async (recipe) => (inTarget(recipe) ? targetRoots.rootFor(first!, recipe) : HOST_ROOT),
       policy,
       limits,
       jobs: Math.max(1, request.jobs ?? (await import('node:os')).cpus().length),
