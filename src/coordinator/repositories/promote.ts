@@ -58,33 +58,40 @@ export async function promote(options: Common & { from: string; to: string; snap
   if (from === to) throw new ConfigError('USAGE', `--from and --to are both ${from}.`, { hint: 'Promote from one channel to another; pkg2os rollback returns a channel to an earlier snapshot of its own.' });
   const root = options.settings.root;
   const snapshots = new Snapshots(root);
-  const source = await snapshotOf(snapshots, from, options.snapshot, 'promote');
-  let files = source.files;
   const only = options.only?.map(normalizeName);
-  if (only?.length) {
-    const wanted = new Set(only);
-    const promoted: SnapshotFile[] = [];
-    for (const f of source.files) if (wanted.has(await projectOf(root, f))) promoted.push(f);
-    const found = new Set(await Promise.all(promoted.map((f) => projectOf(root, f))));
-    const missing = only.filter((p) => !found.has(p));
-    if (missing.length) throw new ConfigError('USAGE', `Snapshot ${source.id} of channel ${from} has no package of ${missing.join(', ')}.`, { hint: `pkg2os snapshots show ${source.id} lists what it holds.` });
-    const kept: SnapshotFile[] = [];
-    for (const f of (await snapshots.latest(to))?.files ?? []) if (!wanted.has(await projectOf(root, f))) kept.push(f);
-    files = [...kept, ...promoted];
-  }
-  return publishRepository({ ...options, settings: { ...options.settings, channel: to }, files: [], exact: { channel: to, files: [...files], via: { op: 'promote', from, snapshot: source.id, ...(only?.length ? { only } : {}) } } });
+  // Read under the publish lock: the snapshots then are the ones the switch starts from.
+  const exact = async () => {
+    const source = await snapshotOf(snapshots, from, options.snapshot, 'promote');
+    let files = source.files;
+    if (only?.length) {
+      const wanted = new Set(only);
+      const promoted: SnapshotFile[] = [];
+      for (const f of source.files) if (wanted.has(await projectOf(root, f))) promoted.push(f);
+      const found = new Set(await Promise.all(promoted.map((f) => projectOf(root, f))));
+      const missing = only.filter((p) => !found.has(p));
+      if (missing.length) throw new ConfigError('USAGE', `Snapshot ${source.id} of channel ${from} has no package of ${missing.join(', ')}.`, { hint: `pkg2os snapshots show ${source.id} lists what it holds.` });
+      const kept: SnapshotFile[] = [];
+      for (const f of (await snapshots.latest(to))?.files ?? []) if (!wanted.has(await projectOf(root, f))) kept.push(f);
+      files = [...kept, ...promoted];
+    }
+    return { channel: to, files: [...files], via: { op: 'promote' as const, from, snapshot: source.id, ...(only?.length ? { only } : {}) } };
+  };
+  return publishRepository({ ...options, settings: { ...options.settings, channel: to }, files: [], exact });
 }
 
 /** Return `channel` to an earlier snapshot of its own: `to`, or the one before its latest. */
 export async function rollback(options: Common & { channel: string; to?: string }): Promise<PublishSummary> {
   const channel = checkChannel(options.channel);
   const snapshots = new Snapshots(options.settings.root);
-  let target: Snapshot;
-  if (options.to) target = await snapshotOf(snapshots, channel, options.to, 'roll back to');
-  else {
-    const all = await snapshots.list(channel);
-    if (all.length < 2) throw new ConfigError('USAGE', `Channel ${channel} has ${all.length ? 'one snapshot' : 'no snapshot'}, so there is no earlier one to return to.`, { hint: 'pkg2os snapshots list shows the snapshots kept.' });
-    target = all.at(-2)!;
-  }
-  return publishRepository({ ...options, settings: { ...options.settings, channel }, files: [], exact: { channel, files: [...target.files], via: { op: 'rollback', snapshot: target.id } } });
+  const exact = async () => {
+    let target: Snapshot;
+    if (options.to) target = await snapshotOf(snapshots, channel, options.to, 'roll back to');
+    else {
+      const all = await snapshots.list(channel);
+      if (all.length < 2) throw new ConfigError('USAGE', `Channel ${channel} has ${all.length ? 'one snapshot' : 'no snapshot'}, so there is no earlier one to return to.`, { hint: 'pkg2os snapshots list shows the snapshots kept.' });
+      target = all.at(-2)!;
+    }
+    return { channel, files: [...target.files], via: { op: 'rollback' as const, snapshot: target.id } };
+  };
+  return publishRepository({ ...options, settings: { ...options.settings, channel }, files: [], exact });
 }

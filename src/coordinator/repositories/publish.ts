@@ -40,8 +40,11 @@ export interface PublishRequest {
   settings: RepoSettings;
   /** The package files to add (each goes to the kind of repository that takes it), in the channel settings.channel names. */
   files: string[];
-  /** Promotion, rollback: the exact files a channel lists after this publish, and how it came about (no files are added). */
-  exact?: Pending;
+  /**
+   * Promotion, rollback: the exact files a channel lists after this publish, and how it came about (no files are
+   * added); as a function, worked out under the lock, after any switch a killed publisher left is finished.
+   */
+  exact?: Pending | (() => Promise<Pending>);
   /** The target of packages whose release carries none (pkg2os publish --target). */
   defaultTarget?: TargetProfile;
   /** The build records of the files, kept for `pkg2os explain`. */
@@ -113,7 +116,8 @@ export async function publishRepository(request: PublishRequest): Promise<Publis
       logger.info(`finishing the ${pending.via.op} of channel ${pending.channel} an interrupted run began`);
       await publishLocked({ ...request, files: [], exact: pending, releases: undefined, records: undefined, early: undefined }, new Map(), session);
     }
-    return await publishLocked(request, byKind, session);
+    const exact = typeof request.exact === 'function' ? await request.exact() : request.exact;
+    return await publishLocked({ ...request, exact }, byKind, session);
   } finally {
     await scratch.remove();
     await lock.release();
@@ -130,7 +134,7 @@ interface Session {
 }
 
 /** One publish under the lock: stage and check every kind, switch over, record the channel's snapshot, write the overview. */
-async function publishLocked(request: PublishRequest, byKind: Map<RepositoryKind, string[]>, session: Session): Promise<PublishSummary> {
+async function publishLocked(request: PublishRequest & { exact?: Pending }, byKind: Map<RepositoryKind, string[]>, session: Session): Promise<PublishSummary> {
   const { settings, signer } = request;
   const { named, storage, keys, logger, lap } = session;
   const clock = request.clock ?? systemClock;
