@@ -70,6 +70,10 @@ describe('channels, snapshots, promotion and rollback', () => {
     assert.match(await readFile(join(repo, 'pkg2os-debian-12-testing.pref'), 'utf8'), /n=bookworm-testing/);
     assert.match(await readFile(join(repo, 'pkg2os-el9-testing.repo'), 'utf8'), /baseurl=http:\/\/repo\.example\.org\/rpm\/el9-testing/);
     assert.match(await readFile(join(repo, 'pkg2os-debian-12.sources'), 'utf8'), /^Suites: bookworm$/m, 'the default channel\'s files are as before');
+    // A channel that promotion makes gets its client files at the address the repository's were written for.
+    ok(await cli(['promote', '--from', 'testing', '--to', 'stable'], repo));
+    assert.match(await readFile(join(repo, 'pkg2os-debian-12-stable.sources'), 'utf8'), /^URIs: http:\/\/repo\.example\.org\/deb$/m);
+    assert.match(await readFile(join(repo, 'pkg2os-el9-stable.repo'), 'utf8'), /baseurl=http:\/\/repo\.example\.org\/rpm\/el9-stable/);
   });
 
   it('promotes testing to stable without rebuilding: the same files, the same sha256, freshly signed indices; --only promotes one project', async () => {

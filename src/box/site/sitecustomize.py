@@ -81,11 +81,21 @@ def _top_level(dist):
     return names
 
 
+_SEEN = {}
+
+
 def _shadowed(dist):
-    """A root distribution whose every module would be imported from outside the root."""
+    """A root distribution whose every module would be imported from outside the root (per sys.path, remembered)."""
     where = getattr(dist, "_path", None)
     if where is None or not _in_root(str(where)):
         return False
+    key = (str(where), tuple(sys.path))
+    if key not in _SEEN:
+        _SEEN[key] = _imported_elsewhere(dist)
+    return _SEEN[key]
+
+
+def _imported_elsewhere(dist):
     names = [n for n in _top_level(dist) if n.isidentifier()]
     if not names:
         return False

@@ -176,7 +176,12 @@ async function publishLocked(request: PublishRequest & { exact?: Pending }, byKi
   }
   await storage.writeAtomic('KEY.asc', signer.publicArmored);
   await storage.writeAtomic('KEY.gpg', signer.publicBinary);
-  if (settings.baseUrl) await writeClientFiles(named, storage, clientView(named, settings.baseUrl, signer.fingerprint));
+  // A promotion or rollback writes the channel's client files where the repository's were written before (a new channel's first).
+  const baseUrl = settings.baseUrl ?? (request.exact ? await storedBaseUrl(storage) : undefined);
+  if (baseUrl) {
+    await writeClientFiles(named, storage, clientView(named, baseUrl, signer.fingerprint));
+    if (settings.baseUrl) await storage.writeAtomic(BASE_URL_FILE, `${JSON.stringify({ baseUrl })}\n`);
+  }
   lap('switched over');
   const snapshot = await snapshots.record(channel, await channelFiles(storage, keys.binary, channel), request.exact?.via ?? { op: 'publish' }, clock.now());
   if (snapshot) {
@@ -186,6 +191,18 @@ async function publishLocked(request: PublishRequest & { exact?: Pending }, byKi
   if (request.exact) await clearPending(settings.root);
   await writeOverview(storage, keys.binary, signer.fingerprint).catch((error: unknown) => logger.warn(`the repository overview (index.html) could not be written: ${(error as Error).message}`));
   return summary;
+}
+
+const BASE_URL_FILE = '.pkg2os/base-url.json';
+
+/** The --base-url the repository's client files were last written with. */
+async function storedBaseUrl(storage: RepositoryStorage): Promise<string | undefined> {
+  try {
+    const url = JSON.parse((await storage.readFile(BASE_URL_FILE))?.toString('utf8') ?? 'null')?.baseUrl;
+    return typeof url === 'string' && /^https?:\/\//.test(url) ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** About the room a publish of `files` takes at its peak: each file in the pool and once more while it is signed and checked. */
