@@ -129,6 +129,8 @@ describe('channels, snapshots, promotion and rollback', () => {
     ok(await cli(['publish', ...v2, ...opts], repo));
     assert.ok(existsSync(alpha1), 'left the indices, and testing-1 (kept) names it');
     ok(await cli(['publish', ...v3, ...opts], repo));
+    const kept = JSON.parse((await pkg2os(['snapshots', 'list', '--repo', repo, '--json'])).stdout) as { snapshots: Array<{ id: string }> };
+    assert.deepEqual(kept.snapshots.map((s) => s.id), ['testing-2', 'testing-3'], 'the newest 2, the one just made among them');
     ok(await cli(['publish', ...opts], repo));
     assert.ok(!existsSync(alpha1), 'no kept snapshot names it any more (testing-2 and testing-3 are kept)');
     assert.ok(existsSync(join(repo, 'deb/pool/main/p/python3-alpha/python3-alpha_2.0-1~deb12_all.deb')), 'testing-2 still names 2.0');

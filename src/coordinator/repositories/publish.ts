@@ -187,6 +187,8 @@ async function publishLocked(request: PublishRequest & { exact?: Pending }, byKi
   if (snapshot) {
     summary.snapshot = snapshot.id;
     logger.info(`channel ${channel}: snapshot ${snapshot.id} (${snapshot.files.length} file(s); ${snapshot.changes.added.length} added, ${snapshot.changes.removed.length} removed)`);
+    // N kept, this one among them (the pool files only the oldest named go at the next publish, as retired files do).
+    await snapshots.prune(settings.keepSnapshots ?? DEFAULT_KEEP_SNAPSHOTS);
   }
   if (request.exact) await clearPending(settings.root);
   await writeOverview(storage, keys.binary, signer.fingerprint).catch((error: unknown) => logger.warn(`the repository overview (index.html) could not be written: ${(error as Error).message}`));
