@@ -10,7 +10,7 @@ APT_PACKAGES := dpkg-dev rpm lintian fakeroot util-linux cpio xz-utils bzip2 zst
 	python3-setuptools-scm python3-hatchling python3-poetry-core flit python3-packaging \
 	python3-asgiref python3-tz python3-sqlparse patch patchelf binutils dh-python bubblewrap \
 	createrepo-c dnf dnf-plugins-core apt-utils time python3-apt mmdebstrap redis-server \
-	chromium
+	chromium strace
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_CONCURRENCY ?= 2
 

@@ -6,6 +6,7 @@
  * own; and at the end no staging directory is left.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ import { pkg2os } from '../support/run-cli.js';
 import { tinyPackages } from '../support/tiny-packages.js';
 
 const ROUNDS = 14;
+/** Rounds more, each killed a few ms after the yum metadata is signed in staging: about when the switch begins. */
+const AT_SWITCH = [0, 1, 2, 4, 8, 16, 32, 64];
 // Every snapshot stays (the default keeps 10), so that stable-1 can be rolled back to in every round.
 const KEEP = ['--keep-snapshots', '100'];
 let dir: string;
@@ -23,6 +26,15 @@ let key: string;
 let repo: string;
 
 type State = { deb: string; rpm: string };
+
+/** Whether a publisher has signed new yum metadata in its staging directory (rpm/…/repodata is switched next). */
+function signedInStaging(): boolean {
+  try {
+    return readdirSync(repo).some((d) => d.startsWith('.staging-yum-') && existsSync(join(repo, d, 'out/repodata/repomd.xml.asc')));
+  } catch {
+    return false;
+  }
+}
 
 /** What channel stable serves, as clients check it: name=version of every package, per kind. */
 async function stable(): Promise<State> {
@@ -54,7 +66,7 @@ before(async () => {
 });
 
 describe('promote and rollback killed with SIGKILL', () => {
-  it(`at ${ROUNDS} points: each kind of channel stable is before or after, never between, and the next command finishes the switch`, { timeout: 10 * 60_000 }, async (t) => {
+  it(`at ${ROUNDS} points and ${AT_SWITCH.length} about the yum switch: each kind of channel stable is before or after, never between, and the next command finishes the switch`, { timeout: 10 * 60_000 }, async (t) => {
     const one = await stable();
     // Promote testing-2 (2.0) to stable, then roll stable back to stable-1 (1.0), and so on: every command changes every file.
     const promote = ['promote', '--from', 'testing', '--to', 'stable', '--snapshot', 'testing-2'];
@@ -66,29 +78,38 @@ describe('promote and rollback killed with SIGKILL', () => {
     assert.notDeepEqual(one, two);
     assert.match(two.deb, /python3-alpha=2\.0-1~deb12/);
     let current = two;
-    const landed: number[] = [];
+    const landed: string[] = [];
     const midSwitch: string[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < ROUNDS + AT_SWITCH.length; round++) {
       const [args, wanted] = current.deb === two.deb ? [rollback, one] : [promote, two];
-      const delay = Math.round((duration * (round + 0.5)) / ROUNDS);
+      const atSwitch = round >= ROUNDS ? AT_SWITCH[round - ROUNDS]! : undefined;
+      const delay = atSwitch ?? Math.round((duration * (round + 0.5)) / ROUNDS);
       const child = execa(shipped('bin', 'pkg2os'), [...args, ...KEEP, '--repo', repo, '--key', key], { reject: false });
-      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
-      const result = await child.finally(() => clearTimeout(timer));
-      const where = `round ${round} (${args[0]}, SIGKILL after ${delay} ms)`;
+      let timer: NodeJS.Timeout | undefined;
+      const poll = setInterval(() => {
+        if (atSwitch === undefined || timer || !signedInStaging()) return;
+        timer = setTimeout(() => child.kill('SIGKILL'), atSwitch);
+      }, 1);
+      if (atSwitch === undefined) timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      const result = await child.finally(() => {
+        clearInterval(poll);
+        clearTimeout(timer);
+      });
+      const where = `round ${round} (${args[0]}, SIGKILL ${atSwitch === undefined ? `after ${delay} ms` : `${atSwitch} ms after the yum metadata was signed`})`;
       const now = await stable();
       for (const kind of ['deb', 'rpm'] as const) assert.ok(now[kind] === current[kind] || now[kind] === wanted[kind], `${where}: ${kind} is between: ${now[kind]}`);
-      if (result.signal === 'SIGKILL') landed.push(delay);
+      if (result.signal === 'SIGKILL') landed.push(atSwitch === undefined ? `${delay}` : `switch+${atSwitch}`);
       else assert.equal(result.exitCode, 0, `${where}: ${result.stderr}`);
-      if ((await readdir(join(repo, '.pkg2os'))).includes('pending.json')) midSwitch.push(`${delay} ms: deb ${now.deb === wanted.deb ? 'after' : 'before'}, rpm ${now.rpm === wanted.rpm ? 'after' : 'before'}`);
+      if ((await readdir(join(repo, '.pkg2os'))).includes('pending.json')) midSwitch.push(`${atSwitch === undefined ? `${delay} ms` : `switch+${atSwitch} ms`}: deb ${now.deb === wanted.deb ? 'after' : 'before'}, rpm ${now.rpm === wanted.rpm ? 'after' : 'before'}`);
       // The next command (the same one again) finishes any switch the killed one began, then does its own.
       const again = await pkg2os([...args, ...KEEP, '--repo', repo, '--key', key]);
       assert.equal(again.exitCode, 0, `${where}, then again: ${again.stderr}`);
       current = await stable();
       assert.deepEqual(current, wanted, `${where}: the command run again leaves stable as asked`);
     }
-    t.diagnostic(`kills that landed (ms after start of a ~${Math.round(duration)} ms command): ${landed.join(', ')}`);
+    t.diagnostic(`kills that landed (ms after the start of a ~${Math.round(duration)} ms command, or after the yum metadata was signed): ${landed.join(', ')}`);
     t.diagnostic(`killed with a switch under way, which the next command finished: ${midSwitch.join('; ') || 'none'}`);
-    assert.ok(landed.length >= ROUNDS / 2, `only ${landed.length} of ${ROUNDS} kills landed before the command ended`);
+    assert.ok(landed.length >= (ROUNDS + AT_SWITCH.length) / 2, `only ${landed.length} of ${ROUNDS + AT_SWITCH.length} kills landed before the command ended`);
     const snapshots = JSON.parse((await pkg2os(['snapshots', 'list', '--repo', repo, '--json'])).stdout) as { snapshots: Array<{ id: string; channel: string; files: number }> };
     for (const s of snapshots.snapshots.filter((x) => x.channel === 'stable')) assert.equal(s.files, 6, `${s.id} names a whole set, 3 .debs and 3 .rpms`);
     const all = (await readdir(repo, { recursive: true })).map(String);

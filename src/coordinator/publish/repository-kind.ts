@@ -98,8 +98,8 @@ export interface RepositoryKind<S = unknown> {
   clientFiles(context: Pick<KindContext, 'settings' | 'storage' | 'templates'>, view: ClientView): Promise<Record<string, string>>;
   /** A summary's line for the log. */
   describe(summary: S): string;
-  /** What its signed indices list, each index checked with gpgv against `keyring`. */
-  listed(storage: RepositoryStorage, keyring: string): Promise<ListedPackage[]>;
+  /** What its signed indices list, each index checked with gpgv against `keyring` (and each file against its index, unless hashFiles is false). */
+  listed(storage: RepositoryStorage, keyring: string, options?: { hashFiles?: boolean }): Promise<ListedPackage[]>;
   /** Whether a build record (its file's name, format, target, sha256, payload digest) stands for a listed file. */
   matchesRecord(storage: RepositoryStorage, listed: ListedPackage, record: { sha256: string; payloadDigest?: string }): Promise<boolean>;
 }

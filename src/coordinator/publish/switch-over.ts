@@ -8,6 +8,8 @@ import { readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyAtomic } from '../../fs-atomic.js';
 import type { Logger } from '../../log.js';
+import { run } from '../../exec.js';
+import { SYSTEM_PYTHON } from '../../host/system-python.js';
 
 export interface SwitchStep {
   from: string;
@@ -40,4 +42,35 @@ export async function pruneSuperseded(dir: string, current: (name: string) => bo
       logger.debug(`pruned ${join(dir, name)}`);
     }
   }
+}
+
+/**
+ * renameat2(RENAME_EXCHANGE) through the system Python's ctypes (Node has no
+ * binding): the two paths swap in one step. "unsupported: …" on stdout: the file system cannot.
+ */
+const EXCHANGE = `
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+AT_FDCWD, RENAME_EXCHANGE = -100, 2
+if libc.renameat2(AT_FDCWD, os.fsencode(sys.argv[1]), AT_FDCWD, os.fsencode(sys.argv[2]), RENAME_EXCHANGE) != 0:
+    err = ctypes.get_errno()
+    if err in (22, 38, 95):
+        print("unsupported: " + os.strerror(err))
+    else:
+        print(os.strerror(err), file=sys.stderr)
+        sys.exit(1)
+`;
+
+/**
+ * Put the directory `staged` live at `live` in one step, as a client sees it:
+ * the two are exchanged (the old state is then at `staged`). Where the file
+ * system cannot exchange (EINVAL, ENOSYS, EOPNOTSUPP: NFS and the like), the
+ * files are moved in `order` instead, and `onFallback` says so.
+ */
+export async function exchangeDirectory(staged: string, live: string, order: readonly string[], onFallback: (why: string) => void): Promise<void> {
+  const { stdout } = await run(SYSTEM_PYTHON, ['-c', EXCHANGE, staged, live], { purpose: `switching ${live} over`, phase: 'publish' });
+  const unsupported = /^unsupported: (.*)$/m.exec(stdout)?.[1];
+  if (unsupported === undefined) return;
+  onFallback(`${live}: the file system cannot exchange two directories (${unsupported}); its files were switched one by one`);
+  for (const name of order) await rename(join(staged, name), join(live, name));
 }

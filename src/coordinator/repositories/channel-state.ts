@@ -10,19 +10,23 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { writeAtomic } from '../../fs-atomic.js';
 import type { RepositoryStorage } from '../publish/storage.js';
+import type { ListedPackage } from '../publish/repository-kind.js';
 import { type Snapshot, type SnapshotFile, snapshotFileSchema, snapshotSchema } from '../publish/snapshots.js';
 import { REPOSITORY_KINDS } from './registry.js';
 
-/** The files a channel's signed indices list now, of every kind and target. */
-export async function channelFiles(storage: RepositoryStorage, keyring: string, channel: string): Promise<SnapshotFile[]> {
-  const out: SnapshotFile[] = [];
+/** What every kind's signed indices list now (each index checked with gpgv; the files not hashed again: this publish just checked them). */
+export async function listAll(storage: RepositoryStorage, keyring: string): Promise<Array<ListedPackage & { kind: string }>> {
+  const out: Array<ListedPackage & { kind: string }> = [];
   for (const kind of REPOSITORY_KINDS) {
     if (!(await kind.exists(storage))) continue;
-    for (const l of await kind.listed(storage, keyring)) {
-      if (l.channel === channel) out.push({ kind: kind.name, target: l.target, file: l.file, sha256: l.sha256, name: l.name, version: l.version, arch: l.arch });
-    }
+    for (const l of await kind.listed(storage, keyring, { hashFiles: false })) out.push({ ...l, kind: kind.name });
   }
   return out;
+}
+
+/** The files of one channel in a listing. */
+export function channelFiles(listing: ReadonlyArray<ListedPackage & { kind: string }>, channel: string): SnapshotFile[] {
+  return listing.filter((l) => l.channel === channel).map((l) => ({ kind: l.kind, target: l.target, file: l.file, sha256: l.sha256, name: l.name, version: l.version, arch: l.arch }));
 }
 
 /** A promotion or rollback: the exact files a channel is to list, and how it came about. */

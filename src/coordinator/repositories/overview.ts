@@ -9,13 +9,14 @@
  * link only to an http(s) address), since nearly all of it is upstream's.
  */
 import { readFile, rm } from 'node:fs/promises';
+import PQueue from 'p-queue';
 import { basename, join } from 'node:path';
+import { sha256Hex } from '../../digest.js';
 import { Templates } from '../../families/shared/templates.js';
 import { recordPath } from '../publish/records-dir.js';
 import { Snapshots } from '../publish/snapshots.js';
 import type { RepositoryStorage } from '../publish/storage.js';
 import type { ListedPackage } from '../publish/repository-kind.js';
-import { REPOSITORY_KINDS } from './registry.js';
 
 type Check = { kind?: string; result?: string; detail?: Record<string, unknown> };
 
@@ -72,21 +73,36 @@ function verdict(check: Check): string {
 }
 
 const httpUrl = (url: unknown) => (typeof url === 'string' && /^https?:\/\/[^\s"'<>]+$/.test(url) ? url : undefined);
+const PAGE = /^overview\/(?!\.\.?\/)[^/]+\/[^/]+\.html$/;
 const pageName = (listed: ListedPackage) => `overview/${encodeURIComponent(listed.target)}/${encodeURIComponent(basename(listed.file))}.html`;
 
-export async function writeOverview(storage: RepositoryStorage, keyring: string, fingerprint: string): Promise<void> {
+/** What pages the overview wrote last (page → sha256 of what it was made of): a page that would not change is not written again. */
+const MANIFEST = '.pkg2os/overview.json';
+
+async function writtenBefore(storage: RepositoryStorage): Promise<Record<string, string> | undefined> {
+  try {
+    const parsed = JSON.parse((await storage.readFile(MANIFEST))?.toString('utf8') ?? 'null');
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Write index.html and the page of every listed file (`listed`: what the signed indices list now). */
+export async function writeOverview(storage: RepositoryStorage, listed: readonly ListedPackage[], fingerprint: string, templatesDir?: string): Promise<void> {
   const root = storage.localPath('.');
-  const listed: ListedPackage[] = [];
-  for (const kind of REPOSITORY_KINDS) if (await kind.exists(storage)) listed.push(...(await kind.listed(storage, keyring)));
   const snapshots = await new Snapshots(root).list();
-  const templates = new Templates();
+  const templates = new Templates(templatesDir);
   const pages = new Map<string, { listed: ListedPackage; channels: Set<string>; record?: RecordView }>();
   for (const l of listed) {
     const page = pageName(l);
     const known = pages.get(page);
     if (known) known.channels.add(l.channel);
-    else pages.set(page, { listed: l, channels: new Set([l.channel]), record: await recordOf(root, l) });
+    else pages.set(page, { listed: l, channels: new Set([l.channel]) });
   }
+  // Thousands of small reads and writes: many at a time.
+  const queue = new PQueue({ concurrency: 32 });
+  await queue.addAll([...pages.values()].map((p) => async () => void (p.record = await recordOf(root, p.listed))));
   const groups = new Map<string, ListedPackage[]>();
   for (const l of listed) groups.set(`${l.channel}\u0000${l.target}`, [...(groups.get(`${l.channel}\u0000${l.target}`) ?? []), l]);
   const channels = [...new Set(listed.map((l) => l.channel).concat(snapshots.map((s) => s.channel)))].sort();
@@ -105,40 +121,52 @@ export async function writeOverview(storage: RepositoryStorage, keyring: string,
       snapshots: snapshots.filter((s) => s.channel === channel).reverse().map((s) => ({ id: s.id, time: s.time, op: s.via.op, from: s.via.from ?? '', to: s.via.snapshot ?? '', files: s.files.length, added: s.changes.added.length, removed: s.changes.removed.length })),
     })),
   };
-  // Pages of files no index lists any more go; the others are written anew.
-  await rm(join(root, 'overview'), { recursive: true, force: true });
+  // Pages of files no index lists any more go; a page whose text would not change stays as it is.
+  const before = await writtenBefore(storage);
+  if (!before) await rm(join(root, 'overview'), { recursive: true, force: true });
+  const written: Record<string, string> = {};
+  const template = sha256Hex(await readFile(templates.file('overview', 'package')));
+  const writes: Array<() => Promise<void>> = [];
   for (const [page, { listed: l, channels: inChannels, record }] of pages) {
-    await storage.writeAtomic(
-      page,
-      templates.renderHtml('overview', 'package', {
-        name: l.name,
-        version: l.version,
-        arch: l.arch,
-        target: l.target,
-        channels: [...inChannels].sort().join(', '),
-        file: l.file,
-        fileLink: `../../${l.file.split('/').map(encodeURIComponent).join('/')}`,
-        sha256: l.sha256,
-        index: l.index,
-        note: l.note ?? '',
-        fingerprint,
-        record: record
-          ? {
-              project: record.project ?? '?',
-              upstreamVersion: record.upstreamVersion ?? '?',
-              sdist: record.sdist?.filename ?? '?',
-              sdistUrl: httpUrl(record.sdist?.url) ?? '',
-              sdistSha256: record.sdist?.sha256 ?? '?',
-              verdicts: record.checks.map(verdict),
-              recordedAt: record.recordedAt ?? '?',
-              pkg2os: record.pkg2os ?? '?',
-              inputs: record.inputs ?? '?',
-              requirements: record.requirements.map((r) => ({ requirement: r.requirement ?? '', project: r.project ?? '', version: r.version ?? '', source: r.source ?? '', reason: r.reason ?? '' })),
-              builtBy: record.builtBy.map((b) => `${b.worker ?? '?'} (key ${b.key ?? '?'}, at ${b.host ?? '?'})`),
-            }
-          : false,
-      }),
-    );
+    const data = {
+      name: l.name,
+      version: l.version,
+      arch: l.arch,
+      target: l.target,
+      channels: [...inChannels].sort().join(', '),
+      file: l.file,
+      fileLink: `../../${l.file.split('/').map(encodeURIComponent).join('/')}`,
+      sha256: l.sha256,
+      index: l.index,
+      note: l.note ?? '',
+      fingerprint,
+      record: record
+        ? {
+            project: record.project ?? '?',
+            upstreamVersion: record.upstreamVersion ?? '?',
+            sdist: record.sdist?.filename ?? '?',
+            sdistUrl: httpUrl(record.sdist?.url) ?? '',
+            sdistSha256: record.sdist?.sha256 ?? '?',
+            verdicts: record.checks.map(verdict),
+            recordedAt: record.recordedAt ?? '?',
+            pkg2os: record.pkg2os ?? '?',
+            inputs: record.inputs ?? '?',
+            requirements: record.requirements.map((r) => ({ requirement: r.requirement ?? '', project: r.project ?? '', version: r.version ?? '', source: r.source ?? '', reason: r.reason ?? '' })),
+            builtBy: record.builtBy.map((b) => `${b.worker ?? '?'} (key ${b.key ?? '?'}, at ${b.host ?? '?'})`),
+          }
+        : false,
+    };
+    // What a page is made of (its data and the template): one that would come out the same is not rendered again.
+    written[page] = sha256Hex(`${template}\u0000${JSON.stringify(data)}`);
+    const same = before?.[page] === written[page];
+    writes.push(async () => {
+      if (same && (await storage.stat(page))) return;
+      await storage.writeAtomic(page, templates.renderHtml('overview', 'package', data));
+    });
   }
+  await queue.addAll(writes);
+  // Only a page's own path is removed, whatever the manifest says.
+  for (const page of Object.keys(before ?? {})) if (!Object.hasOwn(written, page) && PAGE.test(page)) await rm(join(root, page), { force: true });
+  await storage.writeAtomic(MANIFEST, `${JSON.stringify(written)}\n`);
   await storage.writeAtomic('index.html', templates.renderHtml('overview', 'index', view));
 }

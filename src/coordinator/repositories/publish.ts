@@ -27,7 +27,7 @@ import { type ReleaseChoice, ReleaseLedger } from '../publish/release-ledger.js'
 import { checkChannel } from '../publish/channels.js';
 import { Snapshots } from '../publish/snapshots.js';
 import type { PublicKeyFiles } from '../publish/repo-publisher.js';
-import { type Pending, channelFiles, clearPending, readPending, writePending } from './channel-state.js';
+import { type Pending, channelFiles, clearPending, listAll, readPending, writePending } from './channel-state.js';
 import { writeOverview } from './overview.js';
 import { DEFAULT_KEEP_SNAPSHOTS } from '../../config/defaults.js';
 import { clientView, refuseSingleTargetLayout, writeClientFiles } from './client-config.js';
@@ -183,7 +183,8 @@ async function publishLocked(request: PublishRequest & { exact?: Pending }, byKi
     if (settings.baseUrl) await storage.writeAtomic(BASE_URL_FILE, `${JSON.stringify({ baseUrl })}\n`);
   }
   lap('switched over');
-  const snapshot = await snapshots.record(channel, await channelFiles(storage, keys.binary, channel), request.exact?.via ?? { op: 'publish' }, clock.now());
+  const listing = await listAll(storage, keys.binary);
+  const snapshot = await snapshots.record(channel, channelFiles(listing, channel), request.exact?.via ?? { op: 'publish' }, clock.now());
   if (snapshot) {
     summary.snapshot = snapshot.id;
     logger.info(`channel ${channel}: snapshot ${snapshot.id} (${snapshot.files.length} file(s); ${snapshot.changes.added.length} added, ${snapshot.changes.removed.length} removed)`);
@@ -191,7 +192,9 @@ async function publishLocked(request: PublishRequest & { exact?: Pending }, byKi
     await snapshots.prune(settings.keepSnapshots ?? DEFAULT_KEEP_SNAPSHOTS);
   }
   if (request.exact) await clearPending(settings.root);
-  await writeOverview(storage, keys.binary, signer.fingerprint).catch((error: unknown) => logger.warn(`the repository overview (index.html) could not be written: ${(error as Error).message}`));
+  lap('snapshot recorded');
+  await writeOverview(storage, listing, signer.fingerprint, settings.templatesDir).catch((error: unknown) => logger.warn(`the repository overview (index.html) could not be written: ${(error as Error).message}`));
+  lap('overview written');
   return summary;
 }
 
@@ -216,15 +219,16 @@ async function roomNeeded(files: readonly string[]): Promise<number> {
 /**
  * What a publisher that was killed left (the lock is ours now): staging
  * directories, and the temporary files of its atomic writes at the top of the
- * repository and in its state (.pkg2os: records, snapshots, pending switch).
+ * repository, in its state (.pkg2os: records, snapshots, pending switch) and
+ * in the overview's pages.
  * Its half-copied temporary files in the pool are never indexed (they do not
  * end in .deb/.rpm) and are left alone: walking the pool for them would cost
  * every publish.
  */
 async function removeLeftovers(root: string, logger: Logger): Promise<void> {
   const temporary = /^\..+\.[0-9a-f]{12}\.tmp$/;
-  const state = (await readdir(join(root, '.pkg2os'), { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => join(e.path, e.name));
-  for (const dir of [root, ...REPOSITORY_KINDS.map((k) => join(root, k.dir)), join(root, '.pkg2os'), ...state]) {
+  const below = async (dir: string) => [dir, ...(await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => join(e.path, e.name))];
+  for (const dir of [root, ...REPOSITORY_KINDS.map((k) => join(root, k.dir)), ...(await below(join(root, '.pkg2os'))), ...(await below(join(root, 'overview')))]) {
     for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       if (!(e.isDirectory() && /^\.staging-/.test(e.name)) && !(e.isFile() && temporary.test(e.name))) continue;
       await rm(join(dir, e.name), { recursive: true, force: true });

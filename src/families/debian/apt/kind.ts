@@ -96,9 +96,9 @@ export const aptKind: RepositoryKind<AptSuiteSummary> = {
 
   describe: (s) => `apt: ${s.packages} package(s) in ${s.suite} (${s.target}${s.channel && s.channel !== 'default' ? `, channel ${s.channel}` : ''}), ${s.added.length} added${s.retired.length ? `, ${s.retired.length} older version(s) left the indices` : ''}`,
 
-  async listed(storage, keyring) {
+  async listed(storage, keyring, options) {
     const { recordFromSignedIndices } = await import('./record-from-release.js');
-    return (await recordFromSignedIndices(storage.localPath('deb'), keyring)).flatMap((entry) =>
+    return (await recordFromSignedIndices(storage.localPath('deb'), keyring, options?.hashFiles ?? true)).flatMap((entry) =>
       entry.suites.map((suite) => {
         const parts = suiteParts(suite) ?? { target: suite, channel: 'default' };
         return { name: entry.pkg, version: entry.version, arch: entry.arch, format: debianFamily.format, target: parts.target, channel: parts.channel, file: join('deb', entry.filename), sha256: entry.sha256, index: `deb/dists/${suite}/InRelease` };

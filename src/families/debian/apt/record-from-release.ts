@@ -23,11 +23,14 @@ function tampered(what: string): PublishError {
   });
 }
 
-/** The entries of the pool as the signed indices of every suite list them (empty when none was published). */
-export async function recordFromSignedIndices(aptRoot: string, keyring: string): Promise<PoolEntry[]> {
+/**
+ * The entries of the pool as the signed indices of every suite list them (empty when none was published); each
+ * file hashed and compared, unless `hashFiles` is false (a publish reading back the indices it just wrote and checked).
+ */
+export async function recordFromSignedIndices(aptRoot: string, keyring: string, hashFiles = true): Promise<PoolEntry[]> {
   const entries = new Map<string, PoolEntry>();
   for (const suite of (await readdir(join(aptRoot, 'dists')).catch(() => [] as string[])).sort()) {
-    for (const entry of await suiteEntries(aptRoot, join(aptRoot, 'dists', suite), suite, keyring)) {
+    for (const entry of await suiteEntries(aptRoot, join(aptRoot, 'dists', suite), suite, keyring, hashFiles)) {
       const known = entries.get(entry.filename);
       entries.set(entry.filename, known ? { ...known, suites: [...known.suites, suite] } : entry);
     }
@@ -35,7 +38,7 @@ export async function recordFromSignedIndices(aptRoot: string, keyring: string):
   return [...entries.values()];
 }
 
-async function suiteEntries(aptRoot: string, dist: string, suite: string, keyring: string): Promise<PoolEntry[]> {
+async function suiteEntries(aptRoot: string, dist: string, suite: string, keyring: string, hashFiles: boolean): Promise<PoolEntry[]> {
   const inRelease = join(dist, 'InRelease');
   if (!(await stat(inRelease).catch(() => undefined))) return [];
   const scratchTree = await scratchDir(aptRoot, '.staging-record-');
@@ -54,8 +57,8 @@ async function suiteEntries(aptRoot: string, dist: string, suite: string, keyrin
         const filename = field(paragraph, 'Filename');
         if (!filename || entries.has(filename)) continue;
         const path = join(aptRoot, filename);
-        if (!(await stat(path).catch(() => undefined))?.isFile()) continue;
-        const digest = await fileDigests(path);
+        if (hashFiles && !(await stat(path).catch(() => undefined))?.isFile()) continue;
+        const digest = hashFiles ? await fileDigests(path) : { sha256: field(paragraph, 'SHA256') ?? '', sha512: field(paragraph, 'SHA512') ?? '' };
         if (digest.sha256 !== field(paragraph, 'SHA256')) throw tampered(`The pool file ${filename} is not the file the signed indices list (its sha256 is ${digest.sha256})`);
         const control: Paragraph = paragraph.filter(([f]) => !POOL_FIELDS.has(f.toLowerCase()));
         const size = Number(field(paragraph, 'Size'));

@@ -99,13 +99,13 @@ export const yumKind: RepositoryKind<YumSummary> = {
 
   describe: (s) => `yum: ${s.packages} package(s) for ${s.target}${s.channel && s.channel !== 'default' ? ` (channel ${s.channel})` : ''}, ${s.added.length} added${s.retired.length ? `, ${s.retired.length} older version(s) left the metadata` : ''}`,
 
-  async listed(storage, keyring) {
+  async listed(storage, keyring, options) {
     const { recordFromSignedMetadata } = await import('./record-from-repomd.js');
     const out = [];
     for (const dir of (await storage.list('rpm')).sort()) {
       const parts = dirParts(dir);
       if (!parts) continue;
-      for (const rpm of await recordFromSignedMetadata(storage.localPath(join('rpm', dir)), keyring)) {
+      for (const rpm of await recordFromSignedMetadata(storage.localPath(join('rpm', dir)), keyring, options?.hashFiles ?? true)) {
         const version = `${rpm.epoch ? `${rpm.epoch}:` : ''}${rpm.version}-${rpm.release}`;
         out.push({ name: rpm.name, version, arch: rpm.arch, format: rpmFamily.format, target: parts.target, channel: parts.channel, file: join('rpm', dir, rpm.file), sha256: rpm.sha256, index: `rpm/${dir}/repodata/repomd.xml.asc`, note: 'signed by the repository key; the build record matches its payload' });
       }

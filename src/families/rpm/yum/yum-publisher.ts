@@ -3,10 +3,10 @@
  * rpmsign, our openpgp.js signer standing in for gpg) and repodata/ from
  * createrepo_c, with repomd.xml.asc. New metadata is made in a staging copy;
  * every rpm passes `rpmkeys -K` with only our key and the repomd.xml
- * signature passes gpgv before anything goes live; then data files,
- * repomd.xml.asc and repomd.xml are switched in, in that order.
+ * signature passes gpgv before anything goes live; then the rpms, and
+ * the new repodata directory is exchanged for the live one in one step.
  */
-import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Clock } from '../../../clock.js';
 import type { NamedRepoSettings } from '../../../coordinator/publish/repo.types.js';
@@ -21,7 +21,7 @@ import { PoolRecord } from '../../../coordinator/publish/pool-record.js';
 import { type PrepareOptions, type PublicKeyFiles, type RepoPublisher, type StagedPublication, stagedPublication } from '../../../coordinator/publish/repo-publisher.js';
 import { RetiredFiles, selectRetained } from '../../../coordinator/publish/retention.js';
 import { gpgvCheck, rpmkeysCheck } from '../../../coordinator/publish/self-check.js';
-import { pruneSuperseded, putLive, startRetention } from '../../../coordinator/publish/switch-over.js';
+import { exchangeDirectory, pruneSuperseded, startRetention } from '../../../coordinator/publish/switch-over.js';
 import { repomdLocations } from './repomd.js';
 import { type RpmHeader, queryRpms } from './rpm-query.js';
 import { type SignOutcome, signWithCache } from './sign-cache.js';
@@ -222,20 +222,32 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
     return staged;
   }
 
-  /** Data files first, then repomd.xml.asc, then repomd.xml; prune what is past retention. */
+  /**
+   * The new repodata directory goes live in one step (a directory exchange), so that no client ever reads a
+   * repomd.xml.asc beside a repomd.xml it does not sign, however the publisher ends. The outgoing metadata starts
+   * its retention window and goes along into the new directory (hard links: the same files, the same ages) until
+   * the window is past.
+   */
   private async switchOver(newRepodata: string, clock: Clock): Promise<void> {
     const live = join(this.yumRoot, 'repodata');
     const now = clock.now();
-    await mkdir(live, { recursive: true });
-    await startRetention(live, repomdLocations(await readFile(join(live, 'repomd.xml'), 'utf8').catch(() => '')), now);
     const current = repomdLocations(await readFile(join(newRepodata, 'repomd.xml'), 'utf8'));
+    const keep = (name: string) => current.has(name) || name === 'repomd.xml' || name === 'repomd.xml.asc';
+    if (!(await stat(live).catch(() => undefined))) {
+      await rename(newRepodata, live);
+      return;
+    }
+    await startRetention(live, repomdLocations(await readFile(join(live, 'repomd.xml'), 'utf8').catch(() => '')), now);
     const fresh: string[] = [];
     for (const name of current) if (!(await stat(join(live, name)).catch(() => undefined))) fresh.push(name);
-    await putLive([
-      ...fresh.map((name) => ({ from: join(newRepodata, name), to: join(live, name), how: 'link' as const })),
-      { from: join(newRepodata, 'repomd.xml.asc'), to: join(live, 'repomd.xml.asc'), how: 'move' },
-      { from: join(newRepodata, 'repomd.xml'), to: join(live, 'repomd.xml'), how: 'move' },
-    ]);
-    await pruneSuperseded(live, (name) => current.has(name) || name === 'repomd.xml' || name === 'repomd.xml.asc', this.settings.retention * 1000, now, this.logger);
+    for (const name of await readdir(live)) {
+      if (keep(name)) continue;
+      await rm(join(newRepodata, name), { force: true });
+      await link(join(live, name), join(newRepodata, name));
+    }
+    await pruneSuperseded(newRepodata, keep, this.settings.retention * 1000, now, this.logger);
+    await exchangeDirectory(newRepodata, live, [...fresh, 'repomd.xml.asc', 'repomd.xml'], (why) => this.logger.warn(why));
+    // Where the directories could not be exchanged, the live one is pruned in place.
+    await pruneSuperseded(live, keep, this.settings.retention * 1000, now, this.logger);
   }
 }
