@@ -8,9 +8,9 @@
  * Plain HTML and CSS, no scripts; every value escaped by Handlebars (and a
  * link only to an http(s) address), since nearly all of it is upstream's.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import PQueue from 'p-queue';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { sha256Hex } from '../../digest.js';
 import { Templates } from '../../families/shared/templates.js';
 import { recordPath } from '../publish/records-dir.js';
@@ -33,9 +33,9 @@ interface RecordView {
   inputs?: string;
 }
 
-async function recordOf(root: string, listed: ListedPackage): Promise<RecordView | undefined> {
+async function recordOf(root: string, listed: ListedPackage, present: (path: string) => Promise<boolean>): Promise<RecordView | undefined> {
   const path = recordPath(root, listed.target, basename(listed.file));
-  const text = path ? await readFile(path, 'utf8').catch(() => undefined) : undefined;
+  const text = path && (await present(path)) ? await readFile(path, 'utf8').catch(() => undefined) : undefined;
   if (!text) return undefined;
   try {
     const r = JSON.parse(text);
@@ -102,7 +102,14 @@ export async function writeOverview(storage: RepositoryStorage, listed: readonly
   }
   // Thousands of small reads and writes: many at a time.
   const queue = new PQueue({ concurrency: 32 });
-  await queue.addAll([...pages.values()].map((p) => async () => void (p.record = await recordOf(root, p.listed))));
+  // What is there, a directory listing at a time (most files were published without a record, or with one long ago).
+  const listings = new Map<string, Promise<Set<string>>>();
+  const present = async (path: string) => {
+    const dir = dirname(path);
+    if (!listings.has(dir)) listings.set(dir, readdir(dir).then((names) => new Set(names), () => new Set<string>()));
+    return (await listings.get(dir)!).has(basename(path));
+  };
+  await queue.addAll([...pages.values()].map((p) => async () => void (p.record = await recordOf(root, p.listed, present))));
   const groups = new Map<string, ListedPackage[]>();
   for (const l of listed) groups.set(`${l.channel}\u0000${l.target}`, [...(groups.get(`${l.channel}\u0000${l.target}`) ?? []), l]);
   const channels = [...new Set(listed.map((l) => l.channel).concat(snapshots.map((s) => s.channel)))].sort();
@@ -160,7 +167,7 @@ export async function writeOverview(storage: RepositoryStorage, listed: readonly
     written[page] = sha256Hex(`${template}\u0000${JSON.stringify(data)}`);
     const same = before?.[page] === written[page];
     writes.push(async () => {
-      if (same && (await storage.stat(page))) return;
+      if (same && (await present(join(root, page)))) return;
       await storage.writeAtomic(page, templates.renderHtml('overview', 'package', data));
     });
   }
