@@ -111,7 +111,11 @@ export async function writeOverview(storage: RepositoryStorage, listed: readonly
   };
   await queue.addAll([...pages.values()].map((p) => async () => void (p.record = await recordOf(root, p.listed, present))));
   const groups = new Map<string, ListedPackage[]>();
-  for (const l of listed) groups.set(`${l.channel}\u0000${l.target}`, [...(groups.get(`${l.channel}\u0000${l.target}`) ?? []), l]);
+  for (const l of listed) {
+    const key = `${l.channel}\u0000${l.target}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(l);
+  }
   const channels = [...new Set(listed.map((l) => l.channel).concat(snapshots.map((s) => s.channel)))].sort();
   const view = {
     fingerprint,
