@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import { ToolMissingError } from './errors.js';
 import { childEnvironment } from './exec.js';
+import { killOnStop } from './stop-registry.js';
 
 /** A lock the kernel holds for us: released by `release()`, or by the kernel when pkg2os dies, however it dies. */
 export interface HeldLock {
@@ -48,6 +49,18 @@ export async function holdFileLock(file: string, timeoutMs: number): Promise<Hel
     await child;
     return undefined;
   }
+  // Stopped by SIGINT or SIGTERM, pkg2os frees the lock before it exits, not after (its process group: flock and cat).
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const onStop = killOnStop({
+    kill: (signal) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // already gone
+      }
+    },
+    exited,
+  });
   // The child must not keep pkg2os alive, nor be waited for.
   child.unref();
   (child.stdin as unknown as { unref?: () => void })?.unref?.();
@@ -55,6 +68,7 @@ export async function holdFileLock(file: string, timeoutMs: number): Promise<Hel
   (child.stderr as unknown as { unref?: () => void })?.unref?.();
   return {
     async release() {
+      onStop.release();
       // Waited for now: the lock is released when the child has exited.
       child.ref();
       child.stdin!.end();

@@ -219,8 +219,8 @@ async function roomNeeded(files: readonly string[]): Promise<number> {
 /**
  * What a publisher that was killed left (the lock is ours now): staging
  * directories, and the temporary files of its atomic writes at the top of the
- * repository, in its state (.pkg2os: records, snapshots, pending switch) and
- * in the overview's pages.
+ * repository, in its state (.pkg2os: records, snapshots, pending switch; each
+ * kind's own) and in the overview's pages.
  * Its half-copied temporary files in the pool are never indexed (they do not
  * end in .deb/.rpm) and are left alone: walking the pool for them would cost
  * every publish.
@@ -228,7 +228,11 @@ async function roomNeeded(files: readonly string[]): Promise<number> {
 async function removeLeftovers(root: string, logger: Logger): Promise<void> {
   const temporary = /^\..+\.[0-9a-f]{12}\.tmp$/;
   const below = async (dir: string) => [dir, ...(await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => join(e.path, e.name))];
-  for (const dir of [root, ...REPOSITORY_KINDS.map((k) => join(root, k.dir)), ...(await below(join(root, '.pkg2os'))), ...(await below(join(root, 'overview')))]) {
+  // Each kind's own state too: deb/.pkg2os, and rpm/<target>/.pkg2os of every yum repository.
+  const kindDirs = REPOSITORY_KINDS.map((k) => join(root, k.dir));
+  const repoDirs = (await Promise.all(kindDirs.map(async (d) => (await readdir(d, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && e.name !== 'pool' && e.name !== 'dists').map((e) => join(d, e.name))))).flat();
+  const states = [join(root, '.pkg2os'), join(root, 'overview'), ...kindDirs.map((d) => join(d, '.pkg2os')), ...repoDirs.map((d) => join(d, '.pkg2os'))];
+  for (const dir of [root, ...kindDirs, ...repoDirs, ...(await Promise.all(states.map(below))).flat()]) {
     for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       if (!(e.isDirectory() && /^\.staging-/.test(e.name)) && !(e.isFile() && temporary.test(e.name))) continue;
       await rm(join(dir, e.name), { recursive: true, force: true });
