@@ -84,6 +84,11 @@ function perFormatValue<T>(value: T | Partial<Record<string, T>> | undefined, fo
   return Object.hasOwn(value, format) ? (value as Partial<Record<string, T>>)[format] : undefined;
 }
 
+/** The packages a recipe has installed into a root of `format` for its build (build-depends). */
+export function buildDependsFor(recipe: Recipe | undefined, format: string): string[] {
+  return perFormatValue<string[]>(recipe?.['build-depends'], format) ?? [];
+}
+
 /** The distribution package a project maps to in `format`, per its recipe (provided-by, name), else python3-<project>. */
 export function packageNameFor(project: string, recipe: Recipe | undefined, format: string): string {
   return perFormatValue<string>(recipe?.['provided-by'], format) ?? recipeName(recipe, format) ?? `python3-${project}`;

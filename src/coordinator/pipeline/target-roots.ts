@@ -8,7 +8,7 @@
  * it (`--host-python`, `host-python:`, PKG2OS_HOST_PYTHON); then its
  * builds run on the host, and the run says so.
  */
-import type { LoadedRecipe } from '../../config/recipes.js';
+import { type LoadedRecipe, buildDependsFor } from '../../config/recipes.js';
 import type { TargetProfile } from '../../config/targets.js';
 import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -28,7 +28,7 @@ export class TargetRoots {
 
   /** The packages a recipe has a target's root carry for its build. */
   static buildDepends(recipe: LoadedRecipe, target: TargetProfile): string[] {
-    return recipe['build-depends']?.[familyOf(target).format as 'deb' | 'rpm'] ?? [];
+    return buildDependsFor(recipe, familyOf(target).format);
   }
 
   /** Refuse, before any work, a target with no root that the user did not allow on the host's Python. */

@@ -113,7 +113,11 @@ export class YumPublisher implements RepoPublisher<YumSummary> {
       }
       const out = join(staging, 'out');
       await mkdir(out);
-      if (await stat(live).catch(() => undefined)) await cp(live, join(out, 'repodata'), { recursive: true });
+      // The live metadata for createrepo_c --update to start from: hard links (it writes a new directory, never into these).
+      if (await stat(live).catch(() => undefined)) {
+        await mkdir(join(out, 'repodata'));
+        for (const name of await readdir(live)) await link(join(live, name), join(out, 'repodata', name));
+      }
       await writeFile(join(staging, 'pkglist'), pkglist);
       await run('createrepo_c', ['--update', '--no-database', '--general-compress-type=xz', '--quiet', '--pkglist', join(staging, 'pkglist'), '--outputdir', out, this.yumRoot], { purpose: 'indexing the yum repository', phase: 'publish' });
       const newRepodata = join(out, 'repodata');
