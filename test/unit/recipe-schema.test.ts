@@ -80,6 +80,14 @@ describe('names of the distribution', () => {
     const input = { project: 'poetry-core', packageName: 'python3-poetry-core', layout, ownDirs: [], distInfo: 'poetry_core-2.2.1.dist-info', entries, scripts: [], allowFiles: [] };
     assert.doesNotThrow(() => checkInstallPolicy({ ...input, release: release(true) }));
     assert.throws(() => checkInstallPolicy({ ...input, release: release(false) }), (e: Pkg2osError) => /the Python name poetry, which python3-poetry ships/.test(e.message), 'Debian\'s poetry-core does not ship poetry/: taking it would be taking python3-poetry\'s import');
+    // A compromised poetry-core does not get a module at the top of the namespace, which would run for python3-poetry too.
+    for (const top of ['__init__.py', 'console.py']) {
+      assert.throws(
+        () => checkInstallPolicy({ ...input, entries: [...entries, { path: `${lib}/poetry/${top}`, type: 'file', size: 1, mode: 0o644 }], release: release(true) }),
+        (e: Pkg2osError) => e.message.includes(`${lib}/poetry/${top}`) && /the top of the namespace poetry, which python3-poetry, python3-poetry-core share/.test(e.message),
+        top,
+      );
+    }
     assert.throws(
       () => checkInstallPolicy({ ...input, project: 'hostile', packageName: 'python3-hostile', release: release(true) }),
       (e: Pkg2osError) => /the Python name poetry, which python3-poetry, python3-poetry-core ship/.test(e.message),

@@ -99,13 +99,19 @@ function releaseOwner(entry: StagedEntry, input: PolicyInput): string | undefine
   const own = new Set([input.packageName, release.pythonDists[input.project]?.package].filter(Boolean));
   for (const lib of new Set([input.layout.purelib, input.layout.platlib])) {
     if (!entry.path.startsWith(`${lib}/`)) continue;
-    const top = entry.path.slice(lib.length + 1).split('/')[0]!;
-    if (top === input.distInfo || top === '__pycache__' || entry.path !== `${lib}/${top}`) return undefined;
+    const parts = entry.path.slice(lib.length + 1).split('/');
+    const top = parts[0]!;
+    if (top === input.distInfo || top === '__pycache__') return undefined;
     const name = moduleName(top);
     const owner = Object.hasOwn(release.pythonTop, name) ? release.pythonTop[name] : undefined;
     if (!owner) return undefined;
-    // A namespace the distribution's own package of this project shares with others (poetry/ of poetry-core and poetry) is this package's too.
     const owners = (release.pythonShared && Object.hasOwn(release.pythonShared, name) ? release.pythonShared[name] : undefined) ?? [owner];
+    // A namespace the distribution's own package of this project shares with others (poetry/ of poetry-core and poetry) is this
+    // package's too, below it: a module at its top (poetry/__init__.py) would run, or take a name, for every package sharing it.
+    if (owners.length > 1 && owners.some((o) => own.has(o)) && parts.length === 2 && entry.type === 'file' && parts[1] !== '__pycache__') {
+      return `a module at the top of the namespace ${name}, which ${owners.join(', ')} share (${release.source}): it would run, or take a name, for every one of them`;
+    }
+    if (parts.length > 1) return undefined;
     return owners.some((o) => own.has(o)) ? undefined : `the Python name ${name}, which ${owners.join(', ')} ship${owners.length > 1 ? '' : 's'} (${release.source}): it would take that import from every program`;
   }
   if (entry.path.startsWith(`${input.layout.scripts}/`)) {
